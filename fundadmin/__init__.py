@@ -1,0 +1,1 @@
+"""fundadmin: the service shell around the ledger, claims and policies."""

@@ -1,0 +1,1 @@
+"""The HTTP API: one module per area, each a thin layer over its package's services."""

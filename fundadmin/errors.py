@@ -1,0 +1,200 @@
+"""Every error answer is an RFC 9457 problem document; this module is the one table that says which.
+
+Domain packages raise their own errors (``ledger.errors``, ``claims.errors``, ...), free of HTTP.
+:data:`DOMAIN_ERRORS` maps each to a status and a problem type. Messages of domain errors are
+written to be safe to show: they name fields, postings and states, never a person's data.
+Database messages are never shown (a unique violation's detail quotes the row's values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from fundadmin.schema import SchemaBehind
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://fundadmin.org/problems/"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    status: int
+    slug: str
+    title: str
+
+
+class ProblemError(Exception):
+    """An error raised at the HTTP edge that already knows its problem type."""
+
+    def __init__(
+        self,
+        problem: ProblemType,
+        detail: str,
+        *,
+        extensions: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.detail = detail
+        self.extensions = dict(extensions or {})
+        self.headers = dict(headers or {})
+
+
+NOT_FOUND = ProblemType(404, "not-found", "Not found")
+CONFLICT = ProblemType(409, "conflict", "Conflict with the current state")
+RETRY_CONFLICT = ProblemType(409, "concurrent-update", "Concurrent update, try again")
+UNPROCESSABLE = ProblemType(422, "validation-error", "The request is not valid")
+SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailable")
+INTERNAL = ProblemType(500, "internal-error", "Internal error")
+
+DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
+    SchemaBehind: SERVICE_UNAVAILABLE,
+}
+"""Domain error class -> problem type. Subclasses inherit their closest ancestor's entry."""
+
+# SQLSTATEs that mean "another transaction got there first": the client may simply retry.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def register_domain_errors(mapping: Mapping[type[Exception], ProblemType]) -> None:
+    DOMAIN_ERRORS.update(mapping)
+
+
+def _problem_for(exc: Exception) -> ProblemType | None:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[cls]
+    return None
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    problem: ProblemType,
+    detail: str,
+    *,
+    extensions: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + problem.slug,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extensions or {})
+    return Response(
+        content=body,
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
+    """Which field is wrong and why, without echoing the value that was sent."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = item.get("key") or item.get("source") or "body"
+            errors.append({"field": str(field), "message": str(item.get("message", "invalid"))})
+    return errors
+
+
+def _http_problem(exc: HTTPException) -> ProblemType:
+    status = exc.status_code
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return ProblemType(status, phrase.lower().replace(" ", "-"), phrase)
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, ProblemError):
+        return problem_response(
+            request, exc.problem, exc.detail, extensions=exc.extensions, headers=exc.headers
+        )
+    problem = _problem_for(exc)
+    if problem is not None:
+        extensions: dict[str, Any] = getattr(exc, "problem_extensions", dict)()
+        return problem_response(request, problem, str(exc), extensions=extensions)
+    if isinstance(exc, ValidationException):
+        return problem_response(
+            request,
+            UNPROCESSABLE,
+            "the request body or parameters do not match the schema",
+            extensions={"errors": _validation_errors(exc)},
+        )
+    if isinstance(exc, NotAuthorizedException):
+        return problem_response(
+            request,
+            ProblemType(401, "unauthenticated", "Authentication required"),
+            "a valid bearer token is required",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if isinstance(exc, PermissionDeniedException):
+        return problem_response(
+            request,
+            ProblemType(403, "forbidden", "Forbidden"),
+            "your role may not call this operation",
+        )
+    if isinstance(exc, HTTPException):
+        detail = exc.detail if exc.status_code < 500 else "the service could not answer"
+        return problem_response(
+            request, _http_problem(exc), detail, headers=dict(exc.headers or {})
+        )
+    if isinstance(exc, DBAPIError) and _sqlstate(exc) in _RETRYABLE_SQLSTATES:
+        return problem_response(
+            request,
+            RETRY_CONFLICT,
+            "another request changed the same records at the same time; retry the request",
+            headers={"Retry-After": "1"},
+        )
+    if isinstance(exc, IntegrityError):
+        return problem_response(
+            request, CONFLICT, "the change conflicts with data already recorded"
+        )
+    log.error("unhandled error", exc_type=type(exc).__name__, exc_info=exc)
+    return problem_response(request, INTERNAL, "an internal error occurred; it has been logged")
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    cause = getattr(orig, "__cause__", None)
+    return code or getattr(cause, "sqlstate", None)
+
+
+EXCEPTION_HANDLERS: Mapping[type[Exception] | int, Callable[..., Response[Any]]] = {
+    Exception: handle_exception,
+}
+
+__all__ = [
+    "CONFLICT",
+    "DOMAIN_ERRORS",
+    "EXCEPTION_HANDLERS",
+    "NOT_FOUND",
+    "PROBLEM_MEDIA_TYPE",
+    "UNPROCESSABLE",
+    "ProblemError",
+    "ProblemType",
+    "problem_response",
+    "register_domain_errors",
+]

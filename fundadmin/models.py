@@ -1,0 +1,10 @@
+"""Every table of the service, gathered so Alembic and the tests see one complete metadata."""
+
+from advanced_alchemy.base import orm_registry
+
+import fundadmin.demo
+import fundadmin.security.models  # noqa: F401
+
+metadata = orm_registry.metadata
+
+__all__ = ["metadata"]

@@ -1,0 +1,1 @@
+"""Sign-in, roles and scopes, tokens, personal-data encryption and the audit trail."""

@@ -1,0 +1,60 @@
+"""Who is calling: roles, and the countries or organisation each role reaches."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+ALL_COUNTRIES = "*"
+"""Scope of a grant that reaches every country (a regional ministry, an auditor)."""
+
+
+class Role(StrEnum):
+    LEGAL_ADVISER = "legal_adviser"
+    ADMINISTRATOR = "administrator"
+    MINISTRY = "ministry"
+    AUDITOR = "auditor"
+    SUPERUSER = "superuser"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller of one request, built from a verified access token."""
+
+    user_id: uuid.UUID
+    username: str
+    grants: Mapping[Role, frozenset[str]]
+    """Each role held, with the country codes it reaches (`*` for all)."""
+    organisation_id: uuid.UUID | None = None
+    """A legal adviser's organisation: she sees only its claimants and claims."""
+    token_id: str = field(default="", compare=False)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(self.grants)
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(role in self.grants for role in roles)
+
+    def countries(self, role: Role) -> frozenset[str]:
+        """Country codes `role` reaches for this caller; empty when the role is not held."""
+        return self.grants.get(role, frozenset())
+
+    def reaches(self, role: Role, country: str) -> bool:
+        scope = self.countries(role)
+        return ALL_COUNTRIES in scope or country in scope
+
+    @property
+    def scopes(self) -> list[str]:
+        """The grants as `role:country` strings, as carried in the token's `scope` claim."""
+        return sorted(f"{role}:{country}" for role, cs in self.grants.items() for country in cs)
+
+    @staticmethod
+    def grants_from_scopes(scopes: Iterable[str]) -> dict[Role, frozenset[str]]:
+        grants: dict[Role, set[str]] = {}
+        for scope in scopes:
+            role, _, country = scope.partition(":")
+            grants.setdefault(Role(role), set()).add(country)
+        return {role: frozenset(cs) for role, cs in grants.items()}

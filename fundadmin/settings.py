@@ -1,0 +1,102 @@
+"""All configuration, read once from the environment.
+
+Nothing else in the code base reads ``os.environ``: ask :func:`get_settings` instead.
+Every field is documented here and in the README's settings table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential, refused in production
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FUNDADMIN_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    """`development` (safe local defaults), `test`, or `production` (refuses development keys)."""
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "FUNDADMIN_DATABASE_URL")
+    )
+    """PostgreSQL URL (`postgresql://user:pw@host:port/db`, `?host=/socket/dir` accepted).
+    Unset: an embedded PostgreSQL server is started in `data_dir`."""
+
+    data_dir: Path = Path(".fundadmin")
+    """Local folder for the embedded database and development keys; kept between runs."""
+
+    host: str = "127.0.0.1"
+    """Interface the HTTP server binds to."""
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    """TCP port of the HTTP server."""
+
+    log_level: str = "INFO"
+    """Minimum level of the JSON log lines written to standard output."""
+
+    max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Largest request body accepted, in bytes; larger requests get 413."""
+
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    """Connections kept open per service instance."""
+
+    demo_password: SecretStr = SecretStr(DEVELOPMENT_DEMO_PASSWORD)
+    """Password of the demo users created by `fundadmin serve --demo`."""
+
+    cors_allowed_origins: list[str] = []
+    """Origins allowed to call the API from a browser; empty means CORS is closed."""
+
+    jwt_issuer: str = "fundadmin"
+    """`iss` of the access tokens this service issues, and required on tokens it accepts."""
+
+    jwt_audience: str = "fundadmin-api"
+    """`aud` of the access tokens this service issues, and required on tokens it accepts."""
+
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    """Lifetime of an access token, in seconds (15 minutes by default)."""
+
+    jwt_private_keys: SecretStr | None = None
+    """PEM RSA private keys that sign tokens, concatenated, newest first; the first one signs,
+    all verify. Unset outside production: a development key is generated in `data_dir`."""
+
+    master_keys: SecretStr | None = None
+    """Key-encryption keys for personal data, as `kid:base64key` pairs separated by commas,
+    newest first. Unset outside production: a development key is generated in `data_dir`."""
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_in_production(self) -> Settings:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        problems = []
+        if self.database_url is None:
+            problems.append("DATABASE_URL must point at a managed PostgreSQL server")
+        if self.jwt_private_keys is None:
+            problems.append("FUNDADMIN_JWT_PRIVATE_KEYS must be set (development keys are refused)")
+        if self.master_keys is None:
+            problems.append("FUNDADMIN_MASTER_KEYS must be set (development keys are refused)")
+        if self.demo_password.get_secret_value() == DEVELOPMENT_DEMO_PASSWORD:
+            problems.append("FUNDADMIN_DEMO_PASSWORD must not be the development default")
+        if problems:
+            raise ValueError("production mode refuses to start: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,53 @@
+"""Every error answer is an RFC 9457 problem document that says what is wrong."""
+
+from __future__ import annotations
+
+from litestar.testing import AsyncTestClient
+
+from fundadmin.settings import Settings
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+class TestProblemDocuments:
+    async def test_unknown_path_is_404(self, client: AsyncTestClient) -> None:
+        body = assert_problem(await client.get("/no/such/thing"), 404)
+        assert body["instance"] == "/no/such/thing"
+
+    async def test_wrong_method_is_405(self, client: AsyncTestClient) -> None:
+        assert_problem(await client.delete("/health"), 405)
+
+    async def test_oversize_body_is_413(self, client: AsyncTestClient, settings: Settings) -> None:
+        body = b"x" * (settings.max_request_bytes + 1)
+        response = await client.post(
+            "/api/v1/auth/token", content=body, headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 413)
+
+    async def test_invalid_body_is_422_naming_the_field_without_echoing_values(
+        self, client: AsyncTestClient
+    ) -> None:
+        response = await client.post(
+            "/api/v1/auth/token", json={"username": "Anna Berzina", "secret": "x"}
+        )
+        body = assert_problem(response, 422)
+        assert body["errors"]
+        assert "Anna Berzina" not in response.text
+
+    async def test_problem_carries_the_request_id(self, client: AsyncTestClient) -> None:
+        response = await client.post(
+            "/api/v1/auth/token", json={}, headers={"X-Request-ID": "req-12345678"}
+        )
+        assert response.headers["x-request-id"] == "req-12345678"
+        assert assert_problem(response, 422)["request_id"] == "req-12345678"
