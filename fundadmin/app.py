@@ -19,7 +19,11 @@ from fundadmin.api.health import HealthController
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
 from fundadmin.errors import EXCEPTION_HANDLERS
-from fundadmin.logging import configure_logging, request_id_middleware
+from fundadmin.logging import (
+    configure_logging,
+    request_context_middleware,
+    stamp_and_log_response,
+)
 from fundadmin.security.authentication import BearerTokenMiddleware
 from fundadmin.security.keys import KeyRing
 from fundadmin.security.tokens import TokenService
@@ -63,7 +67,7 @@ def create_app(settings: Settings, database_url: URL) -> Litestar:
         lifespan=[database],
         state=State({"settings": settings, "tokens": tokens}),
         middleware=[
-            request_id_middleware,
+            request_context_middleware,
             DefineMiddleware(
                 BearerTokenMiddleware, exclude_from_auth_key="public", exclude=["^/schema"]
             ),
@@ -71,6 +75,7 @@ def create_app(settings: Settings, database_url: URL) -> Litestar:
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins)
         if settings.cors_allowed_origins
         else None,
+        before_send=[stamp_and_log_response],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
             title="fundadmin",

@@ -23,6 +23,7 @@ from litestar.exceptions import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from fundadmin.logging import request_id
 from fundadmin.schema import SchemaBehind
 
 log = structlog.get_logger(__name__)
@@ -98,9 +99,7 @@ def problem_response(
         "detail": detail,
         "instance": request.url.path,
     }
-    request_id = request.scope.get("state", {}).get("request_id")
-    if request_id:
-        body["request_id"] = request_id
+    body["request_id"] = request_id(request.scope)
     body.update(extensions or {})
     return Response(
         content=body,

@@ -14,6 +14,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_access = structlog.get_logger("fundadmin.access")
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -50,39 +51,44 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Give each request an id (the caller's `X-Request-ID` if well formed), log one access line."""
-    access = structlog.get_logger("fundadmin.access")
+def request_id(scope: Scope) -> str:
+    """The request's id: the caller's `X-Request-ID` if well formed, otherwise a new one."""
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        incoming = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        state["request_id"] = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return str(state["request_id"])
+
+
+def request_context_middleware(app: ASGIApp) -> ASGIApp:
+    """Bind the request id to every log line written while a route handles the request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # type: ignore[comparison-overlap]
-            await app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        scope.setdefault("state", {})["started"] = time.perf_counter()
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
-            await send(message)
-
+        structlog.contextvars.bind_contextvars(request_id=request_id(scope))
         try:
-            await app(scope, receive, send_with_id)
+            await app(scope, receive, send)
         finally:
-            access.info(
-                "request",
-                method=scope.get("method"),
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
             structlog.contextvars.clear_contextvars()
 
     return middleware
+
+
+async def stamp_and_log_response(message: Message, scope: Scope) -> None:
+    """Litestar `before_send` hook: runs for every response, 404 and 405 from routing included
+    (route middleware does not), so every answer carries its id and gets one access line."""
+    if message["type"] != "http.response.start":
+        return
+    rid = request_id(scope)
+    MutableScopeHeaders.from_message(message)["X-Request-ID"] = rid
+    # Routing errors never reach the middleware that starts the clock: they take no time.
+    started = scope["state"].setdefault("started", time.perf_counter())
+    _access.info(
+        "request",
+        request_id=rid,
+        method=scope.get("method"),
+        path=scope.get("path"),
+        status=message["status"],
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
