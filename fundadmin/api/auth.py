@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fundadmin.errors import ProblemError, ProblemType
+from fundadmin.database import unit_of_work
+from fundadmin.errors import UNPROCESSABLE, ProblemError, ProblemType
+from fundadmin.security.audit import client_address
+from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.guards import PUBLIC
+from fundadmin.security.sign_in import Credentials, sign_in
+from fundadmin.security.throttle import SignInThrottle
 from fundadmin.security.tokens import TokenService
-from fundadmin.security.users import authenticate
 
 INVALID_CREDENTIALS = ProblemType(401, "invalid-credentials", "Sign-in failed")
+THROTTLED = ProblemType(429, "sign-in-throttled", "Too many failed sign-ins")
+SIGN_IN_THROTTLE = SignInThrottle()
+
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
-    username: str = msgspec.field()
-    """Username, or a service account's client id."""
-    password: str = msgspec.field()
-    """Password, or a service account's client secret."""
+    """Either `username` and `password` (a person) or `client_id` and `client_secret` (a
+    ministry's system)."""
+
+    username: Name | None = None
+    password: Secret | None = None
+    client_id: Name | None = None
+    """A service account's client id."""
+    client_secret: Secret | None = None
+    """A service account's client secret."""
+
+    def credentials(self) -> Credentials:
+        if self.username and self.password and not (self.client_id or self.client_secret):
+            return Credentials(self.username, self.password, is_service=False)
+        if self.client_id and self.client_secret and not (self.username or self.password):
+            return Credentials(self.client_id, self.client_secret, is_service=True)
+        raise ProblemError(
+            UNPROCESSABLE, "send either username and password, or client_id and client_secret"
+        )
 
 
 class TokenResponse(msgspec.Struct):
@@ -41,14 +64,23 @@ class AuthController(Controller):
     @post("/api/v1/auth/token", status_code=200, summary="Exchange credentials for an access token")
     async def token(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[TokenRequest],
         session: NamedDependency[AsyncSession],
         state: State,
     ) -> TokenResponse:
         tokens: TokenService = state.tokens
-        principal = await authenticate(session, data.username, data.password)
+        try:
+            async with unit_of_work(session):
+                principal = await sign_in(
+                    session, SIGN_IN_THROTTLE, data.credentials(), client_address(request)
+                )
+        except SignInThrottled as exc:
+            raise ProblemError(
+                THROTTLED, str(exc), headers={"Retry-After": str(exc.retry_after_seconds)}
+            ) from exc
         if principal is None:
-            raise ProblemError(INVALID_CREDENTIALS, "the username or password is not right")
+            raise ProblemError(INVALID_CREDENTIALS, "the credentials are not right")
         return TokenResponse(access_token=tokens.issue(principal), expires_in=tokens.ttl_seconds)
 
     @get("/.well-known/jwks.json", summary="Public keys that verify this service's tokens")

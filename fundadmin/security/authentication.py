@@ -9,7 +9,10 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from fundadmin.security.principal import Principal
 from fundadmin.security.tokens import InvalidToken, TokenService
+from fundadmin.security.trusted_idp import TrustedIdentityProvider
+from fundadmin.security.users import ActiveUsers
 
 log = structlog.get_logger(__name__)
 
@@ -22,14 +25,36 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException()
         tokens: TokenService = connection.app.state.tokens
+        active_users: ActiveUsers = connection.app.state.active_users
         try:
-            principal = tokens.verify(token.strip())
+            claimed = tokens.verify(token.strip())
         except InvalidToken as exc:
-            log.info("token refused", reason=str(exc))
-            raise NotAuthorizedException() from exc
-        active_users = connection.app.state.active_users
-        if not await active_users.is_active(principal.user_id):
-            log.info("token refused", reason="user disabled")
+            claimed = await _from_trusted_provider(connection, token.strip(), exc)
+        current = await active_users.current(claimed.user_id)
+        if current is None:
+            log.info("token refused", reason="user disabled or unknown")
             raise NotAuthorizedException()
+        principal = claimed.within(current)
         structlog.contextvars.bind_contextvars(user_id=str(principal.user_id))
         return AuthenticationResult(user=principal, auth=token)
+
+
+async def _from_trusted_provider(
+    connection: ASGIConnection[Any, Any, Any, Any], token: str, refusal: InvalidToken
+) -> Principal:
+    """The local user an external identity provider's token names, with her local roles."""
+    provider: TrustedIdentityProvider | None = connection.app.state.get("trusted_idp")
+    if provider is None:
+        log.info("token refused", reason=str(refusal))
+        raise NotAuthorizedException() from refusal
+    try:
+        username = provider.username(token)
+    except InvalidToken as exc:
+        log.info("token refused", reason=str(refusal), trusted_idp_reason=str(exc))
+        raise NotAuthorizedException() from exc
+    active_users: ActiveUsers = connection.app.state.active_users
+    principal = await active_users.principal_for(username)
+    if principal is None:
+        log.info("token refused", reason="trusted provider's user unknown here or disabled")
+        raise NotAuthorizedException()
+    return principal

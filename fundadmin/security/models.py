@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from advanced_alchemy.base import DefaultBase
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundadmin.ids import new_id
@@ -73,3 +74,83 @@ class RoleGrant(DefaultBase):
     """ISO 3166 alpha-2 code, or `*` for every country."""
 
     user: Mapped[UserAccount] = relationship(back_populates="grants")
+
+
+class PersonalDataKey(DefaultBase):
+    """One person's data key, wrapped by a master key: the only way to read her personal fields."""
+
+    __tablename__ = "personal_data_key"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(wrapped_key IS NULL) = (erased_at IS NOT NULL)", name="erased_means_no_key"
+        ),
+    )
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    """The data subject (a person) her records refer to; carries no personal data itself."""
+    master_kid: Mapped[str | None] = mapped_column(sa.String(64))
+    """Id of the master key that wrapped `wrapped_key`; NULL once erased."""
+    wrapped_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    """AES-GCM nonce (12 bytes) + the 32-byte AES-256 data key encrypted by the master key +
+    tag (16 bytes); NULL once the subject is erased."""
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    """When the subject's key was made (UTC)."""
+    erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    """When the key was destroyed (UTC); her fields read as erased from then on."""
+
+
+class AuditEvent(DefaultBase):
+    """One line of the audit trail: append-only (a trigger refuses changes) and hash-chained."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True), primary_key=True)
+    """Position in the trail (gaps are normal: a rolled-back request keeps its number)."""
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """When it happened (UTC, microseconds), as hashed."""
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()
+    """The user who acted; NULL for an anonymous caller (a failed sign-in)."""
+    actor_username: Mapped[str | None] = mapped_column(sa.String(100))
+    """Her username at the time (a work handle, not a legal name)."""
+    actor_scopes: Mapped[str] = mapped_column(sa.String(1000))
+    """Her grants at the time, as space-separated `role:country` strings."""
+    action: Mapped[str] = mapped_column(sa.String(100), index=True)
+    """What was done, as `area.verb` (`auth.sign_in`, `user.disable`, `claimant.read`)."""
+    subject_type: Mapped[str] = mapped_column(sa.String(50))
+    """Kind of record acted on (`user`, `claim`, `claimant`)."""
+    subject_id: Mapped[str | None] = mapped_column(sa.String(100))
+    """Id of the record acted on."""
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    """Why, where a reason is required (break-glass reads, departures from policy)."""
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    """The caller's network address as seen by the service."""
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    """The request id, to join with the service's log lines."""
+    details: Mapped[dict[str, str | int | bool | None]] = mapped_column(JSONB)
+    """Further facts (ids, states, counts), never a personal value."""
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    """`hash` of the line before (64 zeros for the first): unique, so the chain cannot fork."""
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    """SHA-256 (hex) of `prev_hash` and this line's canonical serialisation."""
+
+
+class SignInFailures(DefaultBase):
+    """Recent failed sign-ins for one username or one client address, shared by every instance."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (sa.CheckConstraint("kind IN ('user', 'address')", name="kind_known"),)
+
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    """`user` (counted per attempted username) or `address` (per client address)."""
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    """SHA-256 (hex) of the username or address: an attempted username may be a mistyped
+    password, so it is never stored in clear."""
+    failures: Mapped[int] = mapped_column(sa.Integer)
+    """Failed attempts since `window_started_at`."""
+    window_started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """First failure of the current window (UTC); the count starts again after the window."""
+    last_failure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """Latest failure (UTC): the next attempt waits a delay counted from here."""

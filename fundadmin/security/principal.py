@@ -46,6 +46,22 @@ class Principal:
         scope = self.countries(role)
         return ALL_COUNTRIES in scope or country in scope
 
+    def within(self, current: Principal) -> Principal:
+        """This token's principal, narrowed to what `current` (the user as granted now) holds:
+        a role or country taken away since the token was issued no longer counts."""
+        grants = {
+            role: countries & current.grants[role]
+            for role, countries in self.grants.items()
+            if role in current.grants and countries & current.grants[role]
+        }
+        return Principal(
+            user_id=self.user_id,
+            username=current.username,
+            grants=grants,
+            organisation_id=current.organisation_id,
+            token_id=self.token_id,
+        )
+
     @property
     def scopes(self) -> list[str]:
         """The grants as `role:country` strings, as carried in the token's `scope` claim."""

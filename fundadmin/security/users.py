@@ -10,13 +10,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fundadmin.security.errors import UserExists
 from fundadmin.security.models import Organisation, RoleGrant, UserAccount
-from fundadmin.security.passwords import hash_password, verify_password
+from fundadmin.security.passwords import hash_password_async
 from fundadmin.security.principal import ALL_COUNTRIES, Principal, Role
 
-
-class UserExists(ValueError):
-    """A user with that username already exists."""
+__all__ = ["ActiveUsers", "Grant", "UserExists", "create_user", "principal_of"]
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,11 @@ async def create_user(
     is_service: bool = False,
 ) -> UserAccount:
     if await session.scalar(sa.select(UserAccount.id).where(UserAccount.username == username)):
-        raise UserExists(f"a user named {username!r} already exists")
+        raise UserExists()
     org = await get_or_create_organisation(session, organisation) if organisation else None
     user = UserAccount(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_async(password),
         is_service=is_service,
         organisation_id=org.id if org else None,
         grants=[RoleGrant(role=g.role.value, country=g.country) for g in grants],
@@ -70,43 +69,54 @@ async def create_user(
     return user
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Principal | None:
-    """The user's principal if the password is right and the user active; None otherwise.
-
-    A missing user costs one hash verification too, so timing does not reveal who exists.
-    """
-    user = await session.scalar(sa.select(UserAccount).where(UserAccount.username == username))
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
-        return None
-    return principal_of(user)
-
-
 class ActiveUsers:
-    """Answers "is this user still active?" for every authenticated request.
+    """The state of each caller now: whether she is still active, and the roles she holds now.
 
-    Cached for a few seconds per user, so disabling a user takes effect within `ttl_seconds`
-    without one database round trip per request.
+    Cached for a few seconds per user, so disabling a user or taking a role away takes effect
+    within `ttl_seconds` on every instance, without one database round trip per request.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], ttl_seconds: float = 5.0):
         self._sessions = sessions
         self._ttl = ttl_seconds
-        self._seen: dict[uuid.UUID, tuple[float, bool]] = {}
+        self._by_id: dict[uuid.UUID, tuple[float, Principal | None]] = {}
+        self._by_name: dict[str, tuple[float, Principal | None]] = {}
 
-    async def is_active(self, user_id: uuid.UUID) -> bool:
+    async def current(self, user_id: uuid.UUID) -> Principal | None:
+        """The user's principal as granted now; None if she is disabled or unknown."""
         now = time.monotonic()
-        cached = self._seen.get(user_id)
+        cached = self._by_id.get(user_id)
         if cached and now - cached[0] < self._ttl:
             return cached[1]
+        principal = await self._load(UserAccount.id == user_id)
+        self._by_id[user_id] = (now, principal)
+        return principal
+
+    async def is_active(self, user_id: uuid.UUID) -> bool:
+        return await self.current(user_id) is not None
+
+    async def principal_for(self, username: str) -> Principal | None:
+        """The active person `username` with her local roles (for a trusted provider's token)."""
+        now = time.monotonic()
+        cached = self._by_name.get(username)
+        if cached and now - cached[0] < self._ttl:
+            return cached[1]
+        principal = await self._load(
+            UserAccount.username == username, UserAccount.is_service.is_(False)
+        )
+        self._by_name[username] = (now, principal)
+        return principal
+
+    async def _load(self, *conditions: sa.ColumnElement[bool]) -> Principal | None:
         async with self._sessions() as session:
-            active = bool(
-                await session.scalar(
-                    sa.select(UserAccount.is_active).where(UserAccount.id == user_id)
-                )
+            user = await session.scalar(
+                sa.select(UserAccount).where(UserAccount.is_active.is_(True), *conditions)
             )
-        self._seen[user_id] = (now, active)
-        return active
+            return principal_of(user) if user else None
 
     def forget(self, user_id: uuid.UUID) -> None:
-        self._seen.pop(user_id, None)
+        """Drop the cached answers, so a change (a disabled user) counts on this instance now."""
+        self._by_id.pop(user_id, None)
+        self._by_name = {
+            n: c for n, c in self._by_name.items() if not c[1] or c[1].user_id != user_id
+        }

@@ -1,0 +1,130 @@
+"""The audit trail for auditors: list and filter its lines, and verify its hash chain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fundadmin.security.audit import verify_chain
+from fundadmin.security.audit_search import MAX_PAGE, AuditFilter, search_audit
+from fundadmin.security.guards import requires
+from fundadmin.security.models import AuditEvent
+from fundadmin.security.principal import Role
+
+
+class AuditLine(msgspec.Struct):
+    seq: int
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_username: str | None
+    actor_scopes: str
+    action: str
+    subject_type: str
+    subject_id: str | None
+    reason: str | None
+    remote_addr: str | None
+    request_id: str | None
+    details: dict[str, str | int | bool | None]
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditLine]
+    next_before: int | None
+    """Pass as `before` to get the next (older) page; null on the last page."""
+
+
+class ChainVerification(msgspec.Struct):
+    ok: bool
+    lines_checked: int
+    """Lines whose link held, from the first line on."""
+    head_hash: str
+    """Hash of the last good line: keep it elsewhere to detect a later removal of newer lines."""
+    first_broken_seq: int | None
+    problem: str | None
+
+
+def _line(event: AuditEvent) -> AuditLine:
+    return AuditLine(
+        seq=event.seq,
+        occurred_at=event.occurred_at,
+        actor_id=event.actor_id,
+        actor_username=event.actor_username,
+        actor_scopes=event.actor_scopes,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        reason=event.reason,
+        remote_addr=event.remote_addr,
+        request_id=event.request_id,
+        details=event.details,
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+    )
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["audit"]
+    guards = [requires(Role.AUDITOR)]
+
+    @get("/", summary="Audit lines, newest first")
+    async def list_lines(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        action: FromQuery[str | None] = None,
+        subject_type: FromQuery[str | None] = None,
+        subject_id: FromQuery[str | None] = None,
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        actor: Annotated[str | None, Parameter(description="actor's username")] = None,
+        since: Annotated[datetime | None, Parameter(description="from (inclusive)")] = None,
+        until: Annotated[datetime | None, Parameter(description="to (exclusive)")] = None,
+        before: Annotated[int | None, Parameter(description="page cursor", ge=1)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100,
+    ) -> AuditPage:
+        events = await search_audit(
+            session,
+            AuditFilter(
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                actor_id=actor_id,
+                actor_username=actor,
+                since=since,
+                until=until,
+                before_seq=before,
+                limit=limit,
+            ),
+        )
+        next_before = events[-1].seq if len(events) == limit else None
+        return AuditPage([_line(e) for e in events], next_before)
+
+    @get("/verify", summary="Walk the hash chain and report the first broken link")
+    async def verify(
+        self,
+        session: NamedDependency[AsyncSession],
+        expect_head: Annotated[
+            str | None,
+            Parameter(
+                description="a head hash recorded earlier: detects lines removed from the end",
+                pattern="^[0-9a-f]{64}$",
+            ),
+        ] = None,
+    ) -> ChainVerification:
+        report = await verify_chain(session, anchor=expect_head)
+        return ChainVerification(
+            ok=report.ok,
+            lines_checked=report.lines_checked,
+            head_hash=report.head_hash,
+            first_broken_seq=report.first_broken_seq,
+            problem=report.problem,
+        )

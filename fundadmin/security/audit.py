@@ -1,0 +1,199 @@
+"""The audit trail: who did what to which record, when, from where and why.
+
+Lines are append-only (triggers in PostgreSQL refuse UPDATE, DELETE and TRUNCATE) and
+hash-chained: each line stores the hash of the line before and its own SHA-256 over a canonical
+serialisation, so an edited or removed line breaks the chain at a place `verify_chain` names.
+Appends take a transaction-scoped advisory lock, so concurrent requests cannot fork the chain
+(and `prev_hash` is unique, so a fork is refused even under snapshot isolation). The lock is held
+until the request commits: write the audit line as the last step of a request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from litestar.connection import ASGIConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fundadmin.security.models import AuditEvent
+from fundadmin.security.principal import Principal
+
+GENESIS_HASH = "0" * 64
+"""`prev_hash` of the first line."""
+
+AUDIT_LOCK_KEY = 0x61756469745F6C6F  # "audit_lo": any constant shared by every instance
+
+DetailValue = str | int | bool | None
+
+
+def _canonical(line: Mapping[str, Any]) -> bytes:
+    return json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def line_hash(
+    prev_hash: str,
+    *,
+    occurred_at: datetime,
+    actor_id: uuid.UUID | None,
+    actor_username: str | None,
+    actor_scopes: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | None,
+    reason: str | None,
+    remote_addr: str | None,
+    request_id: str | None,
+    details: Mapping[str, DetailValue],
+) -> str:
+    """SHA-256 (hex) over the previous hash and every recorded field of a line."""
+    body = _canonical(
+        {
+            "occurred_at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": str(actor_id) if actor_id else None,
+            "actor_username": actor_username,
+            "actor_scopes": actor_scopes,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "reason": reason,
+            "remote_addr": remote_addr,
+            "request_id": request_id,
+            "details": dict(details),
+        }
+    )
+    return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
+
+
+def _hash_of(event: AuditEvent) -> str:
+    return line_hash(
+        event.prev_hash,
+        occurred_at=event.occurred_at,
+        actor_id=event.actor_id,
+        actor_username=event.actor_username,
+        actor_scopes=event.actor_scopes,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        reason=event.reason,
+        remote_addr=event.remote_addr,
+        request_id=event.request_id,
+        details=event.details,
+    )
+
+
+def _checked_details(details: Mapping[str, DetailValue] | None) -> dict[str, DetailValue]:
+    checked: dict[str, DetailValue] = {}
+    for key, value in (details or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str | int | bool | None):
+            raise TypeError("audit details map names to str, int, bool or None")
+        checked[key] = value
+    return checked
+
+
+async def write_audit(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    action: str,
+    subject_type: str,
+    subject_id: str | None,
+    reason: str | None = None,
+    remote_addr: str | None = None,
+    details: Mapping[str, str | int | bool | None] | None = None,
+) -> None:
+    """Append one line to the audit trail in the session's transaction (flushes, never commits).
+
+    `details` hold ids, states and counts, never a personal value: the trail is read by auditors,
+    who see no personal data.
+    """
+    checked = _checked_details(details)
+    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+    prev_hash = await session.scalar(
+        sa.select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    )
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    event = AuditEvent(
+        occurred_at=datetime.now(UTC),
+        actor_id=principal.user_id if principal else None,
+        actor_username=principal.username if principal else None,
+        actor_scopes=" ".join(principal.scopes) if principal else "",
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        reason=reason,
+        remote_addr=remote_addr,
+        request_id=str(request_id) if request_id else None,
+        details=checked,
+        prev_hash=prev_hash or GENESIS_HASH,
+    )
+    event.hash = _hash_of(event)
+    session.add(event)
+    await session.flush()
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The caller's address as the service sees it (the proxy's X-Forwarded-For, if trusted)."""
+    return connection.client.host if connection.client else None
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of walking the whole trail from its first line."""
+
+    lines_checked: int
+    head_hash: str
+    """Hash of the last line: record it elsewhere to detect later removal of the newest lines."""
+    first_broken_seq: int | None = None
+    """The first line whose link does not hold (None if every link holds)."""
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+async def verify_chain(
+    session: AsyncSession, *, anchor: str | None = None, batch_size: int = 1000
+) -> ChainReport:
+    """Recompute every line's hash in order; report the first line whose link does not hold.
+
+    `anchor` is a head hash recorded earlier outside the database: if no line has it any more,
+    lines were removed from the end of the trail (which the chain alone cannot show).
+    """
+    expected_prev = GENESIS_HASH
+    checked = 0
+    anchor_seen = anchor is None or anchor == GENESIS_HASH
+    result = await session.stream_scalars(
+        sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
+    )
+    async for event in result:
+        if event.prev_hash != expected_prev:
+            return ChainReport(
+                checked,
+                expected_prev,
+                event.seq,
+                "the line before this one is missing or was altered",
+            )
+        if _hash_of(event) != event.hash:
+            return ChainReport(
+                checked, expected_prev, event.seq, "this line was altered after it was written"
+            )
+        expected_prev = event.hash
+        anchor_seen = anchor_seen or event.hash == anchor
+        checked += 1
+    if not anchor_seen:
+        return ChainReport(
+            checked,
+            expected_prev,
+            None,
+            "no line has the expected head hash: lines were removed from the end",
+        )
+    return ChainReport(checked, expected_prev)

@@ -1,0 +1,43 @@
+"""Security headers on every answer (routing 404s and error documents included).
+
+The API answers JSON only, so its Content-Security-Policy allows nothing at all; the API
+documentation under /schema loads its viewer from a CDN and gets a policy allowing just that.
+Transport security (TLS) is the reverse proxy's job; HSTS tells browsers to keep to it.
+"""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+ALWAYS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """Litestar `before_send` hook."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in ALWAYS.items():
+        headers[name] = value
+    is_docs = str(scope.get("path", "")).startswith("/schema")
+    headers["Content-Security-Policy"] = DOCS_CSP if is_docs else API_CSP
+    if not is_docs:
+        # Answers may carry personal data: no browser or proxy cache may keep them.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
