@@ -1,0 +1,63 @@
+"""The country policies: which exist, their parameters in force, and dry-run assessments.
+
+Parameters are public law and fund rules, not personal data: every signed-in role may read them.
+A dry-run assessment is an estimate touching no record; legal advisers and administrators may
+ask it of any country (a Swedish adviser may estimate a Latvian claim before filing it there).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from fundadmin.security.guards import requires
+from fundadmin.security.principal import Role
+from policies import get_policy
+from policies.registry import POLICIES
+from policies.schemas import AssessmentOut, AssessRequest, PolicyDetail, PolicySummary
+
+READERS = (
+    Role.LEGAL_ADVISER,
+    Role.ADMINISTRATOR,
+    Role.MINISTRY,
+    Role.AUDITOR,
+    Role.SUPERUSER,
+)
+ASSESSORS = (Role.LEGAL_ADVISER, Role.ADMINISTRATOR)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class PoliciesController(Controller):
+    path = "/api/v1/policies"
+    tags = ["policies"]
+
+    @get("/", guards=[requires(*READERS)], summary="The eight country policies")
+    async def list_policies(self) -> list[PolicySummary]:
+        return [PolicySummary.of(policy) for policy in POLICIES.values()]
+
+    @get(
+        "/{country:str}",
+        guards=[requires(*READERS)],
+        summary="A country's parameters in force on a date, with sources and verified flags",
+    )
+    async def policy(
+        self,
+        country: FromPath[str],
+        as_of: FromQuery[date | None] = None,
+    ) -> PolicyDetail:
+        return PolicyDetail.of(get_policy(country), as_of or _today())
+
+    @post(
+        "/{country:str}/assess",
+        guards=[requires(*ASSESSORS)],
+        status_code=200,
+        summary="Dry-run assessment of a claim's facts (an estimate; nothing is stored)",
+    )
+    async def assess(self, country: FromPath[str], data: JSONBody[AssessRequest]) -> AssessmentOut:
+        policy = get_policy(country)
+        return AssessmentOut.of(policy.assess(data.facts(policy.code), data.as_of or _today()))

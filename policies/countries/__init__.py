@@ -1,0 +1,1 @@
+"""One module per country; each reads its data file beside it."""

@@ -1,0 +1,5 @@
+"""Estonia: the statute and fund rules are data, in ee.toml beside this module."""
+
+from policies.engine import StandardPolicy
+
+POLICY = StandardPolicy.from_package(__package__ or __name__, "ee.toml")

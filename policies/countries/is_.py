@@ -1,0 +1,5 @@
+"""Iceland: the statute and fund rules are data, in is_.toml beside this module."""
+
+from policies.engine import StandardPolicy
+
+POLICY = StandardPolicy.from_package(__package__ or __name__, "is_.toml")

@@ -1,0 +1,5 @@
+"""Sweden: the statute and fund rules are data, in se.toml beside this module."""
+
+from policies.engine import StandardPolicy
+
+POLICY = StandardPolicy.from_package(__package__ or __name__, "se.toml")

@@ -1,0 +1,236 @@
+"""Wire schemas of the policies API (msgspec). Amounts travel as decimal strings, never floats.
+
+A dry-run assessment takes no personal data: no name, no birth date, no identity number; the
+claimant's minority is a yes/no.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+
+from policies.base import (
+    Assessment,
+    ClaimFacts,
+    CountryPolicy,
+    Finding,
+    HeadAssessment,
+    HeadCategory,
+    HeadClaim,
+    MaterialLossKind,
+    ParameterInForce,
+    PriorPayment,
+    PriorPaymentSource,
+    RuleApplication,
+)
+
+Amount = Annotated[Decimal, msgspec.Meta(description="decimal string in the currency, >= 0")]
+Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+Offence = Annotated[str, msgspec.Meta(pattern="^[a-z_]{1,40}$", examples=["trafficking"])]
+
+
+class PolicySummary(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+    currency: str
+    authority: str
+    statute: str
+
+    @classmethod
+    def of(cls, policy: CountryPolicy) -> PolicySummary:
+        return cls(policy.code, policy.name, policy.currency, policy.authority, policy.statute)
+
+
+class ParameterOut(msgspec.Struct, frozen=True):
+    name: str
+    layer: Literal["statute", "fund"]
+    """statute: national law; fund: the fund's supplementary rule set by the ministry."""
+    unit: str
+    description: str
+    value: bool | list[str] | str | None
+    """Amounts as decimal strings; None: the data file says explicitly that no figure is known."""
+    effective_from: date
+    source: str
+    verified: bool
+    note: str
+    lapsed: bool
+    """A yearly figure whose newest value has lapsed: the new value must be entered."""
+
+    @classmethod
+    def of(cls, parameter: ParameterInForce) -> ParameterOut:
+        v = parameter.value
+        value: bool | list[str] | str | None
+        if isinstance(v.value, tuple):
+            value = list(v.value)
+        elif isinstance(v.value, Decimal):
+            value = str(v.value)
+        else:
+            value = v.value
+        return cls(
+            parameter.name,
+            parameter.layer,
+            parameter.unit,
+            parameter.description,
+            value,
+            v.effective_from,
+            v.source,
+            v.verified,
+            v.note,
+            parameter.lapsed,
+        )
+
+
+class PolicyDetail(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+    currency: str
+    authority: str
+    statute: str
+    as_of: date
+    letter_languages: list[str]
+    second_approval_threshold: Decimal
+    parameters: list[ParameterOut]
+
+    @classmethod
+    def of(cls, policy: CountryPolicy, as_of: date) -> PolicyDetail:
+        parameters = policy.parameters_in_force(as_of)
+        return cls(
+            policy.code,
+            policy.name,
+            policy.currency,
+            policy.authority,
+            policy.statute,
+            as_of,
+            list(policy.letter_languages(as_of)),
+            policy.second_approval_threshold(as_of),
+            [ParameterOut.of(p) for p in parameters],
+        )
+
+
+class HeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    category: HeadCategory
+    amount: Amount
+    currency: Currency
+    sub_kind: MaterialLossKind | None = None
+
+
+class PriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    source: PriorPaymentSource
+    amount: Amount
+    currency: Currency
+    category: HeadCategory | None = None
+
+
+class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The facts of a claim for an estimate. Dates are of events, not of the person."""
+
+    offence: Offence
+    crime_date: date
+    application_date: date
+    heads: Annotated[list[HeadIn], msgspec.Meta(min_length=1, max_length=50)]
+    reported_to_police: bool
+    judgment_date: date | None = None
+    proceedings_end_date: date | None = None
+    victim_recognition_date: date | None = None
+    crime_in_country: bool = True
+    resident_in_country: bool | None = None
+    prior_payments: Annotated[list[PriorPaymentIn], msgspec.Meta(max_length=50)] = []
+    court_awarded: Amount | None = None
+    is_minor_at_crime: bool | None = None
+    as_of: date | None = None
+    """Decision date to assess on; today when omitted."""
+
+    def facts(self, country: str) -> ClaimFacts:
+        return ClaimFacts(
+            country=country,
+            offence=self.offence,
+            crime_date=self.crime_date,
+            application_date=self.application_date,
+            heads=tuple(
+                HeadClaim(h.category, h.amount, h.currency, h.sub_kind) for h in self.heads
+            ),
+            reported_to_police=self.reported_to_police,
+            judgment_date=self.judgment_date,
+            proceedings_end_date=self.proceedings_end_date,
+            victim_recognition_date=self.victim_recognition_date,
+            crime_in_country=self.crime_in_country,
+            resident_in_country=self.resident_in_country,
+            prior_payments=tuple(
+                PriorPayment(p.source, p.amount, p.currency, p.category)
+                for p in self.prior_payments
+            ),
+            court_awarded=self.court_awarded,
+            is_minor_at_crime=self.is_minor_at_crime,
+        )
+
+
+class RuleOut(msgspec.Struct, frozen=True):
+    rule: str
+    input: str
+    effect: str
+    reference: str
+    layer: Literal["statute", "fund"]
+
+    @classmethod
+    def of(cls, step: RuleApplication) -> RuleOut:
+        return cls(step.rule, step.input, step.effect, step.reference, step.layer)
+
+
+class FindingOut(msgspec.Struct, frozen=True):
+    code: str
+    severity: Literal["info", "attention"]
+    message: str
+    reference: str
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingOut:
+        return cls(finding.code, finding.severity, finding.message, finding.reference)
+
+
+class HeadOut(msgspec.Struct, frozen=True):
+    category: HeadCategory
+    sub_kind: MaterialLossKind | None
+    claimed: Decimal
+    proposed: Decimal
+    trace: list[RuleOut]
+
+    @classmethod
+    def of(cls, head: HeadAssessment) -> HeadOut:
+        return cls(
+            head.category,
+            head.sub_kind,
+            head.claimed,
+            head.proposed,
+            [RuleOut.of(step) for step in head.trace],
+        )
+
+
+class AssessmentOut(msgspec.Struct, frozen=True):
+    """A proposal, not a decision: the administrator decides and may depart with a reason."""
+
+    country: str
+    currency: str
+    as_of: date
+    heads: list[HeadOut]
+    findings: list[FindingOut]
+    trace: list[RuleOut]
+    total_proposed: Decimal
+    second_approval_threshold: Decimal
+    requires_second_approval: bool
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> AssessmentOut:
+        return cls(
+            assessment.country,
+            assessment.currency,
+            assessment.as_of,
+            [HeadOut.of(h) for h in assessment.heads],
+            [FindingOut.of(f) for f in assessment.findings],
+            [RuleOut.of(step) for step in assessment.trace],
+            assessment.total_proposed,
+            assessment.second_approval_threshold,
+            assessment.requires_second_approval,
+        )

@@ -1,0 +1,1 @@
+"""A fictional ninth country, Northmark (XN): one module and one data file, as README says."""

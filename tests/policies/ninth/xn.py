@@ -1,0 +1,5 @@
+"""Northmark: the statute and fund rules are data, in xn.toml beside this module."""
+
+from policies.engine import StandardPolicy
+
+POLICY = StandardPolicy.from_package(__package__ or __name__, "xn.toml")
