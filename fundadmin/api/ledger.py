@@ -1,0 +1,452 @@
+"""The ledger over HTTP: administrators of a country write its books, auditors read every book.
+
+Administrators read their own countries' books; another country's account or transaction
+answers 404. Every route that moves money requires an `Idempotency-Key` header (see
+fundadmin/idempotency.py). Account codes contain slashes, so an account's balance and statement
+are read at `/accounts/<code>/balance` and `/accounts/<code>/statement` through one path route.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import ledger
+from fundadmin.database import unit_of_work
+from fundadmin.errors import (
+    CONFLICT,
+    NOT_FOUND,
+    UNPROCESSABLE,
+    ProblemError,
+    ProblemType,
+    register_domain_errors,
+)
+from fundadmin.idempotency import idempotency_key, idempotent, idempotent_responses
+from fundadmin.security.audit import client_address, write_audit
+from fundadmin.security.guards import requires
+from fundadmin.security.principal import ALL_COUNTRIES, Principal, Role
+from ledger.schemas import (
+    AccountIn,
+    AccountOut,
+    BalanceOut,
+    BatchIn,
+    BatchOut,
+    ReverseIn,
+    StatementOut,
+    TransactionIn,
+    TransactionOut,
+    TrialBalanceOut,
+    VoidedOut,
+    account_out,
+    balance_out,
+    batch_from_wire,
+    definition_from_wire,
+    spec_from_wire,
+    statement_out,
+    transaction_out,
+    trial_balance_out,
+)
+
+WRITERS = [requires(Role.ADMINISTRATOR)]
+
+
+READERS = [requires(Role.ADMINISTRATOR, Role.AUDITOR)]
+FORBIDDEN_COUNTRY = ProblemType(403, "country-not-administered", "Not your country's books")
+
+register_domain_errors(
+    {
+        ledger.InvalidTransaction: ProblemType(422, "invalid-transaction", "Invalid transaction"),
+        ledger.InvalidPosting: ProblemType(422, "invalid-posting", "Invalid posting"),
+        ledger.UnbalancedTransaction: ProblemType(
+            422, "unbalanced-transaction", "The transaction does not balance"
+        ),
+        ledger.PrecisionExceeded: ProblemType(
+            422, "precision-exceeded", "Too many decimals for the currency"
+        ),
+        ledger.UnknownAccount: ProblemType(422, "unknown-account", "Unknown account"),
+        ledger.CurrencyMismatch: ProblemType(422, "currency-mismatch", "Wrong currency"),
+        ledger.ForeignAccount: ProblemType(
+            422, "foreign-account", "Account of another country's fund"
+        ),
+        ledger.NonPositiveAmount: ProblemType(
+            422, "non-positive-amount", "Amount must be positive"
+        ),
+        ledger.InsufficientFunds: ProblemType(409, "insufficient-funds", "Insufficient funds"),
+        ledger.InvalidAccount: UNPROCESSABLE,
+        ledger.AccountConflict: ProblemType(409, "account-exists", "Account exists"),
+        ledger.AccountNotFound: NOT_FOUND,
+        ledger.TransactionNotFound: NOT_FOUND,
+        ledger.InvalidTransition: ProblemType(
+            409, "invalid-transition", "Not allowed in the transaction's state"
+        ),
+        ledger.PendingExpired: ProblemType(409, "pending-expired", "Pending transaction expired"),
+        ledger.AlreadyReversed: ProblemType(409, "already-reversed", "Already reversed"),
+        ledger.IdempotencyConflict: ProblemType(
+            409, "idempotency-key-reused", "Idempotency key already used"
+        ),
+        ledger.LedgerError: CONFLICT,
+    }
+)
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Lines per page")]
+
+
+def _readable(principal: Principal) -> frozenset[str] | None:
+    """Countries whose books the caller may read; None for every country."""
+    countries = principal.countries(Role.ADMINISTRATOR) | principal.countries(Role.AUDITOR)
+    return None if ALL_COUNTRIES in countries else countries
+
+
+def _may_read(principal: Principal, country: str) -> bool:
+    return principal.reaches(Role.ADMINISTRATOR, country) or principal.reaches(
+        Role.AUDITOR, country
+    )
+
+
+def _require_write(principal: Principal, countries: Iterable[str]) -> None:
+    for country in countries:
+        if not principal.reaches(Role.ADMINISTRATOR, country):
+            raise ProblemError(
+                FORBIDDEN_COUNTRY, f"you do not administer the books of country {country}"
+            )
+
+
+async def _readable_account(
+    session: AsyncSession, principal: Principal, code: str
+) -> ledger.AccountView:
+    account = await ledger.get_account(session, code)
+    if not _may_read(principal, account.country):
+        raise ledger.AccountNotFound("there is no such account")
+    return account
+
+
+async def _readable_transaction(
+    session: AsyncSession, principal: Principal, transaction_id: uuid.UUID
+) -> ledger.TransactionView:
+    view = await ledger.get_transaction(session, transaction_id)
+    if not _may_read(principal, view.country):
+        raise ledger.TransactionNotFound("there is no such transaction")
+    return view
+
+
+async def _writable_transaction(
+    session: AsyncSession, principal: Principal, transaction_id: uuid.UUID
+) -> None:
+    view = await _readable_transaction(session, principal, transaction_id)
+    if not principal.reaches(Role.ADMINISTRATOR, view.country):
+        raise ledger.TransactionNotFound("there is no such transaction")
+
+
+def _scope(principal: Principal) -> str:
+    return f"user:{principal.user_id}"
+
+
+async def _audit(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    action: str,
+    view: ledger.TransactionView,
+) -> None:
+    """Every change to the books is on the audit trail (written last: it takes the chain's lock)."""
+    await write_audit(
+        session,
+        principal=principal,
+        action=action,
+        subject_type="ledger_transaction",
+        subject_id=str(view.id),
+        remote_addr=client_address(request),
+        details={"country": view.country, "kind": view.kind, "status": view.status},
+    )
+
+
+class LedgerController(Controller):
+    path = "/api/v1/ledger"
+    tags = ["ledger"]
+
+    @get("/accounts", guards=READERS, summary="Accounts of the books you may read")
+    async def list_accounts(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        country: FromQuery[str | None] = None,
+        prefix: FromQuery[str | None] = None,
+    ) -> list[AccountOut]:
+        readable = _readable(principal)
+        countries = {country} if country else readable
+        if country and readable is not None and country not in readable:
+            countries = set()
+        views = await ledger.list_accounts(session, countries, prefix=prefix)
+        return [account_out(view) for view in views]
+
+    @post("/accounts", guards=WRITERS, summary="Open an account in your country's books")
+    async def create_account(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[AccountIn],
+    ) -> AccountOut:
+        _require_write(principal, [data.country])
+        async with unit_of_work(session):
+            view = await ledger.create_account(session, definition_from_wire(data))
+            await write_audit(
+                session,
+                principal=principal,
+                action="ledger.account.create",
+                subject_type="ledger_account",
+                subject_id=view.code,
+                remote_addr=client_address(request),
+                details={"country": view.country},
+            )
+        return account_out(view)
+
+    @get(
+        "/accounts/{code:path}",
+        guards=READERS,
+        summary="An account; `<code>/balance?as_of=` its balance; `<code>/statement` its lines",
+    )
+    async def account(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        code: FromPath[str],
+        as_of: FromQuery[date | None] = None,
+        from_date: FromQuery[date | None] = None,
+        to_date: FromQuery[date | None] = None,
+        after: FromQuery[str | None] = None,
+        limit: Limit = 100,
+    ) -> AccountOut | BalanceOut | StatementOut:
+        code = code.strip("/")
+        base, _, view = code.rpartition("/")
+        if view == "balance":
+            await _readable_account(session, principal, base)
+            balance = await ledger.account_balance(session, base, as_of=as_of)
+            return balance_out(base, balance, as_of)
+        if view == "statement":
+            await _readable_account(session, principal, base)
+            page = await ledger.account_statement(
+                session, base, from_date=from_date, to_date=to_date, after=after, limit=limit
+            )
+            return statement_out(page)
+        return account_out(await _readable_account(session, principal, code))
+
+    @post(
+        "/transactions",
+        guards=WRITERS,
+        summary="Record a transaction (Idempotency-Key header required)",
+        responses=idempotent_responses(TransactionOut, 201),
+    )
+    async def record(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[TransactionIn],
+    ) -> Response[bytes]:
+        key = idempotency_key(request)
+        spec = spec_from_wire(data)
+        _require_write(principal, [spec.country])
+
+        async def action() -> TransactionOut:
+            view = await ledger.record_transaction(
+                session,
+                spec,
+                idempotency_key=key,
+                idempotency_scope=_scope(principal),
+                created_by=principal.username,
+            )
+            await _audit(session, request, principal, "ledger.transaction.record", view)
+            return transaction_out(view)
+
+        async with unit_of_work(session):
+            return await idempotent(request, session, principal, data, action)
+
+    @post(
+        "/transactions/batch",
+        guards=WRITERS,
+        summary="Record up to 1000 transactions, all or none (Idempotency-Key header required)",
+        responses=idempotent_responses(BatchOut, 201),
+    )
+    async def record_batch(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[BatchIn],
+    ) -> Response[bytes]:
+        items = batch_from_wire(data)
+        _require_write(principal, {item.spec.country for item in items})
+
+        async def action() -> BatchOut:
+            views = await ledger.record_batch(
+                session, items, idempotency_scope=_scope(principal), created_by=principal.username
+            )
+            await write_audit(
+                session,
+                principal=principal,
+                action="ledger.batch.record",
+                subject_type="ledger_batch",
+                subject_id=str(views[0].id) if views else None,
+                remote_addr=client_address(request),
+                details={"transactions": len(views)},
+            )
+            return BatchOut([transaction_out(view) for view in views])
+
+        async with unit_of_work(session):
+            return await idempotent(request, session, principal, data, action)
+
+    @post(
+        "/transactions/void-expired",
+        guards=WRITERS,
+        status_code=200,
+        summary="Void the expired reservations of a country (Idempotency-Key header required)",
+        responses=idempotent_responses(VoidedOut, 200),
+    )
+    async def void_expired(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        country: FromQuery[str],
+    ) -> Response[bytes]:
+        _require_write(principal, [country])
+
+        async def action() -> VoidedOut:
+            ids = await ledger.void_expired(session, actor=principal.username, countries=[country])
+            await write_audit(
+                session,
+                principal=principal,
+                action="ledger.transaction.void_expired",
+                subject_type="ledger_country",
+                subject_id=country,
+                remote_addr=client_address(request),
+                details={"voided": len(ids)},
+            )
+            return VoidedOut(voided=ids)
+
+        async with unit_of_work(session):
+            return await idempotent(request, session, principal, None, action, status_code=200)
+
+    @get("/transactions", guards=READERS, summary="Transactions by reference (`case:C-1`)")
+    async def by_reference(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        reference: Annotated[str, QueryParameter(description="key:value, e.g. case:SE-B-1234-25")],
+    ) -> list[TransactionOut]:
+        key, separator, value = reference.partition(":")
+        if not separator or not key or not value:
+            raise ProblemError(UNPROCESSABLE, "reference is key:value, such as case:SE-B-1234-25")
+        views = await ledger.transactions_by_reference(
+            session, key, value, countries=_readable(principal)
+        )
+        return [transaction_out(view) for view in views]
+
+    @get("/transactions/{transaction_id:uuid}", guards=READERS, summary="One transaction")
+    async def get_transaction(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        transaction_id: FromPath[uuid.UUID],
+    ) -> TransactionOut:
+        return transaction_out(await _readable_transaction(session, principal, transaction_id))
+
+    @post(
+        "/transactions/{transaction_id:uuid}/post",
+        guards=WRITERS,
+        status_code=200,
+        summary="Post a pending transaction (Idempotency-Key header required)",
+        responses=idempotent_responses(TransactionOut, 200),
+    )
+    async def post_pending(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        transaction_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        async def action() -> TransactionOut:
+            await _writable_transaction(session, principal, transaction_id)
+            view = await ledger.post_pending(session, transaction_id, actor=principal.username)
+            await _audit(session, request, principal, "ledger.transaction.post", view)
+            return transaction_out(view)
+
+        async with unit_of_work(session):
+            return await idempotent(request, session, principal, None, action, status_code=200)
+
+    @post(
+        "/transactions/{transaction_id:uuid}/void",
+        guards=WRITERS,
+        status_code=200,
+        summary="Void a pending transaction (Idempotency-Key header required)",
+        responses=idempotent_responses(TransactionOut, 200),
+    )
+    async def void_pending(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        transaction_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        async def action() -> TransactionOut:
+            await _writable_transaction(session, principal, transaction_id)
+            view = await ledger.void_pending(session, transaction_id, actor=principal.username)
+            await _audit(session, request, principal, "ledger.transaction.void", view)
+            return transaction_out(view)
+
+        async with unit_of_work(session):
+            return await idempotent(request, session, principal, None, action, status_code=200)
+
+    @post(
+        "/transactions/{transaction_id:uuid}/reverse",
+        guards=WRITERS,
+        summary="Reverse a posted transaction once (Idempotency-Key header required)",
+        responses=idempotent_responses(TransactionOut, 201),
+    )
+    async def reverse(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        transaction_id: FromPath[uuid.UUID],
+        data: JSONBody[ReverseIn],
+    ) -> Response[bytes]:
+        key = idempotency_key(request)
+
+        async def action() -> TransactionOut:
+            await _writable_transaction(session, principal, transaction_id)
+            view = await ledger.reverse_transaction(
+                session,
+                transaction_id,
+                actor=principal.username,
+                idempotency_key=key,
+                idempotency_scope=_scope(principal),
+                memo=data.memo,
+                effective_date=data.effective_date,
+            )
+            await _audit(session, request, principal, "ledger.transaction.reverse", view)
+            return transaction_out(view)
+
+        async with unit_of_work(session):
+            return await idempotent(request, session, principal, data, action)
+
+    @get("/trial-balance", guards=READERS, summary="Trial balance of one country's books")
+    async def trial_balance(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        country: FromQuery[str],
+        as_of: FromQuery[date | None] = None,
+    ) -> TrialBalanceOut:
+        if not _may_read(principal, country):
+            raise ProblemError(NOT_FOUND, "there are no such books")
+        return trial_balance_out(await ledger.trial_balance(session, country, as_of=as_of))

@@ -1,0 +1,154 @@
+"""The standard chart of accounts of each country's fund, as data.
+
+The migration `0003_ledger` writes the same chart into every database (a test proves the two
+agree). Accounts that exist per case, claim or application (`earmarked/<case>`,
+`payable/award/<claim>`, `payable/return/<application>`) are created on demand by the services
+that need them, with :func:`earmarked`, :func:`award_payable` and :func:`return_payable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class AccountType(StrEnum):
+    """ "Accounting is a type system": asset and expense accounts grow with debits; liability,
+    fund equity and income accounts grow with credits."""
+
+    ASSET = "asset"
+    LIABILITY = "liability"
+    FUND_EQUITY = "fund_equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+    @property
+    def normal_sign(self) -> int:
+        """+1 when a debit (positive amount) increases the balance, -1 when a credit does."""
+        return 1 if self in (AccountType.ASSET, AccountType.EXPENSE) else -1
+
+
+COUNTRY_CURRENCY: Mapping[str, str] = MappingProxyType(
+    {
+        "DK": "DKK",
+        "EE": "EUR",
+        "FI": "EUR",
+        "IS": "ISK",
+        "LT": "EUR",
+        "LV": "EUR",
+        "NO": "NOK",
+        "SE": "SEK",
+    }
+)
+"""The currency each country's fund keeps its books in."""
+
+MINOR_UNITS: Mapping[str, int] = MappingProxyType(
+    {
+        "CHF": 2,
+        "DKK": 2,
+        "EUR": 2,
+        "GBP": 2,
+        "ISK": 0,
+        "NOK": 2,
+        "PLN": 2,
+        "SEK": 2,
+        "USD": 2,
+    }
+)
+"""ISO 4217 minor units of the currencies the ledger accepts (the `ledger_currency` table)."""
+
+EXCHANGE_CURRENCIES: tuple[str, ...] = ("DKK", "EUR", "ISK", "NOK", "SEK")
+"""Currencies each fund has an exchange account for in its standard chart (the region's)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDefinition:
+    code: str
+    name: str
+    type: AccountType
+    currency: str
+    country: str
+    must_not_go_negative: bool = False
+
+
+def standard_chart(country: str) -> tuple[AccountDefinition, ...]:
+    """Every account a country's fund starts with."""
+    home = COUNTRY_CURRENCY[country]
+
+    def account(
+        suffix: str, name: str, type_: AccountType, *, currency: str = home, guarded: bool = False
+    ) -> AccountDefinition:
+        return AccountDefinition(f"{country}/{suffix}", name, type_, currency, country, guarded)
+
+    return (
+        account("bank", "Bank account of the fund", AccountType.ASSET, guarded=True),
+        account("assets/confiscated", "Confiscated assets not yet realised", AccountType.ASSET),
+        account("fund/victims", "Victims' fund", AccountType.FUND_EQUITY, guarded=True),
+        account(
+            "fund/support-services",
+            "Fund for victim-support services",
+            AccountType.FUND_EQUITY,
+            guarded=True,
+        ),
+        account("income/appropriation", "State appropriations", AccountType.INCOME),
+        account("income/confiscation", "Confiscated criminal assets", AccountType.INCOME),
+        account("income/recovery", "Recoveries from offenders", AccountType.INCOME),
+        account(
+            "expense/support-services", "Grants to victim-support services", AccountType.EXPENSE
+        ),
+        *(
+            account(
+                f"exchange/{currency}",
+                f"Currency exchange position in {currency}",
+                AccountType.ASSET,
+                currency=currency,
+            )
+            for currency in EXCHANGE_CURRENCIES
+        ),
+    )
+
+
+def all_standard_accounts() -> tuple[AccountDefinition, ...]:
+    return tuple(a for country in sorted(COUNTRY_CURRENCY) for a in standard_chart(country))
+
+
+def earmarked(country: str, case: str) -> AccountDefinition:
+    """Money allocated to the victims of one confiscation case."""
+    return AccountDefinition(
+        f"{country}/earmarked/{case}",
+        "Earmarked for the victims of one case",
+        AccountType.FUND_EQUITY,
+        COUNTRY_CURRENCY[country],
+        country,
+        must_not_go_negative=True,
+    )
+
+
+def award_payable(country: str, claim_id: str, currency: str | None = None) -> AccountDefinition:
+    """What the fund owes on one approved compensation claim."""
+    return AccountDefinition(
+        f"{country}/payable/award/{claim_id}",
+        "Award payable on one claim",
+        AccountType.LIABILITY,
+        currency or COUNTRY_CURRENCY[country],
+        country,
+    )
+
+
+def return_payable(
+    country: str, application_id: str, currency: str | None = None
+) -> AccountDefinition:
+    """What the fund owes on one approved return-assistance application."""
+    return AccountDefinition(
+        f"{country}/payable/return/{application_id}",
+        "Return assistance payable on one application",
+        AccountType.LIABILITY,
+        currency or COUNTRY_CURRENCY[country],
+        country,
+    )
+
+
+def exchange_account(country: str, currency: str) -> str:
+    return f"{country}/exchange/{currency}"

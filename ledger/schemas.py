@@ -1,0 +1,345 @@
+"""Wire structs of the ledger's HTTP API, and their conversion to and from the core's types.
+
+Money on the wire is a JSON string holding a positive decimal ("100.00"), with a `side` (debit or
+credit) and an ISO 4217 currency. JSON numbers are refused for amounts: a binary float cannot hold
+most decimal amounts exactly, so an amount sent as a number is a 422 before anything is read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+
+from ledger.chart import MINOR_UNITS, AccountDefinition, AccountType
+from ledger.errors import InvalidTransaction, NonPositiveAmount
+from ledger.posting import EntryKind, PostingSpec, TransactionSpec, TransactionStatus, parse_amount
+from ledger.services import MAX_BATCH, BatchItem
+from ledger.views import (
+    AccountView,
+    Balance,
+    StatementPage,
+    TransactionView,
+    TrialBalance,
+)
+
+Amount = Annotated[
+    str,
+    msgspec.Meta(
+        description="A positive decimal as a JSON string, at most the currency's decimals "
+        "(ISK 0, others 2). JSON numbers are refused: money is never a float.",
+        examples=["100.00"],
+    ),
+]
+Side = Literal["debit", "credit"]
+CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", examples=["SE"])]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$", examples=["SEK"])]
+
+
+class PostingIn(msgspec.Struct, forbid_unknown_fields=True):
+    account: str
+    """Account code, e.g. `SE/fund/victims`."""
+    side: Side
+    amount: Amount
+    currency: CurrencyCode
+    """Must be the account's currency."""
+
+
+class TransactionIn(msgspec.Struct, forbid_unknown_fields=True):
+    country: CountryCode
+    kind: EntryKind
+    effective_date: date
+    postings: list[PostingIn]
+    memo: str = ""
+    """Free text for the books; never personal data."""
+    references: dict[str, str] = {}
+    """`case`, `claim`, `confiscation`, `application`, ... -> identifier."""
+    pending: bool = False
+    """Reserve now; post or void later."""
+    expires_at: datetime | None = None
+    """A pending transaction cannot be posted after this instant."""
+    exchange_rates: dict[str, Amount] = {}
+    """Units of the country's currency per one unit of each other currency used."""
+
+
+class BatchTransactionIn(TransactionIn, forbid_unknown_fields=True):
+    idempotency_key: str = ""
+    """Each transaction's own key: a retried batch moves nothing twice."""
+
+
+class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    transactions: Annotated[list[BatchTransactionIn], msgspec.Meta(max_length=MAX_BATCH)]
+
+
+class ReverseIn(msgspec.Struct, forbid_unknown_fields=True):
+    memo: str = ""
+    effective_date: date | None = None
+    """Booking date of the reversal; today when not given."""
+
+
+class PostingOut(msgspec.Struct):
+    account: str
+    side: Side
+    amount: str
+    currency: str
+
+
+class TransactionOut(msgspec.Struct):
+    id: uuid.UUID
+    status: TransactionStatus
+    kind: EntryKind
+    country: str
+    effective_date: date
+    memo: str
+    references: dict[str, str]
+    postings: list[PostingOut]
+    exchange_rates: dict[str, str]
+    reversal_of: uuid.UUID | None
+    reversed_by: uuid.UUID | None
+    expires_at: datetime | None
+    created_by: str
+    created_at: datetime
+    status_changed_at: datetime | None
+    status_changed_by: str | None
+
+
+class BatchOut(msgspec.Struct):
+    transactions: list[TransactionOut]
+
+
+class VoidedOut(msgspec.Struct):
+    voided: list[uuid.UUID]
+    """Pending transactions voided because their expiry had passed."""
+
+
+class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+    type: AccountType
+    currency: CurrencyCode
+    country: CountryCode
+    must_not_go_negative: bool = False
+
+
+class AccountOut(msgspec.Struct):
+    id: uuid.UUID
+    code: str
+    name: str
+    type: AccountType
+    currency: str
+    country: str
+    must_not_go_negative: bool
+
+
+class BalanceOut(msgspec.Struct):
+    account: str
+    currency: str
+    as_of: date | None
+    posted: str
+    """Posted balance in the account's normal direction (a fund's money is positive)."""
+    pending: str
+    """Reserved by pending transactions taking money out."""
+    available: str
+    """posted - pending."""
+
+
+class StatementLineOut(msgspec.Struct):
+    transaction_id: uuid.UUID
+    effective_date: date
+    kind: EntryKind
+    memo: str
+    side: Side
+    amount: str
+    running_balance: str
+
+
+class StatementOut(msgspec.Struct):
+    account: str
+    currency: str
+    opening_balance: str
+    lines: list[StatementLineOut]
+    next_cursor: str | None
+
+
+class TrialBalanceLineOut(msgspec.Struct):
+    account: str
+    type: AccountType
+    currency: str
+    debits: str
+    credits: str
+    balance: str
+
+
+class CurrencyTotalOut(msgspec.Struct):
+    currency: str
+    debits: str
+    credits: str
+    balanced: bool
+
+
+class TrialBalanceOut(msgspec.Struct):
+    country: str
+    as_of: date | None
+    lines: list[TrialBalanceLineOut]
+    totals: list[CurrencyTotalOut]
+
+
+def money(amount: Decimal, currency: str) -> str:
+    units = MINOR_UNITS.get(currency, 2)
+    exact = amount.quantize(Decimal(1).scaleb(-units))
+    return format(exact if exact != 0 else abs(exact), "f")  # never "-0.00"
+
+
+def spec_from_wire(data: TransactionIn) -> TransactionSpec:
+    postings = []
+    for index, posting in enumerate(data.postings):
+        amount = parse_amount(posting.amount, index)
+        if amount <= 0:
+            raise NonPositiveAmount(
+                index, "the amount must be positive; `side` says debit or credit"
+            )
+        postings.append(
+            PostingSpec(
+                posting.account, amount if posting.side == "debit" else -amount, posting.currency
+            )
+        )
+    rates = {}
+    for currency, rate in data.exchange_rates.items():
+        try:
+            rates[currency] = Decimal(rate)
+        except ArithmeticError as exc:
+            raise InvalidTransaction(f"the {currency} rate is not a decimal number") from exc
+    return TransactionSpec(
+        country=data.country,
+        kind=data.kind,
+        effective_date=data.effective_date,
+        postings=tuple(postings),
+        memo=data.memo,
+        references=dict(data.references),
+        pending=data.pending,
+        expires_at=data.expires_at,
+        exchange_rates=rates,
+    )
+
+
+def batch_from_wire(data: BatchIn) -> list[BatchItem]:
+    items = []
+    for index, transaction in enumerate(data.transactions):
+        try:
+            items.append(BatchItem(spec_from_wire(transaction), transaction.idempotency_key))
+        except InvalidTransaction as error:
+            error.transaction_index = index
+            raise
+    return items
+
+
+def definition_from_wire(data: AccountIn) -> AccountDefinition:
+    return AccountDefinition(
+        data.code, data.name, data.type, data.currency, data.country, data.must_not_go_negative
+    )
+
+
+def _posting_out(posting: PostingSpec) -> PostingOut:
+    return PostingOut(
+        account=posting.account_code,
+        side="debit" if posting.amount > 0 else "credit",
+        amount=money(abs(posting.amount), posting.currency),
+        currency=posting.currency,
+    )
+
+
+def transaction_out(view: TransactionView) -> TransactionOut:
+    return TransactionOut(
+        id=view.id,
+        status=view.status,
+        kind=view.kind,
+        country=view.country,
+        effective_date=view.effective_date,
+        memo=view.memo,
+        references=dict(view.references),
+        postings=[_posting_out(p) for p in view.postings],
+        exchange_rates={k: format(v, "f") for k, v in view.exchange_rates.items()},
+        reversal_of=view.reversal_of,
+        reversed_by=view.reversed_by,
+        expires_at=view.expires_at,
+        created_by=view.created_by,
+        created_at=view.created_at,
+        status_changed_at=view.status_changed_at,
+        status_changed_by=view.status_changed_by,
+    )
+
+
+def account_out(view: AccountView) -> AccountOut:
+    return AccountOut(
+        id=view.id,
+        code=view.code,
+        name=view.name,
+        type=view.type,
+        currency=view.currency,
+        country=view.country,
+        must_not_go_negative=view.must_not_go_negative,
+    )
+
+
+def balance_out(code: str, balance: Balance, as_of: date | None) -> BalanceOut:
+    c = balance.currency
+    return BalanceOut(
+        account=code,
+        currency=c,
+        as_of=as_of,
+        posted=money(balance.posted, c),
+        pending=money(balance.pending, c),
+        available=money(balance.available, c),
+    )
+
+
+def statement_out(page: StatementPage) -> StatementOut:
+    c = page.account.currency
+    return StatementOut(
+        account=page.account.code,
+        currency=c,
+        opening_balance=money(page.opening_balance, c),
+        lines=[
+            StatementLineOut(
+                transaction_id=line.transaction_id,
+                effective_date=line.effective_date,
+                kind=line.kind,
+                memo=line.memo,
+                side="debit" if line.amount > 0 else "credit",
+                amount=money(abs(line.amount), c),
+                running_balance=money(line.running_balance, c),
+            )
+            for line in page.lines
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+def trial_balance_out(trial: TrialBalance) -> TrialBalanceOut:
+    return TrialBalanceOut(
+        country=trial.country,
+        as_of=trial.as_of,
+        lines=[
+            TrialBalanceLineOut(
+                account=line.account_code,
+                type=line.type,
+                currency=line.currency,
+                debits=money(line.debits, line.currency),
+                credits=money(line.credits, line.currency),
+                balance=money(line.balance, line.currency),
+            )
+            for line in trial.lines
+        ],
+        totals=[
+            CurrencyTotalOut(
+                currency=t.currency,
+                debits=money(t.debits, t.currency),
+                credits=money(t.credits, t.currency),
+                balanced=t.balanced,
+            )
+            for t in trial.totals
+        ],
+    )

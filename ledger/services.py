@@ -1,0 +1,540 @@
+"""Use cases of the ledger: take a session, apply the pure core, flush, never commit.
+
+The caller's unit of work commits, so a claim's state change and its ledger movement are one
+database transaction. PostgreSQL re-checks every invariant at commit (see migration 0003).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledger import repository
+from ledger.chart import COUNTRY_CURRENCY, MINOR_UNITS, AccountDefinition, AccountType
+from ledger.errors import (
+    AccountConflict,
+    AccountNotFound,
+    AlreadyReversed,
+    IdempotencyConflict,
+    InvalidAccount,
+    InvalidTransaction,
+    InvalidTransition,
+    LedgerError,
+    PendingExpired,
+    TransactionNotFound,
+)
+from ledger.models import new_id
+from ledger.posting import (
+    AccountFacts,
+    EntryKind,
+    PostingSpec,
+    TransactionSpec,
+    TransactionStatus,
+    check_account_code,
+    check_against_accounts,
+    check_funds,
+    check_transaction,
+    fingerprint,
+    mirror,
+)
+from ledger.views import (
+    AccountView,
+    Balance,
+    StatementPage,
+    TransactionView,
+    TrialBalance,
+)
+
+MAX_BATCH = 1000
+"""Most transactions one batch may hold."""
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    spec: TransactionSpec
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    spec: TransactionSpec
+    key: str
+    reversal_of: uuid.UUID | None = None
+
+
+async def record_transaction(
+    session: AsyncSession,
+    spec: TransactionSpec,
+    *,
+    idempotency_key: str,
+    idempotency_scope: str,
+    created_by: str,
+) -> TransactionView:
+    """Record a balanced transaction, posted at once or pending (a reservation).
+
+    The same key and the same spec in the same scope return the first result and move nothing;
+    the same key with a different spec raises IdempotencyConflict.
+    """
+    views = await _record(
+        session, [_Item(spec, idempotency_key)], idempotency_scope, created_by, batch=False
+    )
+    return views[0]
+
+
+async def record_batch(
+    session: AsyncSession,
+    items: Sequence[BatchItem],
+    *,
+    idempotency_scope: str,
+    created_by: str,
+) -> list[TransactionView]:
+    """Record up to MAX_BATCH transactions, all or none; an error names its transaction_index."""
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise InvalidTransaction(f"a batch holds between 1 and {MAX_BATCH} transactions")
+    return await _record(
+        session,
+        [_Item(item.spec, item.idempotency_key) for item in items],
+        idempotency_scope,
+        created_by,
+        batch=True,
+    )
+
+
+def _at(error: LedgerError, index: int, batch: bool) -> LedgerError:
+    if batch:
+        error.transaction_index = index
+    return error
+
+
+async def _record(
+    session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
+) -> list[TransactionView]:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not 0 < len(item.key) <= MAX_KEY_LENGTH:
+            raise _at(
+                InvalidTransaction("the idempotency key has 1 to 255 characters"), index, batch
+            )
+        if item.key in seen:
+            raise _at(
+                InvalidTransaction("the idempotency key is used twice in the batch"), index, batch
+            )
+        seen.add(item.key)
+        try:
+            check_transaction(item.spec)
+        except LedgerError as error:
+            raise _at(error, index, batch) from None
+
+    # Lock first, then look for earlier requests with the same keys: a concurrent duplicate holds
+    # the same account locks until it commits, so the lookup below then sees its transaction.
+    accounts = await repository.lock_accounts(
+        session, (p.account_code for item in items for p in item.spec.postings)
+    )
+    existing = await repository.existing_by_keys(session, scope, [item.key for item in items])
+    fresh: list[tuple[int, _Item]] = []
+    for index, item in enumerate(items):
+        earlier = existing.get(item.key)
+        if earlier is None:
+            fresh.append((index, item))
+        elif earlier.fingerprint != fingerprint(item.spec):
+            raise _at(
+                IdempotencyConflict(
+                    "this idempotency key was already used for a different transaction"
+                ),
+                index,
+                batch,
+            )
+    facts = {code: account_facts for code, (_, account_facts) in accounts.items()}
+    for index, item in fresh:
+        try:
+            check_against_accounts(item.spec, facts)
+        except LedgerError as error:
+            raise _at(error, index, batch) from None
+    try:
+        check_funds([item.spec for _, item in fresh], facts, batch=batch)
+    except LedgerError as error:
+        if batch and error.transaction_index is not None:
+            error.transaction_index = fresh[error.transaction_index][0]
+        raise
+
+    created = await _insert(session, [item for _, item in fresh], accounts, scope, created_by)
+    earlier_views = await repository.transaction_views(
+        session, [existing[item.key].id for item in items if item.key in existing]
+    )
+    return [
+        earlier_views[existing[item.key].id] if item.key in existing else created[item.key]
+        for item in items
+    ]
+
+
+async def _insert(
+    session: AsyncSession,
+    items: Sequence[_Item],
+    accounts: dict[str, tuple[uuid.UUID, AccountFacts]],
+    scope: str,
+    created_by: str,
+) -> dict[str, TransactionView]:
+    if not items:
+        return {}
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_id(),
+            "country": item.spec.country,
+            "kind": str(item.spec.kind),
+            "status": str(
+                TransactionStatus.PENDING if item.spec.pending else TransactionStatus.POSTED
+            ),
+            "effective_date": item.spec.effective_date,
+            "memo": item.spec.memo,
+            "references": dict(item.spec.references),
+            "exchange_rates": {k: str(v) for k, v in item.spec.exchange_rates.items()},
+            "expires_at": item.spec.expires_at,
+            "reversal_of": item.reversal_of,
+            "idempotency_scope": scope,
+            "idempotency_key": item.key,
+            "fingerprint": fingerprint(item.spec),
+            "created_by": created_by,
+        }
+        for item in items
+    ]
+    created_at = await repository.insert_transactions(session, rows)
+    postings = []
+    for row, item in zip(rows, items, strict=True):
+        indexed = list(enumerate(item.spec.postings))
+        # Money in before money out, so the database's CHECK sees what check_funds saw.
+        indexed.sort(
+            key=lambda pair: (
+                pair[1].amount * accounts[pair[1].account_code][1].type.normal_sign < 0,
+                pair[0],
+            )
+        )
+        postings += [
+            {
+                "id": new_id(),
+                "transaction_id": row["id"],
+                "position": position,
+                "account_id": accounts[posting.account_code][0],
+                "currency": posting.currency,
+                "amount": posting.amount,
+            }
+            for position, posting in indexed
+        ]
+    await repository.insert_postings(session, postings)
+    return {
+        item.key: TransactionView(
+            id=row["id"],
+            status=TransactionStatus(row["status"]),
+            kind=item.spec.kind,
+            country=item.spec.country,
+            effective_date=item.spec.effective_date,
+            memo=item.spec.memo,
+            references=dict(item.spec.references),
+            postings=item.spec.postings,
+            exchange_rates=dict(item.spec.exchange_rates),
+            reversal_of=item.reversal_of,
+            reversed_by=None,
+            expires_at=item.spec.expires_at,
+            created_by=created_by,
+            created_at=created_at,
+            status_changed_at=None,
+            status_changed_by=None,
+        )
+        for row, item in zip(rows, items, strict=True)
+    }
+
+
+async def get_transaction(session: AsyncSession, transaction_id: uuid.UUID) -> TransactionView:
+    views = await repository.transaction_views(session, [transaction_id])
+    if transaction_id not in views:
+        raise TransactionNotFound("there is no such transaction")
+    return views[transaction_id]
+
+
+async def post_pending(
+    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str
+) -> TransactionView:
+    """Post a pending transaction: its reservation becomes posted money. Posting a transaction
+    that is already posted returns it unchanged (a safe retry); a voided one cannot be posted."""
+    return await _settle(session, transaction_id, TransactionStatus.POSTED, actor)
+
+
+async def void_pending(
+    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str
+) -> TransactionView:
+    """Void a pending transaction: its reservation is released. Voiding a voided one returns it
+    unchanged; a posted one cannot be voided (reverse it instead)."""
+    return await _settle(session, transaction_id, TransactionStatus.VOIDED, actor)
+
+
+async def _settle(
+    session: AsyncSession, transaction_id: uuid.UUID, target: TransactionStatus, actor: str
+) -> TransactionView:
+    row = await repository.transaction_for_update(session, transaction_id)
+    if row is None:
+        raise TransactionNotFound("there is no such transaction")
+    status = TransactionStatus(row.status)
+    if status is not TransactionStatus.PENDING:
+        if status is target:
+            return await get_transaction(session, transaction_id)
+        raise InvalidTransition(
+            f"the transaction is {status}; only a pending transaction can be {target}"
+        )
+    if (
+        target is TransactionStatus.POSTED
+        and row.expires_at is not None
+        and row.expires_at <= datetime.now(UTC)
+    ):
+        raise PendingExpired("the pending transaction has expired; it can only be voided")
+    await repository.set_status(session, transaction_id, target, actor)
+    return await get_transaction(session, transaction_id)
+
+
+async def reverse_transaction(
+    session: AsyncSession,
+    transaction_id: uuid.UUID,
+    *,
+    actor: str,
+    idempotency_key: str,
+    memo: str = "",
+    idempotency_scope: str | None = None,
+    effective_date: date | None = None,
+) -> TransactionView:
+    """Record the mirror of a posted transaction, linked to it; a transaction is reversed once.
+
+    `idempotency_scope` defaults to `actor`. `effective_date` defaults to today (UTC): the
+    correction is booked when it is made, and the original stays in the books as it was.
+    """
+    scope = idempotency_scope or actor
+    original = await repository.transaction_for_update(session, transaction_id)
+    if original is None:
+        raise TransactionNotFound("there is no such transaction")
+    earlier = (await repository.existing_by_keys(session, scope, [idempotency_key])).get(
+        idempotency_key
+    )
+    if earlier is not None:
+        if earlier.reversal_of != transaction_id:
+            raise IdempotencyConflict(
+                "this idempotency key was already used for a different transaction"
+            )
+        return await get_transaction(session, earlier.id)
+    if original.kind == EntryKind.REVERSAL:
+        raise InvalidTransition("a reversal cannot be reversed; record a new transaction instead")
+    if original.status != TransactionStatus.POSTED:
+        raise InvalidTransition(
+            f"the transaction is {original.status}; only a posted transaction can be reversed "
+            f"(void a pending one)"
+        )
+    if await repository.reversal_of(session, transaction_id) is not None:
+        raise AlreadyReversed("the transaction has been reversed already")
+    view = await get_transaction(session, transaction_id)
+    spec = TransactionSpec(
+        country=view.country,
+        kind=EntryKind.REVERSAL,
+        effective_date=effective_date or datetime.now(UTC).date(),
+        postings=mirror(view.postings),
+        memo=memo or f"reversal of {view.id}",
+        references=view.references,
+        exchange_rates=view.exchange_rates,
+    )
+    views = await _record(
+        session, [_Item(spec, idempotency_key, transaction_id)], scope, actor, batch=False
+    )
+    return views[0]
+
+
+async def void_expired(
+    session: AsyncSession,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    countries: Iterable[str] | None = None,
+) -> list[uuid.UUID]:
+    """Void every pending transaction (of `countries`; None: all) whose expiry has passed, so
+    its reservation stops holding money; returns their ids (for a job or an administrator)."""
+    ids = await repository.expired_pending_ids(session, now or datetime.now(UTC), countries)
+    for transaction_id in ids:
+        await _settle(session, transaction_id, TransactionStatus.VOIDED, actor)
+    return ids
+
+
+async def ensure_account(
+    session: AsyncSession,
+    code: str,
+    *,
+    name: str,
+    type: AccountType,  # noqa: A002 - the public API names it so
+    currency: str,
+    country: str,
+    must_not_go_negative: bool = False,
+) -> AccountView:
+    """The account `code`, created if missing; raises AccountConflict if it exists differently."""
+    definition = AccountDefinition(code, name, type, currency, country, must_not_go_negative)
+    _check_definition(definition)
+    await repository.insert_account_if_missing(session, _account_values(definition))
+    row = await repository.account_by_code(session, code)
+    assert row is not None
+    view = repository.account_view(row)
+    if (view.type, view.currency, view.country, view.must_not_go_negative) != (
+        type,
+        currency,
+        country,
+        must_not_go_negative,
+    ):
+        raise AccountConflict(f"account {code} exists with a different type, currency or flag")
+    return view
+
+
+async def create_account(session: AsyncSession, definition: AccountDefinition) -> AccountView:
+    """A new account; raises AccountConflict if the code is taken."""
+    _check_definition(definition)
+    if await repository.account_by_code(session, definition.code) is not None:
+        raise AccountConflict(f"account {definition.code} exists already")
+    return await ensure_account(
+        session,
+        definition.code,
+        name=definition.name,
+        type=definition.type,
+        currency=definition.currency,
+        country=definition.country,
+        must_not_go_negative=definition.must_not_go_negative,
+    )
+
+
+def _check_definition(definition: AccountDefinition) -> None:
+    if definition.country not in COUNTRY_CURRENCY:
+        raise InvalidAccount(f"country {definition.country!r} is not one of the ledger's countries")
+    if definition.currency not in MINOR_UNITS:
+        raise InvalidAccount(f"currency {definition.currency!r} is not accepted by the ledger")
+    if not 0 < len(definition.name) <= 200:
+        raise InvalidAccount("the account name has 1 to 200 characters")
+    check_account_code(definition.code, definition.country)
+
+
+def _account_values(definition: AccountDefinition) -> dict[str, Any]:
+    return {
+        "code": definition.code,
+        "name": definition.name,
+        "type": str(definition.type),
+        "currency": definition.currency,
+        "country": definition.country,
+        "must_not_go_negative": definition.must_not_go_negative,
+    }
+
+
+async def get_account(session: AsyncSession, code: str) -> AccountView:
+    row = await repository.account_by_code(session, code)
+    if row is None:
+        raise AccountNotFound("there is no such account")
+    return repository.account_view(row)
+
+
+async def list_accounts(
+    session: AsyncSession, countries: Iterable[str] | None = None, *, prefix: str | None = None
+) -> list[AccountView]:
+    """Accounts of `countries` (None: all), by code."""
+    rows = await repository.list_accounts(session, countries, prefix=prefix)
+    return [repository.account_view(row) for row in rows]
+
+
+async def account_balance(
+    session: AsyncSession, code: str, *, as_of: date | None = None
+) -> Balance:
+    """Posted, pending and available balance now, or of transactions effective by `as_of`."""
+    row = await repository.account_by_code(session, code)
+    if row is None:
+        raise AccountNotFound("there is no such account")
+    if as_of is None:
+        return repository.balance_of(row)
+    return await repository.balance_as_of(session, row, as_of)
+
+
+async def transactions_by_reference(
+    session: AsyncSession, key: str, value: str, *, countries: Iterable[str] | None = None
+) -> list[TransactionView]:
+    """Every transaction whose references hold `key: value`, by effective date."""
+    ids = await repository.ids_by_reference(session, key, value, countries)
+    views = await repository.transaction_views(session, ids)
+    return [views[i] for i in ids]
+
+
+async def trial_balance(
+    session: AsyncSession, country: str, *, as_of: date | None = None
+) -> TrialBalance:
+    """Posted debits and credits per account of `country`; they sum to zero per currency."""
+    lines, totals = await repository.trial_balance_lines(session, country, as_of)
+    return TrialBalance(country, as_of, tuple(lines), tuple(totals))
+
+
+STATEMENT_PAGE_MAX = 500
+
+
+async def account_statement(
+    session: AsyncSession,
+    code: str,
+    *,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> StatementPage:
+    """One page of posted lines with the running balance; `after` is the previous next_cursor."""
+    row = await repository.account_by_code(session, code)
+    if row is None:
+        raise AccountNotFound("there is no such account")
+    limit = max(1, min(limit, STATEMENT_PAGE_MAX))
+    lines = await repository.statement_lines(
+        session,
+        row,
+        from_date=from_date,
+        to_date=to_date,
+        after=_parse_cursor(after),
+        limit=limit + 1,
+    )
+    opening = Decimal(0)
+    if from_date is not None:
+        sign = AccountType(row.type).normal_sign
+        opening = await repository.posted_sum_before(session, row, from_date) * sign
+    more = len(lines) > limit
+    lines = lines[:limit]
+    cursor = f"{lines[-1].effective_date.isoformat()}_{lines[-1].posting_id}" if more else None
+    return StatementPage(repository.account_view(row), opening, tuple(lines), cursor)
+
+
+def _parse_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    try:
+        day, _, posting = cursor.partition("_")
+        return date.fromisoformat(day), uuid.UUID(posting)
+    except ValueError as exc:
+        raise InvalidTransaction("the statement cursor is not one this service gave out") from exc
+
+
+__all__ = [
+    "MAX_BATCH",
+    "BatchItem",
+    "PostingSpec",
+    "account_balance",
+    "account_statement",
+    "create_account",
+    "ensure_account",
+    "get_account",
+    "get_transaction",
+    "list_accounts",
+    "post_pending",
+    "record_batch",
+    "record_transaction",
+    "reverse_transaction",
+    "transactions_by_reference",
+    "trial_balance",
+    "void_expired",
+    "void_pending",
+]
