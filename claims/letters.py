@@ -1,0 +1,54 @@
+"""The decision notice: the one place where a letter renderer plugs in.
+
+Until award letters exist as PDFs (a later issue), issuing the letter records that the decision
+was sent, in which languages and when. A renderer implementing :class:`LetterRenderer` is handed
+the :class:`DecisionNotice` inside the same transaction; if it fails, the claim stays `decided`
+and its award stays reserved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeHead:
+    category: str
+    sub_kind: str | None
+    claimed: Decimal
+    awarded: Decimal
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionNotice:
+    """Everything a decision letter states, except her personal data (the renderer reads that
+    from the vault with `claimant_id`, so a notice can be logged or queued safely)."""
+
+    claim_id: uuid.UUID
+    claim_reference: str
+    claimant_id: uuid.UUID
+    country: str
+    currency: str
+    outcome: str
+    awarded_total: Decimal
+    reason: str
+    heads: tuple[NoticeHead, ...]
+    languages: tuple[str, ...]
+    """Her preferred language first, then the deciding country's letter languages."""
+    decided_at: datetime
+    issued_at: datetime
+
+
+class LetterRenderer(Protocol):
+    async def render(self, notice: DecisionNotice) -> None:
+        """Produce and store the letters of `notice` (one per language); raise to refuse."""
+
+
+def letter_languages(preferred: str, country_languages: tuple[str, ...]) -> tuple[str, ...]:
+    """Her language first, then the country's, each once."""
+    return tuple(dict.fromkeys((preferred, *country_languages)))

@@ -1,0 +1,224 @@
+"""Stored records turned into the wire's Structs (no decryption here: that is the services')."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from claims import schemas
+from claims.decision import Outcome
+from claims.models import Claim, Claimant, ClaimTransition, Document, Payment
+from claims.services import ClearPersonalData, InformationExchange, outstanding
+from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
+
+
+def days_since(moment: datetime | None, now: datetime | None = None) -> int | None:
+    if moment is None:
+        return None
+    return ((now or datetime.now(UTC)) - moment).days
+
+
+def _claimed_total(claim: Claim) -> Decimal:
+    return sum((h.amount_claimed for h in claim.heads), Decimal(0))
+
+
+def claim_view(claim: Claim) -> schemas.Claim:
+    decision = None
+    if claim.outcome is not None and claim.awarded_total is not None:
+        threshold = claim.second_approval_threshold
+        decision = schemas.DecisionView(
+            outcome=Outcome(claim.outcome),
+            awarded_total=claim.awarded_total,
+            reason=claim.decision_reason,
+            decided_at=claim.decided_at,
+            decided_by=claim.decided_by,
+            confirmed_at=claim.confirmed_at,
+            confirmed_by=claim.confirmed_by,
+            requires_second_approval=threshold is not None and claim.awarded_total > threshold,
+            second_approval_threshold=threshold,
+        )
+    status = ClaimStatus(claim.status)
+    return schemas.Claim(
+        id=claim.id,
+        reference=claim.reference,
+        claimant_id=claim.claimant_id,
+        country=claim.country,
+        currency=claim.currency,
+        status=status,
+        version=claim.version,
+        allowed_events=list(allowed_events(status, decided_before=claim.decided_before)),
+        offence=claim.offence,
+        crime_date=claim.crime_date,
+        crime_place=claim.crime_place,
+        crime_in_country=claim.crime_in_country,
+        resident_in_country=claim.resident_in_country,
+        reported_to_police=claim.reported_to_police,
+        police_case_reference=claim.police_case_reference,
+        judgment_reference=claim.judgment_reference,
+        judgment_date=claim.judgment_date,
+        proceedings_end_date=claim.proceedings_end_date,
+        victim_recognition_date=claim.victim_recognition_date,
+        is_minor_at_crime=claim.is_minor_at_crime,
+        court_awarded=claim.court_awarded,
+        earmarked_case=claim.earmarked_case,
+        heads=[
+            schemas.HeadView(
+                position=h.position,
+                category=h.category,
+                sub_kind=h.sub_kind,
+                amount_claimed=h.amount_claimed,
+                currency=h.currency,
+                proposed=h.proposed,
+                awarded=h.awarded,
+                decision_reason=h.decision_reason,
+            )
+            for h in claim.heads
+        ],
+        prior_payments=[
+            schemas.PriorPaymentView(
+                source=p.source, amount=p.amount, currency=p.currency, category=p.category
+            )
+            for p in claim.prior_payments
+        ],
+        claimed_total=_claimed_total(claim),
+        created_at=claim.created_at,
+        submitted_at=claim.submitted_at,
+        days_since_submission=days_since(claim.submitted_at),
+        updated_at=claim.updated_at,
+        decision=decision,
+        letter_issued_at=claim.letter_issued_at,
+        letter_languages=claim.letter_languages,
+        paid_total=claim.paid_total,
+        outstanding=outstanding(claim),
+    )
+
+
+def claim_summary(claim: Claim) -> schemas.ClaimSummary:
+    return schemas.ClaimSummary(
+        id=claim.id,
+        reference=claim.reference,
+        country=claim.country,
+        currency=claim.currency,
+        status=ClaimStatus(claim.status),
+        claimed_total=_claimed_total(claim),
+        awarded_total=claim.awarded_total,
+        submitted_at=claim.submitted_at,
+        days_since_submission=days_since(claim.submitted_at),
+        updated_at=claim.updated_at,
+    )
+
+
+def claim_page(rows: Sequence[Claim], total: int, limit: int, offset: int) -> schemas.ClaimPage:
+    return schemas.ClaimPage(
+        items=[claim_summary(c) for c in rows], total=total, limit=limit, offset=offset
+    )
+
+
+def transition_view(row: ClaimTransition) -> schemas.TransitionView:
+    return schemas.TransitionView(
+        event=ClaimEvent(row.event),
+        from_status=ClaimStatus(row.from_status) if row.from_status else None,
+        to_status=ClaimStatus(row.to_status),
+        actor_id=row.actor_id,
+        occurred_at=row.occurred_at,
+        reason=row.reason,
+        version=row.version,
+    )
+
+
+def _personal_view(clear: ClearPersonalData) -> schemas.PersonalDataView:
+    v = clear.values
+    birth = v["birth_date"]
+    return schemas.PersonalDataView(
+        given_names=v["given_names"],
+        family_name=v["family_name"],
+        birth_date=datetime.fromisoformat(birth).date() if birth else None,
+        address=v["address"],
+        address_withheld=clear.address_withheld,
+        phone=v["phone"],
+        email=v["email"],
+        bank_account=v["bank_account"],
+        statement=v["statement"],
+    )
+
+
+def claimant_view(
+    claimant: Claimant, clear: ClearPersonalData | None, mandate_document: uuid.UUID | None
+) -> schemas.Claimant:
+    return schemas.Claimant(
+        id=claimant.id,
+        reference=claimant.reference,
+        preferred_language=claimant.preferred_language,
+        confidential_address=claimant.confidential_address,
+        identification_status=claimant.identification_status,
+        mandate=schemas.MandateView(
+            adviser_id=claimant.mandate_adviser_id,
+            signed_on=claimant.mandate_date,
+            scope=list(claimant.mandate_scope),
+            document_id=mandate_document,
+        ),
+        personal=_personal_view(clear) if clear is not None else None,
+        erased=clear is None,
+        created_at=claimant.created_at,
+        version=claimant.version,
+    )
+
+
+def claimant_summary(claimant: Claimant) -> schemas.ClaimantSummary:
+    return schemas.ClaimantSummary(
+        id=claimant.id,
+        reference=claimant.reference,
+        identification_status=claimant.identification_status,
+        preferred_language=claimant.preferred_language,
+        created_at=claimant.created_at,
+    )
+
+
+def document_view(row: Document) -> schemas.DocumentView:
+    return schemas.DocumentView(
+        id=row.id,
+        kind=row.kind,
+        media_type=row.media_type,
+        size_bytes=row.size_bytes,
+        sha256=row.sha256,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+def payment_view(row: Payment) -> schemas.PaymentView:
+    return schemas.PaymentView(
+        id=row.id,
+        amount=row.amount,
+        currency=row.currency,
+        paid_on=row.paid_on,
+        bank_reference=row.bank_reference,
+        transaction_id=row.transaction_id,
+        recorded_by=row.recorded_by,
+        recorded_at=row.recorded_at,
+    )
+
+
+def information_view(exchange: InformationExchange) -> schemas.InformationRequestView:
+    r = exchange.request
+    return schemas.InformationRequestView(
+        id=r.id,
+        question=r.question,
+        due_date=r.due_date,
+        requested_by=r.requested_by,
+        requested_at=r.requested_at,
+        answered=r.answered_at is not None,
+        answered_by=r.answered_by,
+        answered_at=r.answered_at,
+        answer=exchange.answer,
+    )
+
+
+def assessment_view(record: dict[str, Any]) -> schemas.AssessmentView:
+    """The stored assessment record (see claims.assessments) on the wire."""
+    return msgspec.convert(record, schemas.AssessmentView, strict=False)

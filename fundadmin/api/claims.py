@@ -1,0 +1,697 @@
+"""Claims over HTTP: legal advisers file and follow them, administrators of the deciding country
+review, decide, confirm, issue letters and pay; auditors read.
+
+Every write needs `If-Match` with the ETag of the version read (428 without, 412 when stale).
+The routes that move money (decision, approvals, letter, payments) also need an
+`Idempotency-Key`, so a retried request never reserves or pays twice. A claim outside the
+caller's scope answers 404; ministries reach no claim route (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import claims
+from claims import services, views
+from claims.models import Claim as ClaimRow
+from claims.schemas import (
+    ApprovalRequest,
+    AssessmentRequest,
+    AssessmentView,
+    Claim,
+    ClaimCreate,
+    ClaimDraft,
+    ClaimPage,
+    DecisionRequest,
+    DocumentView,
+    InformationAnswer,
+    InformationRequestCreate,
+    InformationRequestView,
+    PaymentCreate,
+    PaymentView,
+    ReasonRequired,
+    StepRequest,
+    TransitionView,
+)
+from fundadmin.api.claims_support import (
+    ETAG_HEADER,
+    DocumentUpload,
+    IfMatch,
+    actor_of,
+    audit,
+    expected_version,
+    read_upload,
+    vault_of,
+    with_etag,
+)
+from fundadmin.database import unit_of_work
+from fundadmin.errors import NOT_FOUND, ProblemError
+from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.security.break_glass import personal_data_reason
+from fundadmin.security.guards import requires
+from fundadmin.security.principal import Principal, Role
+
+ADVISERS = [requires(Role.LEGAL_ADVISER)]
+ADMINISTRATORS = [requires(Role.ADMINISTRATOR)]
+READERS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR, Role.AUDITOR)]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Claims per page")]
+Offset = Annotated[int, QueryParameter(ge=0, description="Claims to skip")]
+Run = Callable[[claims.Actor], Awaitable[ClaimRow]]
+
+
+async def _audit_claim(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    claim: ClaimRow,
+    action: str,
+) -> None:
+    await audit(
+        session,
+        request,
+        principal,
+        action=f"claim.{action}",
+        subject_type="claim",
+        subject_id=claim.id,
+        details={"status": claim.status, "version": claim.version},
+    )
+
+
+async def _step(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    action: str,
+    run: Run,
+) -> Response[Claim]:
+    """Run one lifecycle step, audit it, commit, and answer the claim with its new ETag."""
+    async with unit_of_work(session):
+        claim = await run(actor_of(principal))
+        await _audit_claim(session, request, principal, claim, action)
+    return with_etag(views.claim_view(claim), claim.version)
+
+
+async def _money_step(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    data: object,
+    *,
+    action: str,
+    run: Run,
+) -> Response[bytes]:
+    """A step that moves money: as `_step`, and answered once per Idempotency-Key."""
+
+    async def act() -> Claim:
+        claim = await run(actor_of(principal))
+        await _audit_claim(session, request, principal, claim, action)
+        return views.claim_view(claim)
+
+    async with unit_of_work(session):
+        return await idempotent(request, session, principal, data, act, status_code=200)
+
+
+class ClaimsController(Controller):
+    path = "/api/v1/claims"
+    tags = ["claims"]
+
+    @post("/", guards=ADVISERS, summary="File a draft claim", response_headers=ETAG_HEADER)
+    async def create(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ClaimCreate],
+    ) -> Response[Claim]:
+        async with unit_of_work(session):
+            claim = await services.create_claim(session, actor_of(principal), data)
+            await _audit_claim(session, request, principal, claim, "create")
+        return with_etag(views.claim_view(claim), claim.version, 201)
+
+    @get("/", guards=READERS, summary="Claims in your scope: review queue or your own claims")
+    async def list_claims(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        status: FromQuery[list[claims.ClaimStatus] | None] = None,
+        country: FromQuery[list[str] | None] = None,
+        older_than_days: Annotated[
+            int | None, QueryParameter(ge=0, description="Submitted more than N days ago")
+        ] = None,
+        reference: FromQuery[str | None] = None,
+        claimant_id: FromQuery[uuid.UUID | None] = None,
+        sort: FromQuery[claims.SortKey] = "submitted_at",
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> ClaimPage:
+        filters = claims.ClaimFilter(
+            statuses=tuple(status or ()),
+            countries=tuple(country or ()),
+            claimant_id=claimant_id,
+            reference=reference,
+            submitted_before=datetime.now(UTC) - timedelta(days=older_than_days)
+            if older_than_days is not None
+            else None,
+        )
+        rows, total = await services.list_claims(
+            session, actor_of(principal), "reader", filters, sort=sort, limit=limit, offset=offset
+        )
+        return views.claim_page(rows, total, limit, offset)
+
+    @get("/{claim_id:uuid}", guards=READERS, summary="A claim", response_headers=ETAG_HEADER)
+    async def read(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> Response[Claim]:
+        claim = await services.get_claim(session, actor_of(principal), claim_id)
+        return with_etag(views.claim_view(claim), claim.version)
+
+    @put(
+        "/{claim_id:uuid}",
+        guards=ADVISERS,
+        summary="Replace a draft's facts and heads (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
+    async def revise(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[ClaimDraft],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "revise",
+            lambda actor: services.revise_draft(
+                session, actor, claim_id, expected_version=expected_version(if_match), data=data
+            ),
+        )
+
+    @get("/{claim_id:uuid}/history", guards=READERS, summary="Every step: who, when, why")
+    async def history(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> list[TransitionView]:
+        rows = await services.history(session, actor_of(principal), claim_id)
+        return [views.transition_view(r) for r in rows]
+
+    @post("/{claim_id:uuid}/submit", guards=ADVISERS, summary="Submit a draft (If-Match)")
+    async def submit(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[StepRequest],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "submit",
+            lambda actor: services.submit(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                reason=data.reason,
+            ),
+        )
+
+    @post("/{claim_id:uuid}/review", guards=ADMINISTRATORS, summary="Take into review (If-Match)")
+    async def review(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[StepRequest],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "review",
+            lambda actor: services.start_review(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                reason=data.reason,
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/information-requests",
+        guards=ADMINISTRATORS,
+        summary="Ask the adviser for information (If-Match)",
+    )
+    async def request_information(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[InformationRequestCreate],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        async def run(actor: claims.Actor) -> ClaimRow:
+            await services.request_information(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                question=data.question,
+                due_date=data.due_date,
+            )
+            return await services.get_claim(session, actor, claim_id)
+
+        return await _step(session, request, principal, "request_information", run)
+
+    @get(
+        "/{claim_id:uuid}/information-requests",
+        guards=READERS,
+        summary="Questions and answers (answers are personal data: the read is audited)",
+    )
+    async def information_requests(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+    ) -> list[InformationRequestView]:
+        reason = personal_data_reason(principal, request)
+        async with unit_of_work(session):
+            exchanges = await services.information_requests(
+                session, vault_of(state), actor_of(principal), claim_id
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claim.information.read",
+                subject_type="claim",
+                subject_id=claim_id,
+                reason=reason,
+            )
+        return [views.information_view(e) for e in exchanges]
+
+    @post(
+        "/{claim_id:uuid}/information-requests/{request_id:uuid}/answer",
+        guards=ADVISERS,
+        summary="Answer a request for information (If-Match)",
+    )
+    async def answer_information(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+        request_id: FromPath[uuid.UUID],
+        data: JSONBody[InformationAnswer],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        async def run(actor: claims.Actor) -> ClaimRow:
+            await services.answer_information(
+                session,
+                vault_of(state),
+                actor,
+                claim_id,
+                request_id,
+                expected_version=expected_version(if_match),
+                answer=data.answer,
+            )
+            return await services.get_claim(session, actor, claim_id)
+
+        return await _step(session, request, principal, "answer_information", run)
+
+    @post(
+        "/{claim_id:uuid}/assessment",
+        guards=ADMINISTRATORS,
+        summary="Run the country's policy and keep its proposal (If-Match)",
+    )
+    async def assess(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[AssessmentRequest],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "assess",
+            lambda actor: services.assess(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                as_of=data.as_of,
+                reason=data.reason,
+            ),
+        )
+
+    @get(
+        "/{claim_id:uuid}/assessment",
+        guards=READERS,
+        summary="The policy's last proposal with its trace and findings",
+    )
+    async def assessment(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> AssessmentView:
+        claim = await services.get_claim(session, actor_of(principal), claim_id)
+        if claim.assessment is None:
+            raise ProblemError(NOT_FOUND, "the claim has not been assessed yet")
+        return views.assessment_view(claim.assessment)
+
+    @post(
+        "/{claim_id:uuid}/decision",
+        guards=ADMINISTRATORS,
+        summary="Decide per head and reserve the award (If-Match, Idempotency-Key)",
+        responses=idempotent_responses(Claim, 200),
+    )
+    async def decide(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[DecisionRequest],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action="decide",
+            run=lambda actor: services.make_decision(
+                session, actor, claim_id, expected_version=expected_version(if_match), data=data
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/approvals",
+        guards=ADMINISTRATORS,
+        summary="Second administrator confirms or sends back (If-Match, Idempotency-Key)",
+        responses=idempotent_responses(Claim, 200),
+    )
+    async def approve(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[ApprovalRequest],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action="confirm" if data.approve else "send_back",
+            run=lambda actor: services.review_decision(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                approve=data.approve,
+                reason=data.reason,
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/letter",
+        guards=ADMINISTRATORS,
+        summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",
+        responses=idempotent_responses(Claim, 200),
+    )
+    async def issue_letter(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[StepRequest],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action="issue_letter",
+            run=lambda actor: services.issue_letter(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                reason=data.reason,
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/payments",
+        guards=ADMINISTRATORS,
+        summary="Record a payment to her (If-Match, Idempotency-Key)",
+        responses=idempotent_responses(Claim, 200),
+    )
+    async def pay(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[PaymentCreate],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        async def run(actor: claims.Actor) -> ClaimRow:
+            await services.record_payment(
+                session, actor, claim_id, expected_version=expected_version(if_match), data=data
+            )
+            return await services.get_claim(session, actor, claim_id)
+
+        return await _money_step(session, request, principal, data, action="pay", run=run)
+
+    @get("/{claim_id:uuid}/payments", guards=READERS, summary="Payments recorded on the claim")
+    async def payments(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> list[PaymentView]:
+        rows = await services.payments(session, actor_of(principal), claim_id)
+        return [views.payment_view(r) for r in rows]
+
+    @post("/{claim_id:uuid}/close", guards=ADMINISTRATORS, summary="Close a settled claim")
+    async def close(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[StepRequest],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "close",
+            lambda actor: services.close(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                reason=data.reason,
+            ),
+        )
+
+    @post("/{claim_id:uuid}/appeal", guards=ADVISERS, summary="Appeal a decision (If-Match)")
+    async def appeal(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[ReasonRequired],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "appeal",
+            lambda actor: services.appeal(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                reason=data.reason,
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/withdraw",
+        guards=ADVISERS,
+        summary="Withdraw before a decision (If-Match)",
+    )
+    async def withdraw(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[ReasonRequired],
+        if_match: IfMatch = None,
+    ) -> Response[Claim]:
+        return await _step(
+            session,
+            request,
+            principal,
+            "withdraw",
+            lambda actor: services.withdraw(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                reason=data.reason,
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/documents",
+        guards=ADVISERS,
+        summary="Upload evidence: PDF, JPEG or PNG (If-Match)",
+    )
+    async def upload(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+        data: MultipartBody[DocumentUpload],
+        if_match: IfMatch = None,
+    ) -> DocumentView:
+        filename, content = await read_upload(data)
+        async with unit_of_work(session):
+            document = await services.upload_evidence(
+                session,
+                vault_of(state),
+                actor_of(principal),
+                claim_id,
+                filename=filename,
+                content=content,
+                expected_version=expected_version(if_match),
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claim.document.upload",
+                subject_type="claim",
+                subject_id=claim_id,
+                details={"document_id": str(document.id)},
+            )
+        return views.document_view(document)
+
+    @get("/{claim_id:uuid}/documents", guards=READERS, summary="Evidence documents (metadata)")
+    async def documents(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> list[DocumentView]:
+        rows = await services.documents(session, actor_of(principal), claim_id)
+        return [views.document_view(r) for r in rows]
+
+    @get(
+        "/{claim_id:uuid}/documents/{document_id:uuid}",
+        guards=READERS,
+        summary="Download one document (personal data: the read is audited)",
+        media_type="application/octet-stream",
+    )
+    async def download(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+        document_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        reason = personal_data_reason(principal, request)
+        async with unit_of_work(session):
+            document, content = await services.open_document(
+                session, vault_of(state), actor_of(principal), claim_id, document_id
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claim.document.read",
+                subject_type="claim",
+                subject_id=claim_id,
+                reason=reason,
+                details={"document_id": str(document_id)},
+            )
+        if content is None:
+            raise claims.PersonalDataErased()
+        return Response(
+            content=content,
+            media_type=document.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{document.id}"'},
+        )

@@ -1,0 +1,150 @@
+"""What the claims and claimants controllers share: the caller as a claims Actor, the vault,
+If-Match and ETag, the audit lines they write, and the problem types of claims' errors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Request, Response
+from litestar.datastructures import ResponseHeader, State, UploadFile
+from litestar.params import HeaderParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import claims
+from claims.personal_data import PersonalDataVault
+from fundadmin.errors import DOMAIN_ERRORS, NOT_FOUND, UNPROCESSABLE, ProblemType
+from fundadmin.security.audit import client_address, write_audit
+from fundadmin.security.principal import Principal, Role
+from fundadmin.security.vault import vault_from_settings
+from policies.errors import PolicyError
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description='The ETag of the version you read, e.g. "3"; required on every write.',
+    ),
+]
+
+ETAG_HEADER = [
+    ResponseHeader(
+        name="ETag",
+        documentation_only=True,
+        description="The record's version; send it back as If-Match to change the record.",
+    )
+]
+
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+
+
+@dataclass
+class DocumentUpload:
+    """A multipart upload: one PDF, JPEG or PNG file (the type is read from its content)."""
+
+    file: UploadFile
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version named by If-Match; None when absent. An unreadable value matches nothing."""
+    if if_match is None:
+        return None
+    match = _ETAG.match(if_match.strip())
+    return int(match.group(1)) if match else -1
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def with_etag(content: Any, version: int, status_code: int = 200) -> Response[Any]:
+    return Response(content=content, status_code=status_code, headers={"ETag": etag(version)})
+
+
+def actor_of(principal: Principal) -> claims.Actor:
+    return claims.Actor(
+        user_id=principal.user_id,
+        organisation_id=principal.organisation_id,
+        adviser_countries=principal.countries(Role.LEGAL_ADVISER),
+        administrator_countries=principal.countries(Role.ADMINISTRATOR),
+        auditor_countries=principal.countries(Role.AUDITOR),
+    )
+
+
+def vault_of(state: State) -> PersonalDataVault:
+    """One vault per application (it holds the parsed master keys)."""
+    vault: PersonalDataVault | None = state.get("claims_vault")
+    if vault is None:
+        vault = vault_from_settings(state.settings)
+        state.claims_vault = vault
+    return vault
+
+
+async def audit(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    reason: str | None = None,
+    details: dict[str, str | int | bool | None] | None = None,
+) -> None:
+    """One audit line (ids and states only: never a personal value)."""
+    await write_audit(
+        session,
+        principal=principal,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        reason=reason,
+        remote_addr=client_address(request),
+        details=details,
+    )
+
+
+async def read_upload(upload: DocumentUpload) -> tuple[str, bytes]:
+    """The file's name and content; the content is bounded by the service's body size limit."""
+    return upload.file.filename or "document", await upload.file.read()
+
+
+INVALID_TRANSITION = ProblemType(409, "invalid-transition", "Not allowed in the claim's status")
+PRECONDITION_REQUIRED = ProblemType(428, "precondition-required", "If-Match required")
+STALE_VERSION = ProblemType(412, "stale-version", "The record changed since you read it")
+FOUR_EYES = ProblemType(403, "four-eyes", "A second, different administrator must confirm")
+COUNTRY_NOT_IN_SCOPE = ProblemType(403, "country-not-in-scope", "Not a country of your grants")
+MONEY_CONFLICT = ProblemType(409, "award-conflict", "The amount conflicts with the award")
+TOO_LARGE = ProblemType(413, "document-too-large", "Document too large")
+UNSUPPORTED_TYPE = ProblemType(415, "unsupported-document-type", "Unsupported document type")
+ERASED = ProblemType(410, "personal-data-erased", "Personal data erased")
+POLICY_ERROR = ProblemType(422, "policy-error", "The country's policy cannot assess this")
+
+CLAIMS_ERRORS: dict[type[Exception], ProblemType] = {
+    claims.InvalidTransition: INVALID_TRANSITION,
+    claims.NotFound: NOT_FOUND,
+    claims.VersionRequired: PRECONDITION_REQUIRED,
+    claims.StaleVersion: STALE_VERSION,
+    claims.InvalidClaimData: UNPROCESSABLE,
+    claims.CountryNotInScope: COUNTRY_NOT_IN_SCOPE,
+    claims.NoOrganisation: ProblemType(403, "no-organisation", "No organisation"),
+    claims.SecondApproverMustDiffer: FOUR_EYES,
+    claims.PaymentExceedsOutstanding: MONEY_CONFLICT,
+    claims.AwardBelowPaid: MONEY_CONFLICT,
+    claims.OutstandingBalance: MONEY_CONFLICT,
+    claims.DocumentTooLarge: TOO_LARGE,
+    claims.UnsupportedDocumentType: UNSUPPORTED_TYPE,
+    claims.PersonalDataErased: ERASED,
+}
+
+
+def register() -> None:
+    DOMAIN_ERRORS.update(CLAIMS_ERRORS)
+    # Assessment calls the policies; their errors must never surface as a 500. The policies
+    # area may register finer mappings, which win.
+    DOMAIN_ERRORS.setdefault(PolicyError, POLICY_ERROR)
+
+
+register()
