@@ -14,8 +14,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import URL
 
+from fundadmin.api.audit import AuditController
 from fundadmin.api.auth import AuthController
+from fundadmin.api.claimants import ClaimantsController
+from fundadmin.api.claims import ClaimsController
 from fundadmin.api.health import HealthController
+from fundadmin.api.ledger import LedgerController
+from fundadmin.api.policies import PoliciesController
+from fundadmin.api.users import UserController
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
 from fundadmin.errors import EXCEPTION_HANDLERS
@@ -25,12 +31,23 @@ from fundadmin.logging import (
     stamp_and_log_response,
 )
 from fundadmin.security.authentication import BearerTokenMiddleware
+from fundadmin.security.headers import add_security_headers
 from fundadmin.security.keys import KeyRing
 from fundadmin.security.tokens import TokenService
+from fundadmin.security.trusted_idp import trusted_idp_from_settings
 from fundadmin.security.users import ActiveUsers
 from fundadmin.settings import Settings
 
-ROUTE_HANDLERS = [HealthController, AuthController]
+ROUTE_HANDLERS = [
+    HealthController,
+    AuthController,
+    UserController,
+    AuditController,
+    PoliciesController,
+    LedgerController,
+    ClaimantsController,
+    ClaimsController,
+]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 
 
@@ -65,7 +82,15 @@ def create_app(settings: Settings, database_url: URL) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[database],
-        state=State({"settings": settings, "tokens": tokens}),
+        state=State(
+            {
+                "settings": settings,
+                "tokens": tokens,
+                "trusted_idp": trusted_idp_from_settings(
+                    settings.trusted_jwks_file, settings.trusted_jwks_issuer, settings.jwt_audience
+                ),
+            }
+        ),
         middleware=[
             request_context_middleware,
             DefineMiddleware(
@@ -75,7 +100,7 @@ def create_app(settings: Settings, database_url: URL) -> Litestar:
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins)
         if settings.cors_allowed_origins
         else None,
-        before_send=[stamp_and_log_response],
+        before_send=[stamp_and_log_response, add_security_headers],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(
             title="fundadmin",

@@ -33,6 +33,10 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.security import commands as security_commands
+from fundadmin.security import errors as security_errors
+from fundadmin.security.user_admin import NewUser
+from fundadmin.security.vault import master_keys_from_settings, new_master_key_line
 from fundadmin.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -178,3 +182,158 @@ def current() -> None:
             click.echo(f"database: {revision or 'empty'}; code: {head} ({state})")
 
         _run(show())
+
+
+@main.group()
+def users() -> None:
+    """Create users and ministry service accounts, disable them, set their roles."""
+
+
+_ROLE_HELP = "role:COUNTRY, e.g. administrator:SE or ministry:* (repeat for several)"
+
+
+def _security_command(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return _run(coro)
+    except (security_errors.InvalidUserChange, LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help=_ROLE_HELP)
+@click.option("--organisation", help="A legal adviser's organisation (created if new).")
+@click.option("--service", is_flag=True, help="A ministry system: a client secret is generated.")
+def users_create(
+    username: str, roles: tuple[str, ...], organisation: str | None, service: bool
+) -> None:
+    """Create USERNAME (a person is asked for a password; a service account gets a secret)."""
+    settings = _settings()
+    try:
+        grants = tuple(security_commands.parse_grant(r) for r in roles)
+    except security_errors.InvalidUserChange as exc:
+        raise click.ClickException(str(exc)) from exc
+    password = (
+        None if service else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    new = NewUser(username, grants, password, organisation, is_service=service)
+    with database(settings) as db_:
+        secret = _security_command(security_commands.create_user_command(db_.url, new))
+    click.echo(f"created {username}")
+    if secret is not None:
+        click.echo(f"client_id: {username}")
+        click.echo(f"client_secret (shown once, store it now): {secret}")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable USERNAME: she can no longer sign in and her tokens stop working within seconds."""
+    settings = _settings()
+    with database(settings) as db_:
+        _security_command(security_commands.disable_user_command(db_.url, username))
+    click.echo(f"disabled {username}")
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable USERNAME again after `users disable`."""
+    settings = _settings()
+    with database(settings) as db_:
+        _security_command(security_commands.enable_user_command(db_.url, username))
+    click.echo(f"enabled {username}")
+
+
+@users.command("secret")
+@click.argument("username")
+def users_secret(username: str) -> None:
+    """Replace the password of USERNAME (asked), or a service account's secret (printed once)."""
+    settings = _settings()
+    with database(settings) as db_:
+        is_service = _security_command(security_commands.is_service_command(db_.url, username))
+        password = None
+        if not is_service:
+            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        secret = _security_command(
+            security_commands.replace_secret_command(db_.url, username, password)
+        )
+    click.echo(f"replaced the secret of {username}")
+    if secret is not None:
+        click.echo(f"client_secret (shown once, store it now): {secret}")
+
+
+@users.command("roles")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help=_ROLE_HELP)
+@click.option("--organisation", help="Move a legal adviser to this organisation.")
+def users_roles(username: str, roles: tuple[str, ...], organisation: str | None) -> None:
+    """Replace the roles of USERNAME (tokens already issued keep their roles until they expire)."""
+    settings = _settings()
+    try:
+        grants = [security_commands.parse_grant(r) for r in roles]
+    except security_errors.InvalidUserChange as exc:
+        raise click.ClickException(str(exc)) from exc
+    with database(settings) as db_:
+        _security_command(
+            security_commands.set_roles_command(db_.url, username, grants, organisation)
+        )
+    click.echo(f"{username}: {' '.join(roles)}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every user: username, state, kind and roles."""
+    settings = _settings()
+    with database(settings) as db_:
+        for line in _security_command(security_commands.list_users_command(db_.url)):
+            click.echo(line)
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit trail."""
+
+
+@audit.command("verify")
+@click.option(
+    "--expect-head",
+    help="A head hash printed by an earlier run: also detects lines removed from the end.",
+)
+def audit_verify(expect_head: str | None) -> None:
+    """Walk the hash chain; exit 1 and name the first broken line if any was altered or removed."""
+    settings = _settings()
+    with database(settings) as db_:
+        report = _run(security_commands.verify_audit_command(db_.url, expect_head))
+    if not report.ok:
+        where = f"at line {report.first_broken_seq}" if report.first_broken_seq else "at its end"
+        raise click.ClickException(
+            f"audit trail broken {where}: {report.problem} "
+            f"({report.lines_checked} lines intact, head {report.head_hash})"
+        )
+    click.echo(f"audit trail intact: {report.lines_checked} lines, head {report.head_hash}")
+
+
+@main.group()
+def keys() -> None:
+    """Master keys of personal data: make one, re-wrap data keys after a rotation."""
+
+
+@keys.command("new-master-key")
+@click.argument("kid")
+def keys_new_master_key(kid: str) -> None:
+    """Print a new `KID:base64key` entry to put first in FUNDADMIN_MASTER_KEYS."""
+    click.echo(new_master_key_line(kid))
+
+
+@keys.command("rewrap")
+def keys_rewrap() -> None:
+    """Re-wrap every personal-data key with the newest master key (then the old one may go)."""
+    settings = _settings()
+    try:
+        ring = master_keys_from_settings(settings)
+    except security_errors.InvalidMasterKeys as exc:
+        raise click.ClickException(str(exc)) from exc
+    with database(settings) as db_:
+        count = _security_command(security_commands.rewrap_command(db_.url, ring))
+    click.echo(f"re-wrapped {count} data keys with master key {ring.newest.kid}")

@@ -15,9 +15,13 @@ from advanced_alchemy.base import DefaultBase
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from claims.demo import claims_seeder
+from fundadmin.security.demo_accounts import seed_service_accounts
 from fundadmin.security.principal import ALL_COUNTRIES, Role
 from fundadmin.security.users import Grant, create_user
+from fundadmin.security.vault import vault_from_settings
 from fundadmin.settings import Settings
+from ledger.demo import seed_ledger
 
 Seeder = Callable[[AsyncSession, Settings], Awaitable[list[str]]]
 
@@ -57,7 +61,12 @@ async def seed_users(session: AsyncSession, settings: Settings) -> list[str]:
     return [f"demo users (password from FUNDADMIN_DEMO_PASSWORD): {', '.join(DEMO_USERS)}"]
 
 
-SEEDERS: list[tuple[str, Seeder]] = [("users", seed_users)]
+SEEDERS: list[tuple[str, Seeder]] = [
+    ("users", seed_users),
+    ("service-accounts", seed_service_accounts),
+    ("ledger", seed_ledger),
+    ("claims", claims_seeder(vault_from_settings)),
+]
 """(name, seeder) in the order they run; later areas append theirs."""
 
 

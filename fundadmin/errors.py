@@ -25,6 +25,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from fundadmin.logging import request_id
 from fundadmin.schema import SchemaBehind
+from fundadmin.security import errors as security_errors
+from policies import errors as policy_errors
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +68,28 @@ INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     SchemaBehind: SERVICE_UNAVAILABLE,
+    security_errors.UnknownSubject: NOT_FOUND,
+    security_errors.UserNotFound: NOT_FOUND,
+    security_errors.UserExists: CONFLICT,
+    security_errors.InvalidUserChange: UNPROCESSABLE,
+    security_errors.BreakGlassReasonInvalid: UNPROCESSABLE,
+    security_errors.BreakGlassRequired: ProblemType(
+        403, "break-glass-required", "A logged reason is required"
+    ),
+    security_errors.MasterKeyMissing: SERVICE_UNAVAILABLE,
+    security_errors.CiphertextRejected: ProblemType(
+        500, "integrity-error", "Stored data failed its integrity check"
+    ),
+    policy_errors.UnknownCountry: NOT_FOUND,
+    policy_errors.ParameterNotInForce: ProblemType(
+        422, "parameters-not-in-force", "No parameters in force on that date"
+    ),
+    policy_errors.CurrencyMismatch: ProblemType(
+        422, "currency-mismatch", "Amount not in the country's currency"
+    ),
+    policy_errors.InvalidAmount: UNPROCESSABLE,
+    policy_errors.InvalidFacts: UNPROCESSABLE,
+    policy_errors.WrongCountry: UNPROCESSABLE,
 }
 """Domain error class -> problem type. Subclasses inherit their closest ancestor's entry."""
 

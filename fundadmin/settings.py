@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     """Key-encryption keys for personal data, as `kid:base64key` pairs separated by commas,
     newest first. Unset outside production: a development key is generated in `data_dir`."""
 
+    trusted_jwks_file: Path | None = None
+    """JWKS (JSON file, read at start) of an external identity provider whose RS256 tokens are
+    also accepted. Its users must exist here (same username, from `preferred_username`) and get
+    the roles granted here. Unset: only this service's own tokens are accepted."""
+
+    trusted_jwks_issuer: str | None = None
+    """`iss` the external identity provider's tokens must carry; required with the file."""
+
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:
         if self.environment is not Environment.PRODUCTION:

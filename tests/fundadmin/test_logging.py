@@ -34,7 +34,8 @@ class TestStructuredLogs:
         self, settings: Settings, database_url: URL, capsys: pytest.CaptureFixture[str]
     ) -> None:
         lines, raw = await _requests_and_log_lines(settings, database_url, capsys)
-        assert lines and len(lines) == len(raw)
+        assert lines
+        assert len(lines) == len(raw)
         access = [line for line in lines if line.get("logger") == "fundadmin.access"]
         assert {(a["request_id"], a["status"]) for a in access} == {
             ("trace-abcdef01", 401),
