@@ -23,6 +23,8 @@ from litestar.exceptions import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+import claims
+import ledger
 from fundadmin.logging import request_id
 from fundadmin.schema import SchemaBehind
 from fundadmin.security import errors as security_errors
@@ -66,6 +68,8 @@ UNPROCESSABLE = ProblemType(422, "validation-error", "The request is not valid")
 SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailable")
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
+_AWARD_CONFLICT = ProblemType(409, "award-conflict", "The amount conflicts with the award")
+
 DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     SchemaBehind: SERVICE_UNAVAILABLE,
     security_errors.UnknownSubject: NOT_FOUND,
@@ -90,15 +94,63 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     policy_errors.InvalidAmount: UNPROCESSABLE,
     policy_errors.InvalidFacts: UNPROCESSABLE,
     policy_errors.WrongCountry: UNPROCESSABLE,
+    # Any other policy error during an assessment is bad input for that country, never a 500.
+    policy_errors.PolicyError: ProblemType(
+        422, "policy-error", "The country's policy cannot assess this"
+    ),
+    ledger.InvalidTransaction: ProblemType(422, "invalid-transaction", "Invalid transaction"),
+    ledger.InvalidPosting: ProblemType(422, "invalid-posting", "Invalid posting"),
+    ledger.UnbalancedTransaction: ProblemType(
+        422, "unbalanced-transaction", "The transaction does not balance"
+    ),
+    ledger.PrecisionExceeded: ProblemType(
+        422, "precision-exceeded", "Too many decimals for the currency"
+    ),
+    ledger.UnknownAccount: ProblemType(422, "unknown-account", "Unknown account"),
+    ledger.CurrencyMismatch: ProblemType(422, "currency-mismatch", "Wrong currency"),
+    ledger.ForeignAccount: ProblemType(422, "foreign-account", "Account of another country's fund"),
+    ledger.NonPositiveAmount: ProblemType(422, "non-positive-amount", "Amount must be positive"),
+    ledger.InsufficientFunds: ProblemType(409, "insufficient-funds", "Insufficient funds"),
+    ledger.InvalidAccount: UNPROCESSABLE,
+    ledger.AccountConflict: ProblemType(409, "account-exists", "Account exists"),
+    ledger.AccountNotFound: NOT_FOUND,
+    ledger.TransactionNotFound: NOT_FOUND,
+    ledger.InvalidTransition: ProblemType(
+        409, "invalid-transition", "Not allowed in the transaction's state"
+    ),
+    ledger.PendingExpired: ProblemType(409, "pending-expired", "Pending transaction expired"),
+    ledger.AlreadyReversed: ProblemType(409, "already-reversed", "Already reversed"),
+    ledger.IdempotencyConflict: ProblemType(
+        409, "idempotency-key-reused", "Idempotency key already used"
+    ),
+    ledger.LedgerError: CONFLICT,
+    claims.InvalidTransition: ProblemType(
+        409, "invalid-transition", "Not allowed in the claim's status"
+    ),
+    claims.NotFound: NOT_FOUND,
+    claims.VersionRequired: ProblemType(428, "precondition-required", "If-Match required"),
+    claims.StaleVersion: ProblemType(412, "stale-version", "The record changed since you read it"),
+    claims.InvalidClaimData: UNPROCESSABLE,
+    claims.CountryNotInScope: ProblemType(
+        403, "country-not-in-scope", "Not a country of your grants"
+    ),
+    claims.NoOrganisation: ProblemType(403, "no-organisation", "No organisation"),
+    claims.SecondApproverMustDiffer: ProblemType(
+        403, "four-eyes", "A second, different administrator must confirm"
+    ),
+    claims.PaymentExceedsOutstanding: _AWARD_CONFLICT,
+    claims.AwardBelowPaid: _AWARD_CONFLICT,
+    claims.OutstandingBalance: _AWARD_CONFLICT,
+    claims.DocumentTooLarge: ProblemType(413, "document-too-large", "Document too large"),
+    claims.UnsupportedDocumentType: ProblemType(
+        415, "unsupported-document-type", "Unsupported document type"
+    ),
+    claims.PersonalDataErased: ProblemType(410, "personal-data-erased", "Personal data erased"),
 }
 """Domain error class -> problem type. Subclasses inherit their closest ancestor's entry."""
 
 # SQLSTATEs that mean "another transaction got there first": the client may simply retry.
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
-
-
-def register_domain_errors(mapping: Mapping[type[Exception], ProblemType]) -> None:
-    DOMAIN_ERRORS.update(mapping)
 
 
 def _problem_for(exc: Exception) -> ProblemType | None:
@@ -219,5 +271,4 @@ __all__ = [
     "ProblemError",
     "ProblemType",
     "problem_response",
-    "register_domain_errors",
 ]

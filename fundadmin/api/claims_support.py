@@ -1,5 +1,5 @@
 """What the claims and claimants controllers share: the caller as a claims Actor, the vault,
-If-Match and ETag, the audit lines they write, and the problem types of claims' errors."""
+If-Match and ETag, and the audit lines they write."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
 from claims.personal_data import PersonalDataVault
-from fundadmin.errors import DOMAIN_ERRORS, NOT_FOUND, UNPROCESSABLE, ProblemType
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.vault import vault_from_settings
-from policies.errors import PolicyError
 
 IfMatch = Annotated[
     str | None,
@@ -109,42 +107,3 @@ async def audit(
 async def read_upload(upload: DocumentUpload) -> tuple[str, bytes]:
     """The file's name and content; the content is bounded by the service's body size limit."""
     return upload.file.filename or "document", await upload.file.read()
-
-
-INVALID_TRANSITION = ProblemType(409, "invalid-transition", "Not allowed in the claim's status")
-PRECONDITION_REQUIRED = ProblemType(428, "precondition-required", "If-Match required")
-STALE_VERSION = ProblemType(412, "stale-version", "The record changed since you read it")
-FOUR_EYES = ProblemType(403, "four-eyes", "A second, different administrator must confirm")
-COUNTRY_NOT_IN_SCOPE = ProblemType(403, "country-not-in-scope", "Not a country of your grants")
-MONEY_CONFLICT = ProblemType(409, "award-conflict", "The amount conflicts with the award")
-TOO_LARGE = ProblemType(413, "document-too-large", "Document too large")
-UNSUPPORTED_TYPE = ProblemType(415, "unsupported-document-type", "Unsupported document type")
-ERASED = ProblemType(410, "personal-data-erased", "Personal data erased")
-POLICY_ERROR = ProblemType(422, "policy-error", "The country's policy cannot assess this")
-
-CLAIMS_ERRORS: dict[type[Exception], ProblemType] = {
-    claims.InvalidTransition: INVALID_TRANSITION,
-    claims.NotFound: NOT_FOUND,
-    claims.VersionRequired: PRECONDITION_REQUIRED,
-    claims.StaleVersion: STALE_VERSION,
-    claims.InvalidClaimData: UNPROCESSABLE,
-    claims.CountryNotInScope: COUNTRY_NOT_IN_SCOPE,
-    claims.NoOrganisation: ProblemType(403, "no-organisation", "No organisation"),
-    claims.SecondApproverMustDiffer: FOUR_EYES,
-    claims.PaymentExceedsOutstanding: MONEY_CONFLICT,
-    claims.AwardBelowPaid: MONEY_CONFLICT,
-    claims.OutstandingBalance: MONEY_CONFLICT,
-    claims.DocumentTooLarge: TOO_LARGE,
-    claims.UnsupportedDocumentType: UNSUPPORTED_TYPE,
-    claims.PersonalDataErased: ERASED,
-}
-
-
-def register() -> None:
-    DOMAIN_ERRORS.update(CLAIMS_ERRORS)
-    # Assessment calls the policies; their errors must never surface as a 500. The policies
-    # area may register finer mappings, which win.
-    DOMAIN_ERRORS.setdefault(PolicyError, POLICY_ERROR)
-
-
-register()

@@ -20,14 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
 from fundadmin.database import unit_of_work
-from fundadmin.errors import (
-    CONFLICT,
-    NOT_FOUND,
-    UNPROCESSABLE,
-    ProblemError,
-    ProblemType,
-    register_domain_errors,
-)
+from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
 from fundadmin.idempotency import idempotency_key, idempotent, idempotent_responses
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.guards import requires
@@ -60,40 +53,6 @@ WRITERS = [requires(Role.ADMINISTRATOR)]
 READERS = [requires(Role.ADMINISTRATOR, Role.AUDITOR)]
 FORBIDDEN_COUNTRY = ProblemType(403, "country-not-administered", "Not your country's books")
 
-register_domain_errors(
-    {
-        ledger.InvalidTransaction: ProblemType(422, "invalid-transaction", "Invalid transaction"),
-        ledger.InvalidPosting: ProblemType(422, "invalid-posting", "Invalid posting"),
-        ledger.UnbalancedTransaction: ProblemType(
-            422, "unbalanced-transaction", "The transaction does not balance"
-        ),
-        ledger.PrecisionExceeded: ProblemType(
-            422, "precision-exceeded", "Too many decimals for the currency"
-        ),
-        ledger.UnknownAccount: ProblemType(422, "unknown-account", "Unknown account"),
-        ledger.CurrencyMismatch: ProblemType(422, "currency-mismatch", "Wrong currency"),
-        ledger.ForeignAccount: ProblemType(
-            422, "foreign-account", "Account of another country's fund"
-        ),
-        ledger.NonPositiveAmount: ProblemType(
-            422, "non-positive-amount", "Amount must be positive"
-        ),
-        ledger.InsufficientFunds: ProblemType(409, "insufficient-funds", "Insufficient funds"),
-        ledger.InvalidAccount: UNPROCESSABLE,
-        ledger.AccountConflict: ProblemType(409, "account-exists", "Account exists"),
-        ledger.AccountNotFound: NOT_FOUND,
-        ledger.TransactionNotFound: NOT_FOUND,
-        ledger.InvalidTransition: ProblemType(
-            409, "invalid-transition", "Not allowed in the transaction's state"
-        ),
-        ledger.PendingExpired: ProblemType(409, "pending-expired", "Pending transaction expired"),
-        ledger.AlreadyReversed: ProblemType(409, "already-reversed", "Already reversed"),
-        ledger.IdempotencyConflict: ProblemType(
-            409, "idempotency-key-reused", "Idempotency key already used"
-        ),
-        ledger.LedgerError: CONFLICT,
-    }
-)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Lines per page")]
 
