@@ -32,6 +32,7 @@ from claims.schemas import (
 from policies import HeadCategory, MaterialLossKind
 
 ADVISER = "adviser-marta"
+FINNISH_ADVISER = "adviser-pro"
 Step = tuple[str, str, dict[str, Any]]
 """(service function, acting demo user, keyword arguments) of one lifecycle step."""
 
@@ -49,11 +50,10 @@ async def _user(session: AsyncSession, username: str) -> tuple[uuid.UUID, uuid.U
 
 
 async def _actors(session: AsyncSession) -> dict[str, Actor]:
-    adviser_id, organisation = await _user(session, ADVISER)
-    actors = {
-        # The demo files Finnish claims for the same organisation, to show a third country.
-        ADVISER: Actor(adviser_id, organisation, adviser_countries=frozenset({"SE", "LV", "FI"})),
-    }
+    actors = {}
+    for username, countries in ((ADVISER, {"SE", "LV"}), (FINNISH_ADVISER, {"FI"})):
+        adviser_id, organisation = await _user(session, username)
+        actors[username] = Actor(adviser_id, organisation, adviser_countries=frozenset(countries))
     for username, country in (("admin-se", "SE"), ("admin2-se", "SE"), ("admin-lv", "LV")):
         user_id, _ = await _user(session, username)
         actors[username] = Actor(user_id, None, administrator_countries=frozenset({country}))
@@ -84,11 +84,11 @@ class _Demo:
         self.vault = vault
         self.actors = actors
 
-    async def claimant(self, number: int, language: str) -> uuid.UUID:
+    async def claimant(self, number: int, language: str, adviser: str = ADVISER) -> uuid.UUID:
         row = await services.register_claimant(
             self.session,
             self.vault,
-            self.actors[ADVISER],
+            self.actors[adviser],
             ClaimantCreate(
                 personal=PersonalData(
                     given_names="Demo",
@@ -105,10 +105,12 @@ class _Demo:
         )
         return row.id
 
-    async def claim(self, claimant_id: uuid.UUID, country: str, heads: list[HeadIn]) -> Claim:
+    async def claim(
+        self, claimant_id: uuid.UUID, country: str, heads: list[HeadIn], adviser: str = ADVISER
+    ) -> Claim:
         return await services.create_claim(
             self.session,
-            self.actors[ADVISER],
+            self.actors[adviser],
             ClaimCreate(
                 claimant_id=claimant_id,
                 country=country,
@@ -145,7 +147,7 @@ async def _seed(session: AsyncSession, vault: PersonalDataVault) -> list[str]:
     )
     se = [await demo.claimant(n, "lv" if n % 2 else "sv") for n in range(1, 5)]
     lv = [await demo.claimant(n, "lv") for n in range(5, 7)]
-    fi = await demo.claimant(7, "fi")
+    fi = await demo.claimant(7, "fi", FINNISH_ADVISER)
     small_se = _heads("SEK", "40000", "5000", "10000")
     large_se = _heads("SEK", "150000", "20000", "80000")
     small_lv = _heads("EUR", "3000", "500", "1000")
@@ -201,7 +203,10 @@ async def _seed(session: AsyncSession, vault: PersonalDataVault) -> list[str]:
         submit,
         ("withdraw", ADVISER, {"reason": "Demo: she decided not to go on."}),
     )
-    await demo.run(await demo.claim(fi, "FI", _heads("EUR", "4000", "800", "600")), submit)
+    await demo.run(
+        await demo.claim(fi, "FI", _heads("EUR", "4000", "800", "600"), FINNISH_ADVISER),
+        ("submit", FINNISH_ADVISER, {}),
+    )
     return ["demo claims: 13 claims in SE, LV and FI, from draft to closed and appealed"]
 
 

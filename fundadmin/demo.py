@@ -45,6 +45,7 @@ DEMO_USERS: dict[str, tuple[list[Grant], str | None]] = {
         [Grant(Role.LEGAL_ADVISER, "LV"), Grant(Role.LEGAL_ADVISER, "SE")],
         "Marta Centre",
     ),
+    "adviser-pro": ([Grant(Role.LEGAL_ADVISER, "FI")], "Pro-tukipiste"),
     "ministry-se": ([Grant(Role.MINISTRY, "SE")], None),
     "ministry-region": ([Grant(Role.MINISTRY, ALL_COUNTRIES)], None),
     "auditor": ([Grant(Role.AUDITOR, ALL_COUNTRIES)], None),
