@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -48,6 +49,7 @@ from fundadmin.api.claims_support import (
     IfMatch,
     actor_of,
     audit,
+    etag,
     expected_version,
     read_upload,
     vault_of,
@@ -118,7 +120,11 @@ async def _money_step(
         return views.claim_view(claim)
 
     async with unit_of_work(session):
-        return await idempotent(request, session, principal, data, act, status_code=200)
+        response = await idempotent(request, session, principal, data, act, status_code=200)
+    # A replay answers from the stored body, so the version is read back from it, not the row.
+    if response.status_code == 200:
+        response.headers["ETag"] = etag(msgspec.json.decode(response.content)["version"])
+    return response
 
 
 class ClaimsController(Controller):
@@ -409,6 +415,7 @@ class ClaimsController(Controller):
         guards=ADMINISTRATORS,
         summary="Decide per head and reserve the award (If-Match, Idempotency-Key)",
         responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
     )
     async def decide(
         self,
@@ -436,6 +443,7 @@ class ClaimsController(Controller):
         guards=ADMINISTRATORS,
         summary="Second administrator confirms or sends back (If-Match, Idempotency-Key)",
         responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
     )
     async def approve(
         self,
@@ -468,6 +476,7 @@ class ClaimsController(Controller):
         guards=ADMINISTRATORS,
         summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",
         responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
     )
     async def issue_letter(
         self,
@@ -499,6 +508,7 @@ class ClaimsController(Controller):
         guards=ADMINISTRATORS,
         summary="Record a payment to her (If-Match, Idempotency-Key)",
         responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
     )
     async def pay(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.claims.conftest import Driver
+from tests.claims.conftest import Driver, decision
 
 
 class TestConcurrentWrites:
@@ -27,3 +27,22 @@ class TestConcurrentWrites:
             await driver.call("GET", f"/api/v1/claims/{claim['id']}/history", "admin-se")
         ).json()
         assert [step["event"] for step in history] == ["submit", "start_review"]
+
+
+class TestMoneyStepsCarryTheirETag:
+    async def test_a_decision_and_its_replay_answer_with_the_new_version_as_etag(
+        self, driver: Driver
+    ) -> None:
+        claim = await driver.assessed()
+        headers = {"Idempotency-Key": "decision-etag-1"}
+        path = f"/api/v1/claims/{claim['id']}/decision"
+        body = decision("50000", "1000", "0")
+        first = await driver.call(
+            "POST", path, "admin-se", json=body, version=claim["version"], headers=headers
+        )
+        replay = await driver.call(
+            "POST", path, "admin-se", json=body, version=claim["version"], headers=headers
+        )
+        assert first.headers["ETag"] == f'"{first.json()["version"]}"'
+        assert replay.headers["ETag"] == first.headers["ETag"]
+        assert first.json()["version"] > claim["version"]
