@@ -15,8 +15,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.chart import AccountType
-from ledger.models import Account, Posting, Transaction
-from ledger.posting import AccountFacts, EntryKind, PostingSpec, TransactionStatus
+from ledger.models import Account, Posting, Transaction, new_id
+from ledger.posting import (
+    AccountFacts,
+    EntryKind,
+    PostingSpec,
+    TransactionSpec,
+    TransactionStatus,
+)
 from ledger.views import (
     AccountView,
     Balance,
@@ -115,12 +121,8 @@ class Earlier(NamedTuple):
 
 
 async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, inside the session's open transaction.
-
-    The three statements every recorded transaction runs (look up keys, insert transactions,
-    insert postings) go straight to asyncpg, with arrays and `unnest`: one round trip each,
-    whatever the batch size, and without the ORM's per-row work.
-    """
+    """The asyncpg connection under the session, inside the session's open transaction: plain
+    driver SQL, without SQLAlchemy's statement handling, for the idempotency lookup."""
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection
     if not driver.is_in_transaction():
@@ -147,60 +149,70 @@ async def existing_by_keys(
     }
 
 
-_INSERT_TRANSACTIONS = """
-INSERT INTO ledger_transaction (id, country, kind, status, effective_date, memo, "references",
-    exchange_rates, expires_at, reversal_of, idempotency_scope, idempotency_key, fingerprint,
-    created_by)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[],
-    $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::uuid[], $11::text[], $12::text[],
-    $13::text[], $14::text[])
-RETURNING created_at
-"""
+class NewTransaction(NamedTuple):
+    """A transaction the pure core has checked, ready to write."""
 
-_TRANSACTION_COLUMNS = (
-    "id",
-    "country",
-    "kind",
-    "status",
-    "effective_date",
-    "memo",
-    "references",
-    "exchange_rates",
-    "expires_at",
-    "reversal_of",
-    "idempotency_scope",
-    "idempotency_key",
-    "fingerprint",
-    "created_by",
+    id: uuid.UUID
+    spec: TransactionSpec
+    idempotency_key: str
+    fingerprint: str
+    reversal_of: uuid.UUID | None
+
+
+_RECORD = (
+    "SELECT ledger_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+    "$16, $17, $18, $19, $20, $21)"
 )
 
 
-async def insert_transactions(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> datetime:
-    """Insert transaction rows in one statement; returns their creation time (the database
-    sets it to the start of the writing transaction, the same for every row)."""
-    columns = [
-        [
-            json.dumps(row[name]) if name in ("references", "exchange_rates") else row[name]
-            for row in rows
-        ]
-        for name in _TRANSACTION_COLUMNS
-    ]
-    created = await (await _driver(session)).fetch(_INSERT_TRANSACTIONS, *columns)
-    return cast("datetime", created[0]["created_at"])
+async def record(
+    session: AsyncSession,
+    transactions: Sequence[NewTransaction],
+    *,
+    scope: str,
+    created_by: str,
+    attempt: bool,
+) -> datetime | None:
+    """Write `transactions` and their postings through `ledger_record` (migration 0005): one
+    round trip, whatever the batch size, as plain driver SQL with arrays (no ORM per-row work).
 
-
-_INSERT_POSTINGS = """
-INSERT INTO ledger_posting (id, transaction_id, position, account_id, currency, amount)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int2[], $4::uuid[], $5::text[], $6::numeric[])
-"""
-
-
-async def insert_postings(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    columns = [
-        [row[name] for row in rows]
-        for name in ("id", "transaction_id", "position", "account_id", "currency", "amount")
-    ]
-    await (await _driver(session)).execute(_INSERT_POSTINGS, *columns)
+    With `attempt`, the function also locks the accounts and looks up the keys, and returns None
+    without writing anything when an account is missing, a key was used before, or PostgreSQL
+    refuses the rows; the caller then takes the long way, which names the fault. Without it, the
+    caller has locked and checked everything, and a refusal raises. Returns the rows' creation
+    time (the start of the database transaction). As the first statement of a session, it opens
+    the session's transaction.
+    """
+    specs = [tx.spec for tx in transactions]
+    posting_transactions = [tx.id for tx in transactions for _ in tx.spec.postings]
+    postings = [posting for spec in specs for posting in spec.postings]
+    pending, posted = str(TransactionStatus.PENDING), str(TransactionStatus.POSTED)
+    parameters = (
+        attempt,
+        scope,
+        created_by,
+        [tx.id for tx in transactions],
+        [spec.country for spec in specs],
+        [str(spec.kind) for spec in specs],
+        [pending if spec.pending else posted for spec in specs],
+        [spec.effective_date for spec in specs],
+        [spec.memo for spec in specs],
+        [json.dumps(dict(spec.references)) for spec in specs],
+        [json.dumps({k: str(v) for k, v in spec.exchange_rates.items()}) for spec in specs],
+        [spec.expires_at for spec in specs],
+        [tx.reversal_of for tx in transactions],
+        [tx.idempotency_key for tx in transactions],
+        [tx.fingerprint for tx in transactions],
+        [new_id() for _ in postings],
+        posting_transactions,
+        [position for spec in specs for position in range(len(spec.postings))],
+        [posting.account_code for posting in postings],
+        [posting.currency for posting in postings],
+        [posting.amount for posting in postings],
+    )
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(_RECORD, parameters)
+    return cast("datetime | None", result.scalar_one())
 
 
 async def transaction_for_update(

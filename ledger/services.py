@@ -31,7 +31,6 @@ from ledger.errors import (
 )
 from ledger.models import new_id
 from ledger.posting import (
-    AccountFacts,
     EntryKind,
     PostingSpec,
     TransactionSpec,
@@ -117,6 +116,21 @@ def _at(error: LedgerError, index: int, batch: bool) -> LedgerError:
 async def _record(
     session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
 ) -> list[TransactionView]:
+    _check_items(items, batch=batch)
+    if not batch:
+        # One round trip: the database function locks, looks up the key and writes. For a single
+        # transaction, PostgreSQL's CHECK on guarded balances (applied once per statement, to the
+        # net change of each account) refuses exactly what check_funds refuses, since money in
+        # is counted before money out. Anything else (a retry, a refusal) takes the long way,
+        # on the accounts the function left locked, so the pure core names the fault.
+        created = await _insert(session, items, scope, created_by, attempt=True)
+        if created is not None:
+            return created
+    return await _record_checked(session, items, scope, created_by, batch=batch)
+
+
+def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
+    """Everything checked before the database is asked: keys, shape, amounts, balance."""
     seen: set[str] = set()
     for index, item in enumerate(items):
         if not 0 < len(item.key) <= MAX_KEY_LENGTH:
@@ -133,6 +147,11 @@ async def _record(
         except LedgerError as error:
             raise _at(error, index, batch) from None
 
+
+async def _record_checked(
+    session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
+) -> list[TransactionView]:
+    """The long way: lock, look up, check against the accounts here, then write."""
     # Lock first, then look for earlier requests with the same keys: a concurrent duplicate holds
     # the same account locks until it commits, so the lookup below then sees its transaction.
     accounts = await repository.lock_accounts(
@@ -158,6 +177,8 @@ async def _record(
             check_against_accounts(item.spec, facts)
         except LedgerError as error:
             raise _at(error, index, batch) from None
+    # In a batch, the database nets each account's change over all transactions, while this
+    # refuses the first transaction, in order, that overdraws: the stricter check decides.
     try:
         check_funds([item.spec for _, item in fresh], facts, batch=batch)
     except LedgerError as error:
@@ -165,7 +186,13 @@ async def _record(
             error.transaction_index = fresh[error.transaction_index][0]
         raise
 
-    created = await _insert(session, [item for _, item in fresh], accounts, scope, created_by)
+    created: dict[str, TransactionView] = {}
+    if fresh:
+        views = await _insert(
+            session, [item for _, item in fresh], scope, created_by, attempt=False
+        )
+        assert views is not None  # without `attempt`, a refusal raises
+        created = {item.key: view for (_, item), view in zip(fresh, views, strict=True)}
     earlier_views = await repository.transaction_views(
         session, [existing[item.key].id for item in items if item.key in existing]
     )
@@ -178,77 +205,44 @@ async def _record(
 async def _insert(
     session: AsyncSession,
     items: Sequence[_Item],
-    accounts: dict[str, tuple[uuid.UUID, AccountFacts]],
     scope: str,
     created_by: str,
-) -> dict[str, TransactionView]:
-    if not items:
-        return {}
-    rows: list[dict[str, Any]] = [
-        {
-            "id": new_id(),
-            "country": item.spec.country,
-            "kind": str(item.spec.kind),
-            "status": str(
-                TransactionStatus.PENDING if item.spec.pending else TransactionStatus.POSTED
-            ),
-            "effective_date": item.spec.effective_date,
-            "memo": item.spec.memo,
-            "references": dict(item.spec.references),
-            "exchange_rates": {k: str(v) for k, v in item.spec.exchange_rates.items()},
-            "expires_at": item.spec.expires_at,
-            "reversal_of": item.reversal_of,
-            "idempotency_scope": scope,
-            "idempotency_key": item.key,
-            "fingerprint": fingerprint(item.spec),
-            "created_by": created_by,
-        }
+    *,
+    attempt: bool,
+) -> list[TransactionView] | None:
+    """Write `items` in one call; their views, in order, or None if an attempt wrote nothing."""
+    new = [
+        repository.NewTransaction(
+            new_id(), item.spec, item.key, fingerprint(item.spec), item.reversal_of
+        )
         for item in items
     ]
-    created_at = await repository.insert_transactions(session, rows)
-    postings = []
-    for row, item in zip(rows, items, strict=True):
-        indexed = list(enumerate(item.spec.postings))
-        # Money in before money out, so the database's CHECK sees what check_funds saw.
-        indexed.sort(
-            key=lambda pair: (
-                pair[1].amount * accounts[pair[1].account_code][1].type.normal_sign < 0,
-                pair[0],
-            )
-        )
-        postings += [
-            {
-                "id": new_id(),
-                "transaction_id": row["id"],
-                "position": position,
-                "account_id": accounts[posting.account_code][0],
-                "currency": posting.currency,
-                "amount": posting.amount,
-            }
-            for position, posting in indexed
-        ]
-    await repository.insert_postings(session, postings)
-    return {
-        item.key: TransactionView(
-            id=row["id"],
-            status=TransactionStatus(row["status"]),
-            kind=item.spec.kind,
-            country=item.spec.country,
-            effective_date=item.spec.effective_date,
-            memo=item.spec.memo,
-            references=dict(item.spec.references),
-            postings=item.spec.postings,
-            exchange_rates=dict(item.spec.exchange_rates),
-            reversal_of=item.reversal_of,
+    created_at = await repository.record(
+        session, new, scope=scope, created_by=created_by, attempt=attempt
+    )
+    if created_at is None:
+        return None
+    return [
+        TransactionView(
+            id=tx.id,
+            status=TransactionStatus.PENDING if tx.spec.pending else TransactionStatus.POSTED,
+            kind=tx.spec.kind,
+            country=tx.spec.country,
+            effective_date=tx.spec.effective_date,
+            memo=tx.spec.memo,
+            references=dict(tx.spec.references),
+            postings=tx.spec.postings,
+            exchange_rates=dict(tx.spec.exchange_rates),
+            reversal_of=tx.reversal_of,
             reversed_by=None,
-            expires_at=item.spec.expires_at,
+            expires_at=tx.spec.expires_at,
             created_by=created_by,
             created_at=created_at,
             status_changed_at=None,
             status_changed_by=None,
         )
-        for row, item in zip(rows, items, strict=True)
-    }
+        for tx in new
+    ]
 
 
 async def get_transaction(session: AsyncSession, transaction_id: uuid.UUID) -> TransactionView:

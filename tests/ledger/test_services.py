@@ -69,6 +69,42 @@ class TestRecordTransaction:
         with pytest.raises(ledger.UnknownAccount):
             await record(session, transfer("SE", fund, "SE/payable/award/nobody", "1"))
 
+    async def test_an_overdraft_names_the_later_posting_at_fault(
+        self, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        rich, payable = await new_fund("1000")
+        poor, _ = await new_fund("10")
+        spec = TransactionSpec(
+            "SE",
+            EntryKind.PAYMENT,
+            TODAY,
+            (
+                PostingSpec(rich, Decimal(50), "SEK"),
+                PostingSpec(poor, Decimal(20), "SEK"),
+                PostingSpec(payable, Decimal(-70), "SEK"),
+            ),
+        )
+        with pytest.raises(ledger.InsufficientFunds) as caught:
+            await record(session, spec)
+        await session.rollback()
+        assert caught.value.problem_extensions() == {"posting_index": 1, "account": poor}
+        assert (await available(session, rich), await available(session, poor)) == (1000, 10)
+
+    async def test_a_refusal_leaves_the_callers_transaction_usable(
+        self, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("100")
+        with pytest.raises(ledger.InsufficientFunds):
+            await ledger.record_transaction(
+                session,
+                transfer("SE", fund, payable, "100.01"),
+                idempotency_key=unique("key"),
+                idempotency_scope="tests",
+                created_by="tester",
+            )
+        await record(session, transfer("SE", fund, payable, "40"))
+        assert await available(session, fund) == Decimal(60)
+
 
 class TestIdempotency:
     async def test_a_retry_returns_the_first_result_and_moves_money_once(
@@ -220,6 +256,20 @@ class TestBatch:
         assert caught.value.transaction_index == 5
         assert caught.value.posting_index == 0
         assert await available(session, fund) == Decimal(1000)
+
+    async def test_a_batch_is_checked_in_order_not_by_its_net_effect(
+        self, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("100")
+        items = [
+            BatchItem(transfer("SE", fund, payable, "150"), "overdraw"),
+            BatchItem(transfer("SE", payable, fund, "100"), "refill"),
+        ]
+        with pytest.raises(ledger.InsufficientFunds) as caught:
+            await ledger.record_batch(session, items, idempotency_scope="t", created_by="t")
+        await session.rollback()
+        assert (caught.value.transaction_index, caught.value.posting_index) == (0, 0)
+        assert await available(session, fund) == Decimal(100)
 
     async def test_a_retried_batch_moves_money_once(
         self, session: AsyncSession, new_fund: NewFund
