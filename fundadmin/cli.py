@@ -8,9 +8,11 @@ the command and stopped when it ends.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -82,6 +84,20 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         raise click.ClickException(f"cannot reach the database: {exc.strerror or exc}") from exc
 
 
+def _exit_cleanly_on_stop_signals() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so the embedded database is stopped too.
+
+    uvicorn shuts down gracefully on SIGTERM and then raises the signal again; its default action
+    would end the process before the `with database(...)` block could stop the embedded server.
+    """
+
+    def exit_normally(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, exit_normally)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Administer the crime-victims' funds: serve the API and manage the database.
@@ -129,6 +145,7 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
         bind_host, bind_port = host or settings.host, port or settings.port
         click.echo(f"fundadmin is serving on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
         click.echo(f"API documentation: http://{bind_host}:{bind_port}/schema")
+        _exit_cleanly_on_stop_signals()
         uvicorn.run(
             create_app(settings, db.url),
             host=bind_host,

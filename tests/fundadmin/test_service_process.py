@@ -105,11 +105,14 @@ def _sign_in(service: Service) -> int:
 
 
 class TestServiceProcess:
-    def test_ctrl_c_stops_the_service_and_its_database(self, data_dir: Path) -> None:
+    @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+    def test_ctrl_c_or_sigterm_stops_the_service_and_its_database(
+        self, data_dir: Path, stop_signal: signal.Signals
+    ) -> None:
         service = Service(data_dir)
         service.start()
         assert _sign_in(service) == 200
-        output = service.stop(signal.SIGINT)
+        output = service.stop(stop_signal)
         assert service.process is not None
         assert service.process.returncode == 0, output
         assert "demo users" in output
