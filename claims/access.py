@@ -37,6 +37,3 @@ class Actor:
         return self.is_adviser and (
             ALL in self.adviser_countries or country in self.adviser_countries
         )
-
-    def administers(self, country: str) -> bool:
-        return ALL in self.administrator_countries or country in self.administrator_countries

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from claims.models import Claim
@@ -107,7 +106,3 @@ def assessment_record(
         "assessed_at": assessed_at.isoformat(),
         "assessed_by": str(assessed_by),
     }
-
-
-def proposed_amounts(record: dict[str, Any]) -> list[Decimal]:
-    return [Decimal(head["proposed"]) for head in record["heads"]]

@@ -19,7 +19,6 @@ from claims.access import ALL, Actor
 from claims.models import (
     Claim,
     Claimant,
-    ClaimHead,
     ClaimTransition,
     Document,
     InformationRequest,
@@ -264,12 +263,5 @@ async def payments(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[Payme
         sa.select(Payment)
         .where(Payment.claim_id == claim_id)
         .order_by(Payment.recorded_at, Payment.id)
-    )
-    return rows.all()
-
-
-async def head_rows(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[ClaimHead]:
-    rows = await session.scalars(
-        sa.select(ClaimHead).where(ClaimHead.claim_id == claim_id).order_by(ClaimHead.position)
     )
     return rows.all()

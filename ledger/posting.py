@@ -26,7 +26,6 @@ from ledger.errors import (
     InvalidAccount,
     InvalidPosting,
     InvalidTransaction,
-    LedgerError,
     NonPositiveAmount,
     PrecisionExceeded,
     UnbalancedTransaction,
@@ -282,8 +281,3 @@ def _canonical(amount: Decimal) -> str:
     """`100`, `100.0` and `100.00` are the same amount."""
     normal = amount.normalize()
     return format(normal, "f") if normal != 0 else "0"
-
-
-def with_transaction_index(error: LedgerError, index: int) -> LedgerError:
-    error.transaction_index = index
-    return error

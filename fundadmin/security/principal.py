@@ -35,9 +35,6 @@ class Principal:
     def roles(self) -> frozenset[Role]:
         return frozenset(self.grants)
 
-    def has_role(self, *roles: Role) -> bool:
-        return any(role in self.grants for role in roles)
-
     def countries(self, role: Role) -> frozenset[str]:
         """Country codes `role` reaches for this caller; empty when the role is not held."""
         return self.grants.get(role, frozenset())
