@@ -9,7 +9,7 @@ are read at `/accounts/<code>/balance` and `/accounts/<code>/statement` through 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Annotated, Any
 
@@ -124,6 +124,30 @@ async def _audit(
         remote_addr=client_address(request),
         details={"country": view.country, "kind": view.kind, "status": view.status},
     )
+
+
+Settle = Callable[..., Awaitable[ledger.TransactionView]]
+
+
+async def _settle(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    principal: Principal,
+    transaction_id: uuid.UUID,
+    *,
+    settle: Settle,
+    verb: str,
+) -> Response[bytes]:
+    """Post or void a pending transaction of a country the caller administers, once per key."""
+
+    async def action() -> TransactionOut:
+        await _writable_transaction(session, principal, transaction_id)
+        view = await settle(session, transaction_id, actor=principal.username)
+        await _audit(session, request, principal, f"ledger.transaction.{verb}", view)
+        return transaction_out(view)
+
+    async with unit_of_work(session):
+        return await idempotent(request, session, principal, None, action, status_code=200)
 
 
 class LedgerController(Controller):
@@ -333,14 +357,9 @@ class LedgerController(Controller):
         principal: NamedDependency[Principal],
         transaction_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        async def action() -> TransactionOut:
-            await _writable_transaction(session, principal, transaction_id)
-            view = await ledger.post_pending(session, transaction_id, actor=principal.username)
-            await _audit(session, request, principal, "ledger.transaction.post", view)
-            return transaction_out(view)
-
-        async with unit_of_work(session):
-            return await idempotent(request, session, principal, None, action, status_code=200)
+        return await _settle(
+            request, session, principal, transaction_id, settle=ledger.post_pending, verb="post"
+        )
 
     @post(
         "/transactions/{transaction_id:uuid}/void",
@@ -356,14 +375,9 @@ class LedgerController(Controller):
         principal: NamedDependency[Principal],
         transaction_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        async def action() -> TransactionOut:
-            await _writable_transaction(session, principal, transaction_id)
-            view = await ledger.void_pending(session, transaction_id, actor=principal.username)
-            await _audit(session, request, principal, "ledger.transaction.void", view)
-            return transaction_out(view)
-
-        async with unit_of_work(session):
-            return await idempotent(request, session, principal, None, action, status_code=200)
+        return await _settle(
+            request, session, principal, transaction_id, settle=ledger.void_pending, verb="void"
+        )
 
     @post(
         "/transactions/{transaction_id:uuid}/reverse",
