@@ -25,7 +25,7 @@ from fundadmin.api.claims_support import (
     actor_of,
     audit,
     expected_version,
-    read_upload,
+    store_upload,
     vault_of,
     with_etag,
 )
@@ -183,24 +183,15 @@ class ClaimantsController(Controller):
         data: MultipartBody[DocumentUpload],
         if_match: IfMatch = None,
     ) -> DocumentView:
-        filename, content = await read_upload(data)
-        async with unit_of_work(session):
-            document = await services.upload_mandate(
-                session,
-                vault_of(state),
-                actor_of(principal),
-                claimant_id,
-                filename=filename,
-                content=content,
-                expected_version=expected_version(if_match),
-            )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claimant.mandate.upload",
-                subject_type="claimant",
-                subject_id=claimant_id,
-                details={"document_id": str(document.id)},
-            )
-        return views.document_view(document)
+        return await store_upload(
+            session,
+            request,
+            principal,
+            state,
+            data,
+            store=services.upload_mandate,
+            subject_type="claimant",
+            subject_id=claimant_id,
+            action="claimant.mandate.upload",
+            if_match=if_match,
+        )

@@ -51,7 +51,7 @@ from fundadmin.api.claims_support import (
     audit,
     etag,
     expected_version,
-    read_upload,
+    store_upload,
     vault_of,
     with_etag,
 )
@@ -634,27 +634,18 @@ class ClaimsController(Controller):
         data: MultipartBody[DocumentUpload],
         if_match: IfMatch = None,
     ) -> DocumentView:
-        filename, content = await read_upload(data)
-        async with unit_of_work(session):
-            document = await services.upload_evidence(
-                session,
-                vault_of(state),
-                actor_of(principal),
-                claim_id,
-                filename=filename,
-                content=content,
-                expected_version=expected_version(if_match),
-            )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claim.document.upload",
-                subject_type="claim",
-                subject_id=claim_id,
-                details={"document_id": str(document.id)},
-            )
-        return views.document_view(document)
+        return await store_upload(
+            session,
+            request,
+            principal,
+            state,
+            data,
+            store=services.upload_evidence,
+            subject_type="claim",
+            subject_id=claim_id,
+            action="claim.document.upload",
+            if_match=if_match,
+        )
 
     @get("/{claim_id:uuid}/documents", guards=READERS, summary="Evidence documents (metadata)")
     async def documents(

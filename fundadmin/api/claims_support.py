@@ -4,6 +4,8 @@ If-Match and ETag, and the audit lines they write."""
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,7 +15,11 @@ from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
+from claims import views
+from claims.models import Document
 from claims.personal_data import PersonalDataVault
+from claims.schemas import DocumentView
+from fundadmin.database import unit_of_work
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.vault import vault_from_settings
@@ -104,6 +110,43 @@ async def audit(
     )
 
 
-async def read_upload(upload: DocumentUpload) -> tuple[str, bytes]:
-    """The file's name and content; the content is bounded by the service's body size limit."""
-    return upload.file.filename or "document", await upload.file.read()
+StoreDocument = Callable[..., Awaitable[Document]]
+
+
+async def store_upload(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    state: State,
+    upload: DocumentUpload,
+    *,
+    store: StoreDocument,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    action: str,
+    if_match: str | None,
+) -> DocumentView:
+    """Seal an uploaded file with the claimant's key through `store`, and audit the upload.
+
+    The content is bounded by the service's body size limit; `store` checks its type and size.
+    """
+    async with unit_of_work(session):
+        document = await store(
+            session,
+            vault_of(state),
+            actor_of(principal),
+            subject_id,
+            filename=upload.file.filename or "document",
+            content=await upload.file.read(),
+            expected_version=expected_version(if_match),
+        )
+        await audit(
+            session,
+            request,
+            principal,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details={"document_id": str(document.id)},
+        )
+    return views.document_view(document)
