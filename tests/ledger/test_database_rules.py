@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -215,3 +216,32 @@ class TestGuardedAccounts:
         with pytest.raises(asyncpg.CheckViolationError, match="available_not_negative"):
             await write(raw, [(fund, "400.01"), (payable, "-400.01")])
         await write(raw, [(fund, "400"), (payable, "-400")])
+
+    async def test_every_posting_is_checked_as_it_is_applied_not_only_the_statements_net(
+        self, raw, new_fund: NewFund
+    ) -> None:
+        """One INSERT whose rows take money out before putting it back is refused, though the
+        account would end the statement above zero: no moment of a negative balance is allowed."""
+        fund, payable = await new_fund("100")
+
+        async def one_statement(amounts: list[tuple[str, str]]) -> None:
+            async with raw.transaction():
+                tx = await insert_transaction(raw)
+                rows = [
+                    (uuid.uuid4(), tx, n, await account_id(raw, code), "SEK", Decimal(amount))
+                    for n, (code, amount) in enumerate(amounts)
+                ]
+                await raw.execute(
+                    "INSERT INTO ledger_posting (id, transaction_id, position, account_id, "
+                    "currency, amount) SELECT * FROM unnest($1::uuid[], $2::uuid[], "
+                    "$3::smallint[], $4::uuid[], $5::text[], $6::numeric[])",
+                    *([row[i] for row in rows] for i in range(6)),
+                )
+
+        with pytest.raises(asyncpg.CheckViolationError, match="available_not_negative"):
+            await one_statement([(fund, "150"), (fund, "-100"), (payable, "-50")])
+        await one_statement([(fund, "-100"), (fund, "150"), (payable, "-50")])
+        balance = await raw.fetchval(
+            "SELECT posted_credits - posted_debits FROM ledger_account WHERE code = $1", fund
+        )
+        assert balance == Decimal("50")

@@ -126,3 +126,26 @@ class TestRecordFunction:
             async with raw.transaction():
                 await call(raw, [(fund, "1"), (nobody, "-1")], attempt=False)
         assert await available(raw, fund) == 100
+
+    @pytest.mark.parametrize("attempt", [True, False])
+    async def test_it_applies_money_in_before_money_out_whatever_the_posting_order(
+        self, raw, new_fund: NewFund, attempt: bool
+    ) -> None:
+        """The pure core counts a transaction's money in first; the function orders the rows so,
+        so the database's check after every posting agrees with it."""
+        fund, payable = await new_fund("100")
+        async with raw.transaction():
+            created = await call(
+                raw, [(fund, "150"), (fund, "-100"), (payable, "-50")], attempt=attempt
+            )
+        assert created is not None
+        assert await available(raw, fund) == 50
+
+    async def test_an_attempt_on_another_countrys_account_writes_nothing(
+        self, raw, new_fund: NewFund
+    ) -> None:
+        fund, _ = await new_fund("100")
+        _, latvian = await new_fund("100", country="LV", currency="EUR")
+        async with raw.transaction():
+            assert await call(raw, [(fund, "1"), (latvian, "-1")], attempt=True) is None
+        assert await available(raw, fund) == 100
