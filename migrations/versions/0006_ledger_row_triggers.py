@@ -125,11 +125,15 @@ END $$
 
 ACCOUNT_GUARD_TRIGGERS = (
     "DROP TRIGGER ledger_account_guard ON ledger_account",
-    "CREATE TRIGGER ledger_account_guard BEFORE INSERT OR DELETE ON ledger_account "
-    "FOR EACH ROW EXECUTE FUNCTION ledger_account_guard()",
+    (
+        "CREATE TRIGGER ledger_account_guard BEFORE INSERT OR DELETE ON ledger_account "
+        "FOR EACH ROW EXECUTE FUNCTION ledger_account_guard()"
+    ),
     # Depth 0 is a statement someone sent; the posting and settlement triggers update at depth 1.
-    "CREATE TRIGGER ledger_account_guard_update BEFORE UPDATE ON ledger_account "
-    "FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION ledger_account_guard()",
+    (
+        "CREATE TRIGGER ledger_account_guard_update BEFORE UPDATE ON ledger_account "
+        "FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION ledger_account_guard()"
+    ),
 )
 
 RECORD_FUNCTION = """
@@ -240,7 +244,8 @@ def upgrade() -> None:
 def _revision(filename: str) -> ModuleType:
     """An earlier revision's module, to restore its definitions as it wrote them."""
     spec = util.spec_from_file_location(filename, Path(__file__).with_name(filename))
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
