@@ -38,8 +38,7 @@ def _canonical(line: Mapping[str, Any]) -> bytes:
     return json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def line_hash(
-    prev_hash: str,
+def line_body(
     *,
     occurred_at: datetime,
     actor_id: uuid.UUID | None,
@@ -52,9 +51,9 @@ def line_hash(
     remote_addr: str | None,
     request_id: str | None,
     details: Mapping[str, DetailValue],
-) -> str:
-    """SHA-256 (hex) over the previous hash and every recorded field of a line."""
-    body = _canonical(
+) -> bytes:
+    """A line's canonical serialisation: every recorded field but the link to the line before."""
+    return _canonical(
         {
             "occurred_at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": str(actor_id) if actor_id else None,
@@ -69,12 +68,16 @@ def line_hash(
             "details": dict(details),
         }
     )
+
+
+def line_hash(prev_hash: str, body: bytes) -> str:
+    """SHA-256 (hex) over the previous hash and a line's body (`audit_append` computes the same
+    in PostgreSQL when it writes the line)."""
     return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
 
 
 def _hash_of(event: AuditEvent) -> str:
-    return line_hash(
-        event.prev_hash,
+    body = line_body(
         occurred_at=event.occurred_at,
         actor_id=event.actor_id,
         actor_username=event.actor_username,
@@ -87,6 +90,7 @@ def _hash_of(event: AuditEvent) -> str:
         request_id=event.request_id,
         details=event.details,
     )
+    return line_hash(event.prev_hash, body)
 
 
 def _checked_details(details: Mapping[str, DetailValue] | None) -> dict[str, DetailValue]:
@@ -109,34 +113,37 @@ async def write_audit(
     remote_addr: str | None = None,
     details: Mapping[str, str | int | bool | None] | None = None,
 ) -> None:
-    """Append one line to the audit trail in the session's transaction (flushes, never commits).
+    """Append one line to the audit trail in the session's transaction (never commits).
 
     `details` hold ids, states and counts, never a personal value: the trail is read by auditors,
     who see no personal data.
     """
     checked = _checked_details(details)
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
-    prev_hash = await session.scalar(
-        sa.select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    )
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    event = AuditEvent(
-        occurred_at=datetime.now(UTC),
-        actor_id=principal.user_id if principal else None,
-        actor_username=principal.username if principal else None,
-        actor_scopes=" ".join(principal.scopes) if principal else "",
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        reason=reason,
-        remote_addr=remote_addr,
-        request_id=str(request_id) if request_id else None,
-        details=checked,
-        prev_hash=prev_hash or GENESIS_HASH,
+    line: dict[str, Any] = {
+        "occurred_at": datetime.now(UTC),
+        "actor_id": principal.user_id if principal else None,
+        "actor_username": principal.username if principal else None,
+        "actor_scopes": " ".join(principal.scopes) if principal else "",
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "reason": reason,
+        "remote_addr": remote_addr,
+        "request_id": str(request_id) if request_id else None,
+        "details": checked,
+    }
+    # One call (migration 0007) takes the chain's lock, links the line to the last one and
+    # inserts it; plain driver SQL, since every write request pays for it under that lock.
+    *fields, _ = line.values()
+    connection = await session.connection()
+    await connection.exec_driver_sql(
+        _APPEND, (AUDIT_LOCK_KEY, *fields, json.dumps(checked), line_body(**line))
     )
-    event.hash = _hash_of(event)
-    session.add(event)
-    await session.flush()
+
+
+_APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)"
+"""Arguments: the lock, the line's fields in `line_body`'s order, its details as JSON, its body."""
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
