@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -107,6 +108,19 @@ class TestForgedTokens:
             iat=int(time.time()) - 3600, nbf=int(time.time()) - 3600, exp=int(time.time()) - 60
         )
         await _assert_refused(client, _rs256(claims, app.state.tokens.keys.signing))
+
+    async def test_an_accepted_token_is_refused_once_it_expires(
+        self, client, auth, app, settings
+    ) -> None:
+        """A checked token is remembered, but only until its expiry."""
+        claims = await _superuser_claims(client, auth, settings)
+        now = int(time.time())
+        claims.update(iat=now, nbf=now, exp=now + 1)
+        token = _rs256(claims, app.state.tokens.keys.signing)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (await client.get(PROTECTED, headers=headers)).status_code == 200
+        await asyncio.sleep(now + 2.1 - time.time())
+        await _assert_refused(client, token)
 
     async def test_without_expiry(self, client, auth, app, settings) -> None:
         claims = await _superuser_claims(client, auth, settings)
