@@ -159,10 +159,41 @@ class NewTransaction(NamedTuple):
     reversal_of: uuid.UUID | None
 
 
-_RECORD = (
-    "SELECT ledger_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20, $21)"
-)
+_RECORD = "SELECT ledger_record($1, $2, $3, $4::jsonb)"
+
+
+def _document(transactions: Sequence[NewTransaction]) -> str:
+    """The transactions as the JSON `ledger_record` reads: one text parameter encodes far faster
+    than a column of arrays, and amounts travel as exact decimal strings."""
+    pending, posted = str(TransactionStatus.PENDING), str(TransactionStatus.POSTED)
+    return json.dumps(
+        [
+            {
+                "id": str(tx.id),
+                "country": tx.spec.country,
+                "kind": str(tx.spec.kind),
+                "status": pending if tx.spec.pending else posted,
+                "effective_date": tx.spec.effective_date.isoformat(),
+                "memo": tx.spec.memo,
+                "references": dict(tx.spec.references),
+                "exchange_rates": {k: str(v) for k, v in tx.spec.exchange_rates.items()},
+                "expires_at": tx.spec.expires_at.isoformat() if tx.spec.expires_at else None,
+                "reversal_of": str(tx.reversal_of) if tx.reversal_of else None,
+                "key": tx.idempotency_key,
+                "fingerprint": tx.fingerprint,
+                "postings": [
+                    {
+                        "id": str(new_id()),
+                        "account": posting.account_code,
+                        "currency": posting.currency,
+                        "amount": str(posting.amount),
+                    }
+                    for posting in tx.spec.postings
+                ],
+            }
+            for tx in transactions
+        ]
+    )
 
 
 async def record(
@@ -173,45 +204,20 @@ async def record(
     created_by: str,
     attempt: bool,
 ) -> datetime | None:
-    """Write `transactions` and their postings through `ledger_record` (migration 0005): one
-    round trip, whatever the batch size, as plain driver SQL with arrays (no ORM per-row work).
+    """Write `transactions` and their postings through `ledger_record` (migration 0006): one
+    round trip, whatever the batch size, as plain driver SQL (no ORM per-row work).
 
-    With `attempt`, the function also locks the accounts and looks up the keys, and returns None
-    without writing anything when an account is missing, a key was used before, or PostgreSQL
-    refuses the rows; the caller then takes the long way, which names the fault. Without it, the
-    caller has locked and checked everything, and a refusal raises. Returns the rows' creation
-    time (the start of the database transaction). As the first statement of a session, it opens
-    the session's transaction.
+    With `attempt`, the function also locks the accounts and looks up the key, and returns None
+    without writing anything when an account is missing, the key was used before, or PostgreSQL's
+    rules would refuse the postings; the caller then takes the long way, which names the fault.
+    Without it, the caller has locked and checked everything, and a refusal raises. Returns the
+    rows' creation time (the start of the database transaction). As the first statement of a
+    session, it opens the session's transaction.
     """
-    specs = [tx.spec for tx in transactions]
-    posting_transactions = [tx.id for tx in transactions for _ in tx.spec.postings]
-    postings = [posting for spec in specs for posting in spec.postings]
-    pending, posted = str(TransactionStatus.PENDING), str(TransactionStatus.POSTED)
-    parameters = (
-        attempt,
-        scope,
-        created_by,
-        [tx.id for tx in transactions],
-        [spec.country for spec in specs],
-        [str(spec.kind) for spec in specs],
-        [pending if spec.pending else posted for spec in specs],
-        [spec.effective_date for spec in specs],
-        [spec.memo for spec in specs],
-        [json.dumps(dict(spec.references)) for spec in specs],
-        [json.dumps({k: str(v) for k, v in spec.exchange_rates.items()}) for spec in specs],
-        [spec.expires_at for spec in specs],
-        [tx.reversal_of for tx in transactions],
-        [tx.idempotency_key for tx in transactions],
-        [tx.fingerprint for tx in transactions],
-        [new_id() for _ in postings],
-        posting_transactions,
-        [position for spec in specs for position in range(len(spec.postings))],
-        [posting.account_code for posting in postings],
-        [posting.currency for posting in postings],
-        [posting.amount for posting in postings],
-    )
     connection = await session.connection()
-    result = await connection.exec_driver_sql(_RECORD, parameters)
+    result = await connection.exec_driver_sql(
+        _RECORD, (attempt, scope, created_by, _document(transactions))
+    )
     return cast("datetime | None", result.scalar_one())
 
 

@@ -1,8 +1,9 @@
-"""`ledger_record` (migration 0005) on its own, in raw SQL: it writes what it is given, and
+"""`ledger_record` (migration 0006) on its own, in raw SQL: it writes what it is given, and
 PostgreSQL's rules still refuse what breaks the books, whichever way the function is called."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -14,10 +15,7 @@ from sqlalchemy.engine import URL
 
 from tests.ledger.conftest import TODAY, NewFund, unique
 
-RECORD = (
-    "SELECT ledger_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20, $21)"
-)
+RECORD = "SELECT ledger_record($1, $2, $3, $4::jsonb)"
 
 
 @pytest.fixture
@@ -38,31 +36,25 @@ async def call(
     day: date = TODAY,
 ) -> datetime | None:
     """One SEK transaction of `postings` [(account code, signed amount)] through the function."""
-    tx = uuid.uuid4()
-    return await raw.fetchval(
-        RECORD,
-        attempt,
-        "raw",
-        "raw",
-        [tx],
-        ["SE"],
-        ["adjustment"],
-        ["posted"],
-        [day],
-        [""],
-        ["{}"],
-        ["{}"],
-        [None],
-        [None],
-        [key or unique("key")],
-        ["fingerprint"],
-        [uuid.uuid4() for _ in postings],
-        [tx for _ in postings],
-        list(range(len(postings))),
-        [code for code, _ in postings],
-        ["SEK" for _ in postings],
-        [Decimal(amount) for _, amount in postings],
-    )
+    document = {
+        "id": str(uuid.uuid4()),
+        "country": "SE",
+        "kind": "adjustment",
+        "status": "posted",
+        "effective_date": day.isoformat(),
+        "memo": "",
+        "references": {},
+        "exchange_rates": {},
+        "expires_at": None,
+        "reversal_of": None,
+        "key": key or unique("key"),
+        "fingerprint": "fingerprint",
+        "postings": [
+            {"id": str(uuid.uuid4()), "account": code, "currency": "SEK", "amount": amount}
+            for code, amount in postings
+        ],
+    }
+    return await raw.fetchval(RECORD, attempt, "raw", "raw", json.dumps([document]))
 
 
 async def available(raw: asyncpg.Connection, code: str) -> Decimal:
