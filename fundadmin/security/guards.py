@@ -23,7 +23,9 @@ PUBLIC = {"public": True}
 def requires(*roles: Role) -> Guard:
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # Async on purpose: Litestar runs a synchronous guard in a worker thread, a thread hop on
+    # every request for two set lookups.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = connection.scope.get("user")
         if not isinstance(principal, Principal):
             raise NotAuthorizedException()
