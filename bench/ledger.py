@@ -6,7 +6,7 @@ Starts an embedded PostgreSQL in a temporary folder (default server settings: du
 migrates it, and measures, at 1, 8 and 32 concurrent clients:
 - the Python API (`ledger.record_transaction` + commit, one session per client),
 - HTTP (`POST /api/v1/ledger/transactions` with an Idempotency-Key, against the real app served
-  by uvicorn in a separate process),
+  by uvicorn in a separate process, the load coming from aiohttp clients in this process),
 - a baseline of bare asyncpg inserting two rows per transaction (BEGIN, one INSERT, COMMIT);
 then the same runs with 80% of transactions drawing on one hot account (checking afterwards
 that no update was lost), and batch throughput in postings per second (1 000 transactions of two
@@ -55,7 +55,7 @@ from fundadmin.security.users import Grant, create_user
 from ledger import AccountType, BatchItem, EntryKind, PostingSpec, TransactionSpec
 
 CLIENTS = (1, 8, 32)
-ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "64"))
+ACCOUNTS = 64
 HOT_SHARE = 0.8
 PASSWORD = "bench-password-not-secret"
 DAY = date(2026, 11, 24)
