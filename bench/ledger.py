@@ -10,7 +10,10 @@ migrates it, and measures, at 1, 8 and 32 concurrent clients:
 - a baseline of bare asyncpg inserting two rows per transaction (BEGIN, one INSERT, COMMIT);
 then the same runs with 80% of transactions drawing on one hot account (checking afterwards
 that no update was lost), and batch throughput in postings per second (1 000 transactions of two
-postings per batch). Prints figures; asserts nothing.
+postings per batch). Each row also shows the CPU milliseconds per transaction spent by
+PostgreSQL (`db`), this process (`here`: the Python API, or the HTTP load generator) and the
+HTTP server (`server`): on a small machine they share the same CPUs, so they explain the
+throughput. Prints figures; asserts nothing.
 """
 
 # ruff: noqa: E402 - the imports follow the sys.path fix below
@@ -26,6 +29,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -44,6 +48,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import httpx
+import psutil
 from sqlalchemy.engine import URL
 
 import ledger
@@ -67,10 +72,16 @@ class Result:
     seconds: float
     latencies: list[float]
     failures: int
+    cpu: dict[str, float]
+    """CPU seconds spent during the run by PostgreSQL, this process and the HTTP server."""
 
     @property
     def rate(self) -> float:
         return self.transactions / self.seconds
+
+    def cpu_ms(self, part: str) -> float:
+        """CPU milliseconds `part` spent per transaction: where the time goes on this machine."""
+        return self.cpu[part] * 1000 / max(self.transactions, 1)
 
     def percentile(self, q: float) -> float:
         if len(self.latencies) < 2:
@@ -107,6 +118,28 @@ def _spec(n: int) -> TransactionSpec:
     )
 
 
+SERVER_PIDS: list[int] = []
+"""The HTTP server's process, once started."""
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """Cumulative CPU time of PostgreSQL's processes, this one, and the HTTP server."""
+
+    def total(processes: list[psutil.Process]) -> float:
+        seconds = 0.0
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                seconds += times.user + times.system
+        return seconds
+
+    return {
+        "db": total([p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]),
+        "here": total([psutil.Process()]),
+        "server": total([psutil.Process(pid) for pid in SERVER_PIDS]),
+    }
+
+
 async def _drive(clients: int, seconds: float, one: Callable[[int], Awaitable[bool]]) -> Result:
     latencies: list[float] = []
     failures = 0
@@ -121,9 +154,12 @@ async def _drive(clients: int, seconds: float, one: Callable[[int], Awaitable[bo
             else:
                 failures += 1
 
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
-    return Result(len(latencies), time.perf_counter() - started, latencies, failures)
+    elapsed = time.perf_counter() - started
+    cpu = {part: spent - cpu_before[part] for part, spent in _cpu_seconds().items()}
+    return Result(len(latencies), elapsed, latencies, failures, cpu)
 
 
 async def prepare(url: URL) -> None:
@@ -314,6 +350,7 @@ def start_server(url: URL, data_dir: Path, port: int) -> subprocess.Popen[bytes]
         f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
     )
     server = subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603 - our own code
+    SERVER_PIDS.append(server.pid)
     for _ in range(100):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code < 500:
@@ -328,13 +365,15 @@ def _row(label: str, clients: int, result: Result, reference: Result | None) -> 
     ratio = f"{result.rate / reference.rate:6.0%}" if reference else "      "
     return (
         f"{label:<12} {clients:>3} {result.rate:>9.0f} {result.percentile(50):>8.1f} "
-        f"{result.percentile(99):>8.1f} {ratio} {result.failures:>6}"
+        f"{result.percentile(99):>8.1f} {ratio} {result.failures:>6} "
+        f"{result.cpu_ms('db'):>6.2f} {result.cpu_ms('here'):>6.2f} {result.cpu_ms('server'):>6.2f}"
     )
 
 
 async def run(seconds: float, url: URL, base: str) -> None:
     header = (
-        f"{'path':<12} {'cl':>3} {'tx/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/base':>6} {'failed':>6}"
+        f"{'path':<12} {'cl':>3} {'tx/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/base':>6} "
+        f"{'failed':>6} {'db':>6} {'here':>6} {'server':>6}  (CPU ms per transaction)"
     )
     uniform: dict[tuple[str, int], Result] = {}
     for hot in (False, True):
