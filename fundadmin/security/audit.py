@@ -135,15 +135,27 @@ async def write_audit(
     }
     # One call (migration 0007) takes the chain's lock, links the line to the last one and
     # inserts it; plain driver SQL, since every write request pays for it under that lock.
-    *fields, _ = line.values()
+    columns = (line[name] for name in _APPEND_COLUMNS)
     connection = await session.connection()
     await connection.exec_driver_sql(
-        _APPEND, (AUDIT_LOCK_KEY, *fields, json.dumps(checked), line_body(**line))
+        _APPEND, (AUDIT_LOCK_KEY, *columns, json.dumps(checked), line_body(**line))
     )
 
 
 _APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)"
-"""Arguments: the lock, the line's fields in `line_body`'s order, its details as JSON, its body."""
+"""Arguments: the lock, the columns below, the details as JSON, the line's canonical body."""
+_APPEND_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_scopes",
+    "action",
+    "subject_type",
+    "subject_id",
+    "reason",
+    "remote_addr",
+    "request_id",
+)
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
