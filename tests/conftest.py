@@ -8,10 +8,10 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,6 +23,7 @@ from fundadmin.security.keys import generate_private_pem
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
 from fundadmin.settings import Settings
+from tests.http import app_client
 from tests.postgres import admin_execute, clone_database, drop_database, test_server, unique_name
 
 DEMO_PASSWORD = "demo-test-password"
@@ -135,8 +136,8 @@ def app(settings: Settings, database_url: URL) -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as client:
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as client:
         yield client
 
 

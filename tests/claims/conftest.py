@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 Headers = dict[str, str]
 Auth = Callable[[str], Awaitable[Headers]]
@@ -66,7 +65,7 @@ def claim_body(claimant_id: str, country: str = "SE", **overrides: Any) -> dict[
 class Driver:
     """Drives claims over HTTP as demo users, checking each answer's status."""
 
-    def __init__(self, client: AsyncTestClient[Litestar], auth: Auth) -> None:
+    def __init__(self, client: httpx.AsyncClient, auth: Auth) -> None:
         self.client = client
         self.auth = auth
 
@@ -155,5 +154,5 @@ def decision(*awards: str, reason: str = "Decided on the evidence.") -> dict[str
 
 
 @pytest.fixture
-def driver(client: AsyncTestClient[Litestar], auth: Auth) -> Driver:
+def driver(client: httpx.AsyncClient, auth: Auth) -> Driver:
     return Driver(client, auth)

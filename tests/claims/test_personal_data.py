@@ -7,7 +7,6 @@ import logging
 
 import pytest
 import sqlalchemy as sa
-from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +14,7 @@ from fundadmin.app import create_app
 from fundadmin.security.models import AuditEvent
 from fundadmin.settings import Settings
 from tests.claims.conftest import SECRET_NAME, Auth, Driver, decision
+from tests.http import app_client
 
 PDF = b"%PDF-1.7\n" + SECRET_NAME.encode() + b"\n%%EOF\n"
 
@@ -158,7 +158,7 @@ class TestLogHygiene:
     ) -> None:
         caplog.set_level(logging.DEBUG)
         app = create_app(settings.model_copy(update={"log_level": "DEBUG"}), database_url)
-        async with AsyncTestClient(app=app) as client:
+        async with app_client(app) as client:
             driver = Driver(client, auth)
             claim = await driver.assessed()
             await driver.call(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
 
 from fundadmin.app import create_app
 from fundadmin.settings import Settings
+from tests.http import app_client
 
 SECRET_IN_BODY = "Marija-Ozolina-1987"
 
@@ -18,7 +18,7 @@ async def _requests_and_log_lines(
     settings: Settings, database_url: URL, capsys: pytest.CaptureFixture[str]
 ) -> tuple[list[dict], list[str]]:
     app = create_app(settings.model_copy(update={"log_level": "INFO"}), database_url)
-    async with AsyncTestClient(app=app) as client:
+    async with app_client(app) as client:
         await client.post(
             "/api/v1/auth/token",
             json={"username": SECRET_IN_BODY, "password": SECRET_IN_BODY},

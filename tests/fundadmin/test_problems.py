@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.testing import AsyncTestClient
+import httpx
 
 from fundadmin.settings import Settings
 
@@ -21,14 +21,16 @@ def assert_problem(response, status: int) -> dict:
 
 
 class TestProblemDocuments:
-    async def test_unknown_path_is_404(self, client: AsyncTestClient) -> None:
+    async def test_unknown_path_is_404(self, client: httpx.AsyncClient) -> None:
         body = assert_problem(await client.get("/no/such/thing"), 404)
         assert body["instance"] == "/no/such/thing"
 
-    async def test_wrong_method_is_405(self, client: AsyncTestClient) -> None:
+    async def test_wrong_method_is_405(self, client: httpx.AsyncClient) -> None:
         assert_problem(await client.delete("/health"), 405)
 
-    async def test_oversize_body_is_413(self, client: AsyncTestClient, settings: Settings) -> None:
+    async def test_oversize_body_is_413(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
         body = b"x" * (settings.max_request_bytes + 1)
         response = await client.post(
             "/api/v1/auth/token", content=body, headers={"content-type": "application/json"}
@@ -36,7 +38,7 @@ class TestProblemDocuments:
         assert_problem(response, 413)
 
     async def test_invalid_body_is_422_naming_the_field_without_echoing_values(
-        self, client: AsyncTestClient
+        self, client: httpx.AsyncClient
     ) -> None:
         response = await client.post(
             "/api/v1/auth/token", json={"username": "Anna Berzina", "secret": "x"}
@@ -45,7 +47,7 @@ class TestProblemDocuments:
         assert body["errors"]
         assert "Anna Berzina" not in response.text
 
-    async def test_problem_carries_the_request_id(self, client: AsyncTestClient) -> None:
+    async def test_problem_carries_the_request_id(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/api/v1/auth/token", json={}, headers={"X-Request-ID": "req-12345678"}
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from tests.ledger.conftest import NewFund, unique
 
@@ -30,7 +30,7 @@ def keyed(headers: dict[str, str], key: str | None = None) -> dict[str, str]:
     return {**headers, "Idempotency-Key": key or unique("key")}
 
 
-async def balance(client: AsyncTestClient, headers: dict[str, str], code: str) -> dict[str, str]:
+async def balance(client: httpx.AsyncClient, headers: dict[str, str], code: str) -> dict[str, str]:
     response = await client.get(f"{BASE}/accounts/{code}/balance", headers=headers)
     assert response.status_code == 200, response.text
     return response.json()

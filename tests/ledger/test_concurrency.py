@@ -20,13 +20,20 @@ class TestRacingPayments:
         admin = await auth("admin-se")
         fund, payable = await new_fund("1000")
 
+        in_flight, most_in_flight = 0, 0
+
         async def pay() -> tuple[int, str]:
+            nonlocal in_flight, most_in_flight
+            in_flight += 1
+            most_in_flight = max(most_in_flight, in_flight)
             response = await client.post(
                 f"{BASE}/transactions", json=body(fund, payable, "100.00"), headers=keyed(admin)
             )
+            in_flight -= 1
             return response.status_code, response.json().get("type", "")
 
         outcomes = await asyncio.gather(*(pay() for _ in range(50)))
+        assert most_in_flight == 50, "the requests must race, not run one after another"
         statuses = Counter(status for status, _ in outcomes)
         assert statuses == {201: 10, 409: 40}, outcomes
         refusals = {problem for status, problem in outcomes if status == 409}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 Auth = Callable[[str], Awaitable[Any]]
 
@@ -32,7 +31,7 @@ CLAIM = {
 
 class TestListPolicies:
     async def test_the_eight_with_currency_and_authority(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.get("/api/v1/policies", headers=await auth("ministry-se"))
         assert response.status_code == 200
@@ -42,14 +41,14 @@ class TestListPolicies:
         assert sweden["currency"] == "SEK"
         assert sweden["authority"].startswith("Brottsoffermyndigheten")
 
-    async def test_anonymous_callers_are_refused(self, client: AsyncTestClient[Litestar]) -> None:
+    async def test_anonymous_callers_are_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/v1/policies")
         assert response.status_code == 401
 
 
 class TestPolicyParameters:
     async def test_parameters_in_force_with_sources_and_verified_flags(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.get(
             "/api/v1/policies/no", params={"as_of": "2024-05-01"}, headers=await auth("auditor")
@@ -65,7 +64,7 @@ class TestPolicyParameters:
         assert threshold["layer"] == "fund"
 
     async def test_a_lapsed_base_amount_is_shown_not_hidden(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.get(
             "/api/v1/policies/NO", params={"as_of": "2026-06-01"}, headers=await auth("admin-se")
@@ -75,14 +74,14 @@ class TestPolicyParameters:
         assert g["lapsed"] is True
 
     async def test_an_unknown_country_is_a_404_problem(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.get("/api/v1/policies/XX", headers=await auth("admin-se"))
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("application/problem+json")
 
     async def test_a_date_before_the_first_parameters_is_a_422_problem(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.get(
             "/api/v1/policies/NO", params={"as_of": "2019-01-01"}, headers=await auth("admin-se")
@@ -95,7 +94,7 @@ class TestPolicyParameters:
 
 class TestDryRunAssessment:
     async def test_a_legal_adviser_gets_a_proposal_with_trace_and_findings(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.post(
             "/api/v1/policies/SE/assess", json=CLAIM, headers=await auth("adviser-marta")
@@ -112,7 +111,7 @@ class TestDryRunAssessment:
         assert "§ 14" in cap_step["reference"]
 
     async def test_an_administrator_of_another_country_may_estimate(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.post(
             "/api/v1/policies/SE/assess", json=CLAIM, headers=await auth("admin-lv")
@@ -121,7 +120,7 @@ class TestDryRunAssessment:
 
     @pytest.mark.parametrize("user", ["ministry-se", "auditor"])
     async def test_ministries_and_auditors_may_not_assess(
-        self, client: AsyncTestClient[Litestar], auth: Auth, user: str
+        self, client: httpx.AsyncClient, auth: Auth, user: str
     ) -> None:
         response = await client.post(
             "/api/v1/policies/SE/assess", json=CLAIM, headers=await auth(user)
@@ -129,7 +128,7 @@ class TestDryRunAssessment:
         assert response.status_code == 403
 
     async def test_a_head_in_another_currency_is_a_422_problem(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         claim = {**CLAIM, "heads": [{"category": "non_material", "amount": "1", "currency": "EUR"}]}
         response = await client.post(
@@ -139,7 +138,7 @@ class TestDryRunAssessment:
         assert response.json()["type"].endswith("/currency-mismatch")
 
     async def test_personal_data_fields_are_refused(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         claim = {**CLAIM, "claimant_name": "Anna"}
         response = await client.post(
@@ -149,7 +148,7 @@ class TestDryRunAssessment:
         assert "Anna" not in response.text
 
     async def test_a_negative_amount_is_a_422_problem(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         claim = {
             **CLAIM,
@@ -161,7 +160,7 @@ class TestDryRunAssessment:
         assert response.status_code == 422
 
     async def test_an_unknown_country_is_a_404_problem(
-        self, client: AsyncTestClient[Litestar], auth: Auth
+        self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
         response = await client.post(
             "/api/v1/policies/ZZ/assess", json=CLAIM, headers=await auth("admin-se")

@@ -8,13 +8,13 @@ import re
 from typing import Any
 
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
 
 from fundadmin.app import create_app
 from fundadmin.security.vault import vault_from_settings
 from fundadmin.settings import Settings
 from tests.conftest import DEMO_PASSWORD
+from tests.http import app_client
 
 NAME = "Anna Berzina"
 PASSWORD = "Anna-Berzina-secret-1990"
@@ -57,7 +57,7 @@ class TestCors:
         self, settings: Settings, database_url: URL
     ) -> None:
         opened = settings.model_copy(update={"cors_allowed_origins": ["https://fund.example"]})
-        async with AsyncTestClient(app=create_app(opened, database_url)) as client:
+        async with app_client(create_app(opened, database_url)) as client:
             allowed = await client.get("/health", headers={"Origin": "https://fund.example"})
             other = await client.get("/health", headers={"Origin": "https://evil.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://fund.example"
@@ -74,7 +74,7 @@ class TestNoPersonalDataInLogs:
     ) -> None:
         app = create_app(settings.model_copy(update={"log_level": "DEBUG"}), database_url)
         answers: list[str] = []
-        async with AsyncTestClient(app=app) as client:
+        async with app_client(app) as client:
             for body in (
                 {"username": NAME, "password": PASSWORD},
                 {"username": "admin-se", "password": PASSWORD},

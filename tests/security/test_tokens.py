@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from jose import jwt
-from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
 
 from fundadmin.app import create_app
 from fundadmin.security.keys import KeyRing, SigningKey, generate_private_pem
 from fundadmin.settings import Settings
+from tests.http import app_client
 
 PROTECTED = "/api/v1/users"
 
@@ -215,7 +215,7 @@ class TestKeyRotation:
         )
         app = create_app(rotated, database_url)
         new_kid, old_kid = (k.kid for k in app.state.tokens.keys.keys)
-        async with AsyncTestClient(app=app) as client:
+        async with app_client(app) as client:
             jwks = (await client.get("/.well-known/jwks.json")).json()
             assert [k["kid"] for k in jwks["keys"]] == [new_kid, old_kid]
             assert all(k["alg"] == "RS256" and "d" not in k for k in jwks["keys"])
@@ -229,7 +229,7 @@ class TestKeyRotation:
                 await client.get(PROTECTED, headers={"Authorization": old_token})
             ).status_code == 200
         retired = settings.model_copy(update={"jwt_private_keys": SecretStr(new_pem)})
-        async with AsyncTestClient(app=create_app(retired, database_url)) as client:
+        async with app_client(create_app(retired, database_url)) as client:
             assert (
                 await client.get(PROTECTED, headers={"Authorization": old_token})
             ).status_code == 401

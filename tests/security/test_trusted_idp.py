@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from jose import jwt
-from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
 
 from fundadmin.app import create_app
 from fundadmin.security.keys import SigningKey, generate_private_pem
 from fundadmin.settings import Settings
+from tests.http import app_client
 
 IDP = "https://idp.example.gov"
 
@@ -31,7 +31,7 @@ async def idp_client(settings: Settings, database_url: URL, tmp_path: Path, idp_
     jwks = tmp_path / "idp-jwks.json"
     jwks.write_text(json.dumps({"keys": [{**idp_key.public_jwk, "kid": "idp-1", "use": "sig"}]}))
     trusted = settings.model_copy(update={"trusted_jwks_file": jwks, "trusted_jwks_issuer": IDP})
-    async with AsyncTestClient(app=create_app(trusted, database_url)) as client:
+    async with app_client(create_app(trusted, database_url)) as client:
         yield client
 
 

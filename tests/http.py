@@ -1,0 +1,44 @@
+"""The HTTP client of the tests: the real app, served in the test's own event loop.
+
+Litestar's AsyncTestClient runs the app in a portal thread and waits there for each response,
+which makes the requests of one test run one after another; racing requests must really race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from litestar import Litestar
+
+BASE_URL = "http://testserver.local"
+
+
+@asynccontextmanager
+async def app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app`, with the app started (lifespan) and stopped around it."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        # The lifespan's cancel scopes must be entered and left by one task; a pytest fixture
+        # sets up and tears down in different ones.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(run())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        waiting.cancel()
+        lifespan.result()  # the app failed to start: raise its error here
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=BASE_URL
+        ) as client:
+            yield client
+    finally:
+        stop.set()
+        await lifespan
