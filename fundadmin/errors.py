@@ -22,6 +22,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import claims
 import ledger
@@ -151,6 +152,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
 
 # SQLSTATEs that mean "another transaction got there first": the client may simply retry.
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+# The database went away or will not take the session (class 08 is "connection exception"):
+# administrator or crash shutdown, still starting, out of connections.
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
 
 
 def _problem_for(exc: Exception) -> ProblemType | None:
@@ -235,6 +239,17 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(
             request, _http_problem(exc), detail, headers=dict(exc.headers or {})
         )
+    if _database_unavailable(exc):
+        # Nothing was committed unless the loss hit the COMMIT itself; either way a retry with
+        # the same Idempotency-Key moves money once, so the client is told to retry.
+        log.warning("database unavailable", exc_type=type(exc).__name__)
+        return problem_response(
+            request,
+            SERVICE_UNAVAILABLE,
+            "the database could not be reached; retry the request (with the same "
+            "Idempotency-Key if it moves money)",
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, DBAPIError) and _sqlstate(exc) in _RETRYABLE_SQLSTATES:
         return problem_response(
             request,
@@ -248,6 +263,14 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         )
     log.error("unhandled error", exc_type=type(exc).__name__, exc_info=exc)
     return problem_response(request, INTERNAL, "an internal error occurred; it has been logged")
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    """The connection was lost or could not be had (a failover, a restart, an exhausted pool)."""
+    if isinstance(exc, DBAPIError):
+        state = _sqlstate(exc) or ""
+        return exc.connection_invalidated or state[:2] == "08" or state in _UNAVAILABLE_SQLSTATES
+    return isinstance(exc, PoolTimeout | ConnectionError)
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

@@ -23,12 +23,12 @@ from fundadmin.embedded_postgres import embedded_postgres
 _FAST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
 
 
-def _dsn(url: URL) -> str:
+def dsn(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def admin_execute(admin_url: URL, *statements: str) -> None:
-    conn = await asyncpg.connect(_dsn(admin_url))
+    conn = await asyncpg.connect(dsn(admin_url))
     try:
         for statement in statements:
             await conn.execute(statement)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from litestar.testing import AsyncTestClient
+import httpx
 from sqlalchemy.engine import URL
 
+from fundadmin.app import create_app
+from fundadmin.database import normalise_database_url
+from fundadmin.settings import Settings
+from tests.http import app_client
 from tests.postgres import admin_execute
 
 TERMINATE_SERVICE_CONNECTIONS = (
@@ -19,7 +23,7 @@ TERMINATE_SERVICE_CONNECTIONS = (
 
 
 async def test_a_request_after_the_database_closed_the_pools_connections_is_answered(
-    client: AsyncTestClient,
+    client: httpx.AsyncClient,
     auth: Callable[[str], Awaitable[dict[str, str]]],
     database_url: URL,
 ) -> None:
@@ -32,3 +36,18 @@ async def test_a_request_after_the_database_closed_the_pools_connections_is_answ
 
     assert response.status_code == 200
     assert response.json()
+
+
+async def test_a_request_while_the_database_is_down_is_a_503_telling_to_retry(
+    auth: Callable[[str], Awaitable[dict[str, str]]], settings: Settings
+) -> None:
+    headers = await auth("admin-se")
+    # A port nobody listens on: the service is up, its database is not.
+    down = normalise_database_url("postgresql://nobody:x@127.0.0.1:9/fundadmin")
+    async with app_client(create_app(settings, down)) as client:
+        response = await client.get("/api/v1/ledger/accounts", headers=headers)
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    assert "retry the request" in response.json()["detail"]
