@@ -174,6 +174,14 @@ def _check_header(spec: TransactionSpec) -> None:
             raise InvalidTransaction("the expiry must include a time zone")
 
 
+def check_not_expired(spec: TransactionSpec, now: datetime) -> None:
+    """A reservation that has expired before it is made would hold money until the next sweep
+    and could never be posted. Checked for new transactions only: a retry of one recorded in
+    time still returns it."""
+    if spec.expires_at is not None and spec.expires_at <= now:
+        raise InvalidTransaction("the expiry has already passed; a reservation expires later")
+
+
 def _check_rates(spec: TransactionSpec, currencies: set[str]) -> None:
     home = COUNTRY_CURRENCY[spec.country]
     if len(currencies) == 1:

@@ -38,6 +38,7 @@ from ledger.posting import (
     check_account_code,
     check_against_accounts,
     check_funds,
+    check_not_expired,
     check_transaction,
     fingerprint,
     mirror,
@@ -117,7 +118,7 @@ async def _record(
     session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
 ) -> list[TransactionView]:
     _check_items(items, batch=batch)
-    if not batch:
+    if not batch and not _expired(items[0].spec):
         # One round trip: the database function locks, looks up the key and writes. For a single
         # transaction, PostgreSQL's CHECK on guarded balances (applied once per statement, to the
         # net change of each account) refuses exactly what check_funds refuses, since money in
@@ -127,6 +128,12 @@ async def _record(
         if created is not None:
             return created
     return await _record_checked(session, items, scope, created_by, batch=batch)
+
+
+def _expired(spec: TransactionSpec) -> bool:
+    """Whether a new transaction would be refused for its expiry; only the long way, which
+    looks for an earlier request with the same key first, can tell a retry from a mistake."""
+    return spec.expires_at is not None and spec.expires_at <= datetime.now(UTC)
 
 
 def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
@@ -172,8 +179,10 @@ async def _record_checked(
                 batch,
             )
     facts = {code: account_facts for code, (_, account_facts) in accounts.items()}
+    now = datetime.now(UTC)
     for index, item in fresh:
         try:
+            check_not_expired(item.spec, now)
             check_against_accounts(item.spec, facts)
         except LedgerError as error:
             raise _at(error, index, batch) from None

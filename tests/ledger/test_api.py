@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -413,14 +415,28 @@ class TestExchangeOverHttp:
 
 
 class TestExpiry:
+    async def test_a_reservation_whose_expiry_has_passed_is_refused(
+        self, client, auth, new_fund: NewFund
+    ) -> None:
+        admin = await auth("admin-se")
+        fund, payable = await new_fund("1000")
+        late = body(fund, payable, "300.00", pending=True, expires_at="2026-01-01T00:00:00Z")
+        refused = await client.post(f"{BASE}/transactions", json=late, headers=keyed(admin))
+        assert refused.status_code == 422
+        assert refused.json()["type"].endswith("/invalid-transaction")
+        assert "expiry has already passed" in refused.json()["detail"]
+        assert (await balance(client, admin, fund))["available"] == "1000.00"
+
     async def test_an_administrator_voids_expired_reservations_of_her_country(
         self, client, auth, new_fund: NewFund
     ) -> None:
         admin = await auth("admin-se")
         fund, payable = await new_fund("1000")
-        expired = body(fund, payable, "300.00", pending=True, expires_at="2026-01-01T00:00:00Z")
-        created = await client.post(f"{BASE}/transactions", json=expired, headers=keyed(admin))
+        soon = (datetime.now(UTC) + timedelta(seconds=0.3)).isoformat()
+        expiring = body(fund, payable, "300.00", pending=True, expires_at=soon)
+        created = await client.post(f"{BASE}/transactions", json=expiring, headers=keyed(admin))
         tx = created.json()["id"]
+        await asyncio.sleep(0.4)
         assert (await balance(client, admin, fund))["available"] == "700.00"
         posted = await client.post(f"{BASE}/transactions/{tx}/post", headers=keyed(admin))
         assert posted.json()["type"].endswith("/pending-expired")

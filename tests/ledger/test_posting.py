@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from ledger.posting import (
     AccountFacts,
     check_against_accounts,
     check_funds,
+    check_not_expired,
     check_transaction,
     fingerprint,
     mirror,
@@ -172,6 +173,15 @@ class TestHeader:
             check_transaction(
                 spec(("SE/a", "1", "SEK"), ("SE/b", "-1", "SEK"), expires_at=datetime.now(UTC))
             )
+
+    def test_a_reservation_expires_after_it_is_made(self) -> None:
+        now = datetime.now(UTC)
+        reservation = spec(
+            ("SE/a", "1", "SEK"), ("SE/b", "-1", "SEK"), pending=True, expires_at=now
+        )
+        with pytest.raises(InvalidTransaction, match="expiry has already passed"):
+            check_not_expired(reservation, now)
+        check_not_expired(reservation, now - timedelta(microseconds=1))
 
     def test_references_have_lowercase_keys(self) -> None:
         with pytest.raises(InvalidTransaction, match="references"):

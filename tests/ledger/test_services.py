@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -182,15 +183,36 @@ class TestTwoPhase:
         with pytest.raises(ledger.InvalidTransition):
             await ledger.void_pending(session, award.id, actor="a")
 
+    async def test_a_reservation_already_expired_is_refused_but_a_late_retry_returns_it(
+        self, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("1000")
+        late = replace(
+            transfer("SE", fund, payable, "600", pending=True),
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
+        with pytest.raises(ledger.InvalidTransaction, match="expiry has already passed"):
+            await record(session, late)
+        await session.rollback()
+        assert await available(session, fund) == Decimal(1000)
+
+        in_time = replace(late, expires_at=datetime.now(UTC) + timedelta(seconds=0.3))
+        first = await record(session, in_time, key="reserve-once")
+        await asyncio.sleep(0.4)
+        retried = await record(session, in_time, key="reserve-once")
+        assert retried.id == first.id
+        assert await available(session, fund) == Decimal(400)
+
     async def test_an_expired_reservation_can_be_voided_not_posted(
         self, session: AsyncSession, new_fund: NewFund
     ) -> None:
         fund, payable = await new_fund("1000")
         spec = replace(
             transfer("SE", fund, payable, "600", pending=True),
-            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+            expires_at=datetime.now(UTC) + timedelta(seconds=0.3),
         )
         award = await record(session, spec)
+        await asyncio.sleep(0.4)
         with pytest.raises(ledger.PendingExpired):
             await ledger.post_pending(session, award.id, actor="a")
         await session.rollback()
