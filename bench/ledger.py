@@ -7,7 +7,10 @@ migrates it, and measures, at 1, 8 and 32 concurrent clients:
 - the Python API (`ledger.record_transaction` + commit, one session per client),
 - HTTP (`POST /api/v1/ledger/transactions` with an Idempotency-Key, against the real app served
   by uvicorn in a separate process, the load coming from aiohttp clients in this process),
-- a baseline of bare asyncpg inserting two rows per transaction (BEGIN, one INSERT, COMMIT);
+- a baseline of bare asyncpg inserting two rows per transaction (BEGIN, one INSERT, COMMIT),
+- and, between the two, the database function the Python API calls (`ledger_record`) driven
+  from bare asyncpg: the part of a ledger transaction's cost that is PostgreSQL's rules, rows
+  and triggers, with no SQLAlchemy around it;
 then the same runs with 80% of transactions drawing on one hot account (checking afterwards
 that no update was lost), and batch throughput in postings per second (1 000 transactions of two
 postings per batch). Each row also shows the CPU milliseconds per transaction spent by
@@ -57,7 +60,9 @@ from fundadmin.database import create_engine, create_session_factory
 from fundadmin.embedded_postgres import embedded_postgres, ensure_database
 from fundadmin.security.principal import Role
 from fundadmin.security.users import Grant, create_user
-from ledger import AccountType, BatchItem, EntryKind, PostingSpec, TransactionSpec
+from ledger import AccountType, BatchItem, EntryKind, PostingSpec, TransactionSpec, repository
+from ledger.models import new_id
+from ledger.posting import fingerprint
 
 CLIENTS = (1, 8, 32)
 ACCOUNTS = 64
@@ -260,6 +265,26 @@ async def baseline(url: URL, clients: int, seconds: float, hot: bool) -> Result:
         await pool.close()
 
 
+async def function_floor(url: URL, clients: int, seconds: float, hot: bool) -> Result:
+    """`ledger_record` called from bare asyncpg, with the document the Python API sends: what a
+    ledger transaction costs PostgreSQL when no Python but the driver's runs around it."""
+    pool = await asyncpg.create_pool(_dsn(url), min_size=clients, max_size=clients)
+
+    async def one(_: int) -> bool:
+        spec = _spec(_pair(hot))
+        new = repository.NewTransaction(new_id(), spec, uuid.uuid4().hex, fingerprint(spec), None)
+        async with pool.acquire() as conn, conn.transaction():
+            created = await conn.fetchval(
+                repository.RECORD_CALL, True, "bench", "bench", repository.record_document([new])
+            )
+        return created is not None
+
+    try:
+        return await _drive(clients, seconds, one)
+    finally:
+        await pool.close()
+
+
 async def http(base: str, clients: int, seconds: float, hot: bool) -> Result:
     # aiohttp, not httpx: the load generator shares the machine's CPUs with the service and
     # PostgreSQL, and httpx spends about four times aiohttp's CPU per request.
@@ -383,6 +408,7 @@ async def run(seconds: float, url: URL, base: str) -> None:
             base_result = await baseline(url, clients, seconds, hot)
             print(_row("asyncpg", clients, base_result, None))
             for label, runner in (
+                ("db function", lambda c, h: function_floor(url, c, seconds, h)),
                 ("python api", lambda c, h: python_api(url, c, seconds, h)),
                 ("http", lambda c, h: http(base, c, seconds, h)),
             ):

@@ -159,10 +159,10 @@ class NewTransaction(NamedTuple):
     reversal_of: uuid.UUID | None
 
 
-_RECORD = "SELECT ledger_record($1, $2, $3, $4::jsonb)"
+RECORD_CALL = "SELECT ledger_record($1, $2, $3, $4::jsonb)"
 
 
-def _document(transactions: Sequence[NewTransaction]) -> str:
+def record_document(transactions: Sequence[NewTransaction]) -> str:
     """The transactions as the JSON `ledger_record` reads: one text parameter encodes far faster
     than a column of arrays, and amounts travel as exact decimal strings."""
     pending, posted = str(TransactionStatus.PENDING), str(TransactionStatus.POSTED)
@@ -216,7 +216,7 @@ async def record(
     """
     connection = await session.connection()
     result = await connection.exec_driver_sql(
-        _RECORD, (attempt, scope, created_by, _document(transactions))
+        RECORD_CALL, (attempt, scope, created_by, record_document(transactions))
     )
     return cast("datetime | None", result.scalar_one())
 
