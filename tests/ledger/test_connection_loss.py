@@ -59,7 +59,8 @@ async def _terminate_when_waiting(observer: asyncpg.Connection) -> None:
     for _ in range(200):
         ended = await observer.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = 'fundadmin' AND wait_event_type = 'Lock'"
+            "WHERE datname = current_database() AND application_name = 'fundadmin' "
+            "AND wait_event_type = 'Lock'"
         )
         if ended:
             return
