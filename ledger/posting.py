@@ -174,11 +174,15 @@ def _check_header(spec: TransactionSpec) -> None:
             raise InvalidTransaction("the expiry must include a time zone")
 
 
+def has_expired(spec: TransactionSpec, now: datetime) -> bool:
+    return spec.expires_at is not None and spec.expires_at <= now
+
+
 def check_not_expired(spec: TransactionSpec, now: datetime) -> None:
     """A reservation that has expired before it is made would hold money until the next sweep
     and could never be posted. Checked for new transactions only: a retry of one recorded in
     time still returns it."""
-    if spec.expires_at is not None and spec.expires_at <= now:
+    if has_expired(spec, now):
         raise InvalidTransaction("the expiry has already passed; a reservation expires later")
 
 

@@ -41,6 +41,7 @@ from ledger.posting import (
     check_not_expired,
     check_transaction,
     fingerprint,
+    has_expired,
     mirror,
 )
 from ledger.views import (
@@ -118,22 +119,17 @@ async def _record(
     session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
 ) -> list[TransactionView]:
     _check_items(items, batch=batch)
-    if not batch and not _expired(items[0].spec):
-        # One round trip: the database function locks, looks up the key and writes. For a single
-        # transaction, PostgreSQL's CHECK on guarded balances (applied once per statement, to the
-        # net change of each account) refuses exactly what check_funds refuses, since money in
-        # is counted before money out. Anything else (a retry, a refusal) takes the long way,
-        # on the accounts the function left locked, so the pure core names the fault.
+    # A transaction already expired takes the long way: only its key lookup, which comes first
+    # there, can tell a late retry (answered with the first result) from a mistake.
+    if not batch and not has_expired(items[0].spec, datetime.now(UTC)):
+        # One round trip: the database function locks the accounts, looks up the key, asks what
+        # its rules would refuse (the same as check_funds: money in is applied before money out)
+        # and writes only if nothing. Anything else (a retry, a refusal) takes the long way, on
+        # the accounts the function left locked, so the pure core names the fault.
         created = await _insert(session, items, scope, created_by, attempt=True)
         if created is not None:
             return created
     return await _record_checked(session, items, scope, created_by, batch=batch)
-
-
-def _expired(spec: TransactionSpec) -> bool:
-    """Whether a new transaction would be refused for its expiry; only the long way, which
-    looks for an earlier request with the same key first, can tell a retry from a mistake."""
-    return spec.expires_at is not None and spec.expires_at <= datetime.now(UTC)
 
 
 def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
