@@ -11,6 +11,9 @@ migrates it, and measures, at 1, 8 and 32 concurrent clients:
 - and, between the two, the database function the Python API calls (`ledger_record`) driven
   from bare asyncpg: the part of a ledger transaction's cost that is PostgreSQL's rules, rows
   and triggers, with no SQLAlchemy around it;
+- the same function on a copy of the database whose ledger triggers are dropped (no balance
+  check at commit, no balance counters, no append-only guard): what the rows alone cost, so the
+  price of the rules PostgreSQL enforces can be read off the two rows;
 then the same runs with 80% of transactions drawing on one hot account (checking afterwards
 that no update was lost), and batch throughput in postings per second (1 000 transactions of two
 postings per batch). Each row also shows the CPU milliseconds per transaction spent by
@@ -285,6 +288,31 @@ async def function_floor(url: URL, clients: int, seconds: float, hot: bool) -> R
         await pool.close()
 
 
+def without_rules(admin: URL, url: URL) -> URL:
+    """A copy of the prepared database with every ledger trigger dropped; its URL."""
+
+    async def copy() -> None:
+        conn = await asyncpg.connect(_dsn(admin))
+        try:
+            await conn.execute(
+                f'CREATE DATABASE "{url.database}_no_rules" TEMPLATE "{url.database}"'
+            )
+        finally:
+            await conn.close()
+        conn = await asyncpg.connect(_dsn(url.set(database=f"{url.database}_no_rules")))
+        try:
+            for statement in await conn.fetch(
+                "SELECT format('DROP TRIGGER %I ON %s', tgname, tgrelid::regclass) FROM pg_trigger"
+                " WHERE NOT tgisinternal AND tgrelid::regclass::text LIKE 'ledger\\_%'"
+            ):
+                await conn.execute(statement[0])
+        finally:
+            await conn.close()
+
+    asyncio.run(copy())
+    return url.set(database=f"{url.database}_no_rules")
+
+
 async def http(base: str, clients: int, seconds: float, hot: bool) -> Result:
     # aiohttp, not httpx: the load generator shares the machine's CPUs with the service and
     # PostgreSQL, and httpx spends about four times aiohttp's CPU per request.
@@ -395,7 +423,7 @@ def _row(label: str, clients: int, result: Result, reference: Result | None) -> 
     )
 
 
-async def run(seconds: float, url: URL, base: str) -> None:
+async def run(seconds: float, url: URL, no_rules: URL, base: str) -> None:
     header = (
         f"{'path':<12} {'cl':>3} {'tx/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/base':>6} "
         f"{'failed':>6} {'db':>6} {'here':>6} {'server':>6}  (CPU ms per transaction)"
@@ -408,6 +436,7 @@ async def run(seconds: float, url: URL, base: str) -> None:
             base_result = await baseline(url, clients, seconds, hot)
             print(_row("asyncpg", clients, base_result, None))
             for label, runner in (
+                ("no db rules", lambda c, h: function_floor(no_rules, c, seconds, h)),
                 ("db function", lambda c, h: function_floor(url, c, seconds, h)),
                 ("python api", lambda c, h: python_api(url, c, seconds, h)),
                 ("http", lambda c, h: http(base, c, seconds, h)),
@@ -439,10 +468,11 @@ def main() -> None:
         url = asyncio.run(ensure_database(admin, "bench")).set(drivername="postgresql+asyncpg")
         schema.upgrade(url)
         asyncio.run(prepare(url))
+        no_rules = without_rules(admin, url)
         port = _free_port()
         server = start_server(url, Path(folder) / "app", port)
         try:
-            asyncio.run(run(args.seconds, url, f"http://127.0.0.1:{port}"))
+            asyncio.run(run(args.seconds, url, no_rules, f"http://127.0.0.1:{port}"))
         finally:
             server.terminate()
             server.wait(timeout=10)
