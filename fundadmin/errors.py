@@ -66,6 +66,7 @@ NOT_FOUND = ProblemType(404, "not-found", "Not found")
 CONFLICT = ProblemType(409, "conflict", "Conflict with the current state")
 RETRY_CONFLICT = ProblemType(409, "concurrent-update", "Concurrent update, try again")
 UNPROCESSABLE = ProblemType(422, "validation-error", "The request is not valid")
+UNSTORABLE_TEXT = ProblemType(422, "unstorable-text", "Text with a character that cannot be stored")
 SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailable")
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
@@ -155,6 +156,9 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 # The database went away or will not take the session (class 08 is "connection exception"):
 # administrator or crash shutdown, still starting, out of connections.
 _UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+# PostgreSQL stores no NUL character in text (22021) or JSON (22P05); only a request's own text
+# can carry one, so the request is at fault, and its transaction is rolled back like any other.
+_UNSTORABLE_TEXT_SQLSTATES = {"22021", "22P05"}
 
 
 def _problem_for(exc: Exception) -> ProblemType | None:
@@ -256,6 +260,13 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             RETRY_CONFLICT,
             "another request changed the same records at the same time; retry the request",
             headers={"Retry-After": "1"},
+        )
+    if isinstance(exc, DBAPIError) and _sqlstate(exc) in _UNSTORABLE_TEXT_SQLSTATES:
+        return problem_response(
+            request,
+            UNSTORABLE_TEXT,
+            "a text in the request (body, path or query) contains a NUL character (\\u0000), "
+            "which cannot be stored; remove it and send the request again",
         )
     if isinstance(exc, IntegrityError):
         return problem_response(

@@ -88,7 +88,9 @@ class AuditController(Controller):
         actor: Annotated[str | None, Parameter(description="actor's username")] = None,
         since: Annotated[datetime | None, Parameter(description="from (inclusive)")] = None,
         until: Annotated[datetime | None, Parameter(description="to (exclusive)")] = None,
-        before: Annotated[int | None, Parameter(description="page cursor", ge=1)] = None,
+        before: Annotated[
+            int | None, Parameter(description="page cursor", ge=1, le=2**63 - 1)
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100,
     ) -> AuditPage:
         events = await search_audit(

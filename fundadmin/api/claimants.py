@@ -8,12 +8,12 @@ a claimant is found by her reference, never by her name.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services, views
@@ -22,6 +22,8 @@ from fundadmin.api.claims_support import (
     ETAG_HEADER,
     DocumentUpload,
     IfMatch,
+    Limit,
+    Offset,
     actor_of,
     audit,
     expected_version,
@@ -36,9 +38,6 @@ from fundadmin.security.principal import Principal, Role
 
 ADVISERS = [requires(Role.LEGAL_ADVISER)]
 READERS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR, Role.AUDITOR)]
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Items to skip")]
 
 
 async def _claimant_response(

@@ -47,6 +47,8 @@ from fundadmin.api.claims_support import (
     ETAG_HEADER,
     DocumentUpload,
     IfMatch,
+    Limit,
+    Offset,
     actor_of,
     audit,
     etag,
@@ -66,8 +68,6 @@ ADVISERS = [requires(Role.LEGAL_ADVISER)]
 ADMINISTRATORS = [requires(Role.ADMINISTRATOR)]
 READERS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR, Role.AUDITOR)]
 
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Claims per page")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Claims to skip")]
 Run = Callable[[claims.Actor], Awaitable[ClaimRow]]
 
 
@@ -154,7 +154,8 @@ class ClaimsController(Controller):
         status: FromQuery[list[claims.ClaimStatus] | None] = None,
         country: FromQuery[list[str] | None] = None,
         older_than_days: Annotated[
-            int | None, QueryParameter(ge=0, description="Submitted more than N days ago")
+            int | None,
+            QueryParameter(ge=0, le=36_500, description="Submitted more than N days ago"),
         ] = None,
         reference: FromQuery[str | None] = None,
         claimant_id: FromQuery[uuid.UUID | None] = None,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader, State, UploadFile
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
@@ -23,6 +23,10 @@ from fundadmin.database import unit_of_work
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.vault import vault_from_settings
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
+# Far beyond any list's length; the bound keeps the value within PostgreSQL's bigint.
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 IfMatch = Annotated[
     str | None,
