@@ -53,3 +53,25 @@ class TestProblemDocuments:
         )
         assert response.headers["x-request-id"] == "req-12345678"
         assert assert_problem(response, 422)["request_id"] == "req-12345678"
+
+
+class TestParametersOutOfRange:
+    """Numbers PostgreSQL or Python could not take are refused by the schema, not by a crash."""
+
+    async def test_a_huge_offset_or_age_is_422_naming_the_parameter(
+        self, client: httpx.AsyncClient, auth
+    ) -> None:
+        admin = await auth("admin-se")
+        for path, name in (
+            ("/api/v1/claims?offset=57018561525673908683664364132106240", "offset"),
+            ("/api/v1/claimants?offset=9223372036854775808", "offset"),
+            ("/api/v1/claims?older_than_days=99999999999", "older_than_days"),
+        ):
+            body = assert_problem(await client.get(path, headers=admin), 422)
+            assert [error["field"] for error in body["errors"]] == [name], path
+
+    async def test_a_nul_character_in_a_query_is_422(self, client: httpx.AsyncClient, auth) -> None:
+        response = await client.get(
+            "/api/v1/claims?reference=SE%00", headers=await auth("admin-se")
+        )
+        assert assert_problem(response, 422)["type"].endswith("/unstorable-text")

@@ -449,3 +449,34 @@ class TestExpiry:
             f"{BASE}/transactions/void-expired?country=SE", headers=keyed(await auth("admin-lv"))
         )
         assert other.status_code == 403
+
+
+class TestUnstorableText:
+    async def test_a_nul_character_is_422_writes_nothing_and_leaves_the_key_usable(
+        self, client, auth, new_fund: NewFund
+    ) -> None:
+        admin = await auth("admin-se")
+        fund, payable = await new_fund("1000")
+        headers = keyed(admin)
+        response = await client.post(
+            f"{BASE}/transactions", json=body(fund, payable, memo="award\u0000"), headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["type"].endswith("/unstorable-text")
+        assert (await balance(client, admin, fund))["posted"] == "1000.00"
+        retried = await client.post(
+            f"{BASE}/transactions", json=body(fund, payable, memo="award"), headers=headers
+        )
+        assert retried.status_code == 201, retried.text
+        assert (await balance(client, admin, fund))["posted"] == "900.00"
+
+    async def test_a_nul_character_in_a_path_or_query_is_422(self, client, auth) -> None:
+        admin = await auth("admin-se")
+        for path in (
+            f"{BASE}/accounts/SE%2Fbank%00/balance",
+            f"{BASE}/transactions?reference=case:%00",
+        ):
+            response = await client.get(path, headers=admin)
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["type"].endswith("/unstorable-text")
