@@ -7,6 +7,7 @@ which makes the requests of one test run one after another; racing requests must
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,3 +43,10 @@ async def app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     finally:
         stop.set()
         await lifespan
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a service a test starts as a process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,17 +28,12 @@ from schemathesis import GenerationMode
 from sqlalchemy.engine import URL
 
 from tests.conftest import DEMO_PASSWORD
+from tests.http import free_port
 from tests.postgres import clone_database, drop_database
 
 FUNDADMIN = str(Path(sys.executable).parent / "fundadmin")
 USERS = ("admin-se", "adviser-marta", "auditor")
 PROBLEM = "application/problem+json"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +46,7 @@ def service(
 ) -> Iterator[str]:
     """The service as a process on its own copy of the demo database; its base URL."""
     url = asyncio.run(clone_database(pg_admin_url, templates["seeded"]))
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("fuzz")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDADMIN_")}
     env |= {
