@@ -114,7 +114,7 @@ async def _audit(
     action: str,
     view: ledger.TransactionView,
 ) -> None:
-    """Every change to the books is on the audit trail (written last: it takes the chain's lock)."""
+    """Every change to the books is on the audit trail."""
     await write_audit(
         session,
         principal=principal,

@@ -4,8 +4,11 @@ Lines are append-only (triggers in PostgreSQL refuse UPDATE, DELETE and TRUNCATE
 hash-chained: each line stores the hash of the line before and its own SHA-256 over a canonical
 serialisation, so an edited or removed line breaks the chain at a place `verify_chain` names.
 Appends take a transaction-scoped advisory lock, so concurrent requests cannot fork the chain
-(and `prev_hash` is unique, so a fork is refused even under snapshot isolation). The lock is held
-until the request commits: write the audit line as the last step of a request.
+(and `prev_hash` is unique, so a fork is refused even under snapshot isolation). Every writer
+waits for that lock, which is held until the appending transaction commits, so `write_audit`
+only queues its line on the session, and the lines are appended when the session commits, as its
+very last statements: the lock is held for the append and the commit, whatever the request did
+after writing the line. A rolled-back transaction takes its queued lines with it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from litestar.connection import ASGIConnection
+from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from fundadmin.security.models import AuditEvent
 from fundadmin.security.principal import Principal
@@ -113,7 +118,7 @@ async def write_audit(
     remote_addr: str | None = None,
     details: Mapping[str, str | int | bool | None] | None = None,
 ) -> None:
-    """Append one line to the audit trail in the session's transaction (never commits).
+    """Add one line to the audit trail when the session's transaction commits (never commits).
 
     `details` hold ids, states and counts, never a personal value: the trail is read by auditors,
     who see no personal data.
@@ -133,13 +138,33 @@ async def write_audit(
         "request_id": str(request_id) if request_id else None,
         "details": checked,
     }
-    # One call (migration 0007) takes the chain's lock, links the line to the last one and
-    # inserts it; plain driver SQL, since every write request pays for it under that lock.
-    columns = (line[name] for name in _APPEND_COLUMNS)
-    connection = await session.connection()
-    await connection.exec_driver_sql(
-        _APPEND, (AUDIT_LOCK_KEY, *columns, json.dumps(checked), line_body(**line))
-    )
+    columns = tuple(line[name] for name in _APPEND_COLUMNS)
+    arguments = (AUDIT_LOCK_KEY, *columns, json.dumps(checked), line_body(**line))
+    # The line belongs to the session's transaction: begin it (if the request has not), so that
+    # its end, commit or rollback, is the line's too.
+    await session.connection()
+    session.sync_session.info.setdefault(_QUEUED, []).append(arguments)
+
+
+_QUEUED = "fundadmin.audit.queued"
+"""Key in `Session.info` of the lines written in the session's current transaction."""
+
+
+@orm_events.listens_for(Session, "before_commit")
+def _append_queued_lines(session: Session) -> None:
+    # One call per line (migration 0007) takes the chain's lock, links the line to the last one
+    # and inserts it; plain driver SQL, since every write request pays for it under that lock.
+    queued = session.info.pop(_QUEUED, ())
+    if queued:
+        connection = session.connection()
+        for arguments in queued:
+            connection.exec_driver_sql(_APPEND, arguments)
+
+
+@orm_events.listens_for(Session, "after_transaction_end")
+def _forget_queued_lines(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
 
 
 _APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)"

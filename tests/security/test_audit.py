@@ -43,6 +43,47 @@ async def _seq_of(session: AsyncSession, subject_id: str) -> int:
     return int(seq)
 
 
+class TestWhenLinesAreAppended:
+    """Lines join the chain when their transaction commits, so the chain's lock every writer
+    waits for is held only for the append and the commit."""
+
+    async def _lines(self, sessions, subject_id: str) -> int:
+        async with sessions() as session:
+            return int(
+                await session.scalar(
+                    sa.text("SELECT count(*) FROM audit_event WHERE subject_id = :s"),
+                    {"s": subject_id},
+                )
+                or 0
+            )
+
+    async def test_a_line_written_before_other_statements_is_appended_at_commit(
+        self, sessions
+    ) -> None:
+        async with sessions() as session:
+            await write_audit(
+                session, principal=None, action="claim.read", subject_type="claim", subject_id="a"
+            )
+            await session.execute(sa.text("SELECT 1"))
+            assert await self._lines(sessions, "a") == 0
+            await session.commit()
+        assert await self._lines(sessions, "a") == 1
+        async with sessions() as session:
+            assert (await verify_chain(session)).ok
+
+    async def test_a_rolled_back_transaction_leaves_no_line(self, sessions) -> None:
+        async with sessions() as session:
+            await write_audit(
+                session, principal=None, action="claim.read", subject_type="claim", subject_id="b"
+            )
+            await session.rollback()
+            await write_audit(
+                session, principal=None, action="claim.read", subject_type="claim", subject_id="c"
+            )
+            await session.commit()
+        assert (await self._lines(sessions, "b"), await self._lines(sessions, "c")) == (0, 1)
+
+
 class TestChain:
     async def test_an_intact_trail_verifies(self, sessions) -> None:
         await _write_lines(sessions, 5)
