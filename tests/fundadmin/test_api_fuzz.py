@@ -15,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,10 +25,9 @@ from schemathesis import GenerationMode
 from sqlalchemy.engine import URL
 
 from tests.conftest import DEMO_PASSWORD
-from tests.http import free_port
+from tests.http import FUNDADMIN, free_port, wait_until_ready
 from tests.postgres import clone_database, drop_database
 
-FUNDADMIN = str(Path(sys.executable).parent / "fundadmin")
 USERS = ("admin-se", "adviser-marta", "auditor")
 PROBLEM = "application/problem+json"
 
@@ -64,19 +60,11 @@ def service(
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not become ready"
-            time.sleep(0.3)
+        wait_until_ready(process, base, log.read_text)
         yield base
     finally:
         process.terminate()

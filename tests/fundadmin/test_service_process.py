@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +12,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.http import free_port
-
-FUNDADMIN = str(Path(sys.executable).parent / "fundadmin")
+from tests.http import FUNDADMIN, free_port, wait_until_ready
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -50,16 +46,7 @@ class Service:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.output()
-            try:
-                if httpx.get(self.url("/health/ready"), timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        pytest.fail("the service did not become ready within 90 s")
+        wait_until_ready(self.process, self.url(""), self.output)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
