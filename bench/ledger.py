@@ -47,7 +47,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -71,7 +71,8 @@ CLIENTS = (1, 8, 32)
 ACCOUNTS = 64
 HOT_SHARE = 0.8
 PASSWORD = "bench-password-not-secret"
-DAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+DAY = NOW.date()
 
 
 @dataclass
@@ -213,6 +214,7 @@ async def prepare(url: URL) -> None:
             idempotency_key="bench-opening",
             idempotency_scope="bench",
             created_by="bench",
+            now=NOW,
         )
     await engine.dispose()
     conn = await asyncpg.connect(_dsn(url))
@@ -235,6 +237,7 @@ async def python_api(url: URL, clients: int, seconds: float, hot: bool) -> Resul
                 idempotency_key=uuid.uuid4().hex,
                 idempotency_scope="bench",
                 created_by="bench",
+                now=NOW,
             )
             await session.commit()
         return True
@@ -356,7 +359,9 @@ async def batches(url: URL, count: int) -> tuple[float, int]:
             BatchItem(_spec(random.randrange(ACCOUNTS)), uuid.uuid4().hex) for _ in range(1000)
         ]
         async with sessions() as session:
-            await ledger.record_batch(session, items, idempotency_scope="bench", created_by="b")
+            await ledger.record_batch(
+                session, items, idempotency_scope="bench", created_by="b", now=NOW
+            )
             await session.commit()
         postings += 2000
     elapsed = time.perf_counter() - started

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -79,10 +79,17 @@ def _decision(*awards: str) -> DecisionRequest:
 
 
 class _Demo:
-    def __init__(self, session: AsyncSession, vault: PersonalDataVault, actors: dict[str, Actor]):
+    def __init__(
+        self,
+        session: AsyncSession,
+        vault: PersonalDataVault,
+        actors: dict[str, Actor],
+        now: datetime,
+    ):
         self.session = session
         self.vault = vault
         self.actors = actors
+        self.now = now
 
     async def claimant(self, number: int, language: str, adviser: str = ADVISER) -> uuid.UUID:
         row = await services.register_claimant(
@@ -98,10 +105,11 @@ class _Demo:
                 preferred_language=language,
                 identification_status="identified" if number % 2 else "presumed",
                 mandate=MandateIn(
-                    signed_on=datetime.now(UTC).date() - timedelta(days=60),
+                    signed_on=self.now.date() - timedelta(days=60),
                     scope=["compensation", "appeals"],
                 ),
             ),
+            now=self.now,
         )
         return row.id
 
@@ -115,26 +123,32 @@ class _Demo:
                 claimant_id=claimant_id,
                 country=country,
                 offence="trafficking",
-                crime_date=date(2025, 2, 1),
+                crime_date=self.now.date() - timedelta(days=300),
                 reported_to_police=True,
                 heads=heads,
                 crime_place="Demo municipality",
             ),
+            now=self.now,
         )
 
     async def run(self, claim: Claim, *steps: Step) -> Claim:
         for name, user, kwargs in steps:
             action = getattr(services, name)
             await action(
-                self.session, self.actors[user], claim.id, expected_version=claim.version, **kwargs
+                self.session,
+                self.actors[user],
+                claim.id,
+                expected_version=claim.version,
+                now=self.now,
+                **kwargs,
             )
             claim = await services.get_claim(self.session, self.actors[user], claim.id)
         return claim
 
 
-async def _seed(session: AsyncSession, vault: PersonalDataVault) -> list[str]:
-    demo = _Demo(session, vault, await _actors(session))
-    today = datetime.now(UTC).date()
+async def _seed(session: AsyncSession, vault: PersonalDataVault, now: datetime) -> list[str]:
+    demo = _Demo(session, vault, await _actors(session), now)
+    today = now.date()
     submit: Step = ("submit", ADVISER, {})
     review_se: Step = ("start_review", "admin-se", {})
     assess_se: Step = ("assess", "admin-se", {})
@@ -212,10 +226,10 @@ async def _seed(session: AsyncSession, vault: PersonalDataVault) -> list[str]:
 
 def claims_seeder(
     vault_of: Callable[[Any], PersonalDataVault],
-) -> Callable[[AsyncSession, Any], Awaitable[list[str]]]:
+) -> Callable[[AsyncSession, Any, datetime], Awaitable[list[str]]]:
     """The demo seeder, given how the shell builds the vault from its settings."""
 
-    async def seed(session: AsyncSession, settings: Any) -> list[str]:
-        return await _seed(session, vault_of(settings))
+    async def seed(session: AsyncSession, settings: Any, now: datetime) -> list[str]:
+        return await _seed(session, vault_of(settings), now)
 
     return seed

@@ -238,8 +238,6 @@ class Claim(Struct):
     claimed_total: Decimal
     created_at: datetime
     submitted_at: datetime | None
-    days_since_submission: int | None
-    """Whole days since submission (the age in the review queue)."""
     updated_at: datetime
     decision: DecisionView | None
     letter_issued_at: datetime | None
@@ -259,6 +257,7 @@ class ClaimSummary(Struct):
     awarded_total: Decimal | None
     submitted_at: datetime | None
     days_since_submission: int | None
+    """Whole days since submission on the service's date (the age in the review queue)."""
     updated_at: datetime
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +17,10 @@ from claims.services import ClearPersonalData, InformationExchange, outstanding
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
 
 
-def days_since(moment: datetime | None, now: datetime | None = None) -> int | None:
+def days_since(moment: datetime | None, now: datetime) -> int | None:
     if moment is None:
         return None
-    return ((now or datetime.now(UTC)) - moment).days
+    return (now - moment).days
 
 
 def _claimed_total(claim: Claim) -> Decimal:
@@ -88,7 +88,6 @@ def claim_view(claim: Claim) -> schemas.Claim:
         claimed_total=_claimed_total(claim),
         created_at=claim.created_at,
         submitted_at=claim.submitted_at,
-        days_since_submission=days_since(claim.submitted_at),
         updated_at=claim.updated_at,
         decision=decision,
         letter_issued_at=claim.letter_issued_at,
@@ -98,7 +97,7 @@ def claim_view(claim: Claim) -> schemas.Claim:
     )
 
 
-def claim_summary(claim: Claim) -> schemas.ClaimSummary:
+def claim_summary(claim: Claim, now: datetime) -> schemas.ClaimSummary:
     return schemas.ClaimSummary(
         id=claim.id,
         reference=claim.reference,
@@ -108,14 +107,17 @@ def claim_summary(claim: Claim) -> schemas.ClaimSummary:
         claimed_total=_claimed_total(claim),
         awarded_total=claim.awarded_total,
         submitted_at=claim.submitted_at,
-        days_since_submission=days_since(claim.submitted_at),
+        days_since_submission=days_since(claim.submitted_at, now),
         updated_at=claim.updated_at,
     )
 
 
-def claim_page(rows: Sequence[Claim], total: int, limit: int, offset: int) -> schemas.ClaimPage:
+def claim_page(
+    rows: Sequence[Claim], total: int, limit: int, offset: int, *, now: datetime
+) -> schemas.ClaimPage:
+    """A page of the list; ages are counted to `now`."""
     return schemas.ClaimPage(
-        items=[claim_summary(c) for c in rows], total=total, limit=limit, offset=offset
+        items=[claim_summary(c, now) for c in rows], total=total, limit=limit, offset=offset
     )
 
 

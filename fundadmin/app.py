@@ -22,6 +22,7 @@ from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.users import UserController
+from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
 from fundadmin.errors import EXCEPTION_HANDLERS
@@ -57,7 +58,9 @@ def _key_ring(settings: Settings) -> KeyRing:
     return KeyRing.development(settings.data_dir)
 
 
-def create_app(settings: Settings, database_url: URL) -> Litestar:
+def create_app(settings: Settings, database_url: URL, clock: Clock | None = None) -> Litestar:
+    """The application on `database_url`; `clock` (default: from the settings) is the business
+    clock every handler receives as its `clock` dependency."""
     configure_logging(settings.log_level)
     tokens = TokenService(
         keys=_key_ring(settings),
@@ -85,6 +88,7 @@ def create_app(settings: Settings, database_url: URL) -> Litestar:
         state=State(
             {
                 "settings": settings,
+                "clock": clock or clock_from_settings(settings),
                 "tokens": tokens,
                 "trusted_idp": trusted_idp_from_settings(
                     settings.trusted_jwks_file, settings.trusted_jwks_issuer, settings.jwt_audience

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL
 
 from fundadmin import schema
 from fundadmin.app import create_app
+from fundadmin.clock import clock_from_settings
 from fundadmin.database import (
     DatabaseUrlError,
     create_engine,
@@ -131,7 +132,9 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
             try:
                 await schema.require_current_schema(engine)
                 if demo:
-                    return await seed_demo_data(create_session_factory(engine), settings)
+                    return await seed_demo_data(
+                        create_session_factory(engine), settings, clock_from_settings(settings)
+                    )
                 return []
             finally:
                 await engine.dispose()

@@ -1,8 +1,9 @@
 """Demo data for `fundadmin serve --demo`: each area registers a seeder that runs once per database.
 
-A seeder takes a session and the settings, writes its data, and returns lines to print for the
-newcomer (who can sign in as whom, what to look at). Seeders run in registration order, each in its
-own transaction, and are remembered in the `demo_seed` table so a second start changes nothing.
+A seeder takes a session, the settings and the business moment (its dates are relative to it),
+writes its data, and returns lines to print for the newcomer (who can sign in as whom, what to
+look at). Seeders run in registration order, each in its own transaction, and are remembered in
+the `demo_seed` table so a second start changes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims.demo import claims_seeder
+from fundadmin.clock import Clock
 from fundadmin.security.demo_accounts import seed_service_accounts
 from fundadmin.security.principal import ALL_COUNTRIES, Role
 from fundadmin.security.users import Grant, create_user
@@ -23,7 +25,8 @@ from fundadmin.security.vault import vault_from_settings
 from fundadmin.settings import Settings
 from ledger.demo import seed_ledger
 
-Seeder = Callable[[AsyncSession, Settings], Awaitable[list[str]]]
+Seeder = Callable[[AsyncSession, Settings, datetime], Awaitable[list[str]]]
+"""Writes one area's demo data as of the given business moment."""
 
 
 class DemoSeed(DefaultBase):
@@ -53,7 +56,7 @@ DEMO_USERS: dict[str, tuple[list[Grant], str | None]] = {
 }
 
 
-async def seed_users(session: AsyncSession, settings: Settings) -> list[str]:
+async def seed_users(session: AsyncSession, settings: Settings, _now: datetime) -> list[str]:
     password = settings.demo_password.get_secret_value()
     for username, (grants, organisation) in DEMO_USERS.items():
         await create_user(
@@ -72,7 +75,7 @@ SEEDERS: list[tuple[str, Seeder]] = [
 
 
 async def seed_demo_data(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
 ) -> list[str]:
     lines: list[str] = []
     for name, seeder in SEEDERS:
@@ -80,6 +83,6 @@ async def seed_demo_data(
             done = await session.get(DemoSeed, name)
             if done is not None:
                 continue
-            lines += await seeder(session, settings)
+            lines += await seeder(session, settings, clock.now())
             session.add(DemoSeed(name=name))
     return lines

@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fundadmin.clock import Clock
 from fundadmin.security.guards import current_principal
 
 
@@ -19,7 +20,14 @@ async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def provide_clock(state: State) -> Clock:
+    """The application's business clock (see fundadmin/clock.py)."""
+    clock: Clock = state.clock
+    return clock
+
+
 DEPENDENCIES: dict[str, Any] = {
     "session": Provide(provide_session),
+    "clock": Provide(provide_clock, sync_to_thread=False),
     "principal": Provide(current_principal, sync_to_thread=False),
 }

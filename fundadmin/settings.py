@@ -6,6 +6,7 @@ Every field is documented here and in the README's settings table.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +84,11 @@ class Settings(BaseSettings):
     trusted_jwks_issuer: str | None = None
     """`iss` the external identity provider's tokens must carry; required with the file."""
 
+    fixed_now: datetime | None = None
+    """Stop the business clock at this moment (ISO 8601 with a zone): the service then sees this
+    date as today for effective dates, deadlines and ages. For tests and reproducible
+    demonstrations; refused in production. Token expiry and throttling keep real time."""
+
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:
         if self.environment is not Environment.PRODUCTION:
@@ -96,6 +102,8 @@ class Settings(BaseSettings):
             problems.append("FUNDADMIN_MASTER_KEYS must be set (development keys are refused)")
         if self.demo_password.get_secret_value() == DEVELOPMENT_DEMO_PASSWORD:
             problems.append("FUNDADMIN_DEMO_PASSWORD must not be the development default")
+        if self.fixed_now is not None:
+            problems.append("FUNDADMIN_FIXED_NOW must not be set (the clock must run)")
         if problems:
             raise ValueError("production mode refuses to start: " + "; ".join(problems))
         return self
@@ -103,6 +111,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @model_validator(mode="after")
+    def _fixed_now_has_a_zone(self) -> Settings:
+        if self.fixed_now is not None and self.fixed_now.tzinfo is None:
+            raise ValueError("FUNDADMIN_FIXED_NOW needs a zone, e.g. 2026-11-24T12:00:00Z")
+        return self
 
 
 @lru_cache(maxsize=1)

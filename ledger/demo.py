@@ -6,7 +6,7 @@ records through the public API, so the demo data obeys every rule real data obey
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,9 +137,10 @@ def _movements(country: str, today: date) -> list[tuple[str, TransactionSpec]]:
     return items
 
 
-async def seed_ledger(session: AsyncSession, _settings: object) -> list[str]:
-    """A demo seeder (fundadmin.demo.SEEDERS): living books for each of the eight funds."""
-    today = date.today()  # noqa: DTZ011 - demo dates follow the local calendar
+async def seed_ledger(session: AsyncSession, _settings: object, now: datetime) -> list[str]:
+    """A demo seeder (fundadmin.demo.SEEDERS): living books for each of the eight funds, the
+    months before `now`."""
+    today = now.date()
     count = 0
     for country in sorted(COUNTRY_CURRENCY):
         for n in range(1, 4):
@@ -160,6 +161,7 @@ async def seed_ledger(session: AsyncSession, _settings: object) -> list[str]:
                 idempotency_key=f"{country}-{key}",
                 idempotency_scope=SCOPE,
                 created_by=ACTOR,
+                now=now,
             )
             count += 1
     line = (

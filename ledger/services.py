@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -78,14 +78,16 @@ async def record_transaction(
     idempotency_key: str,
     idempotency_scope: str,
     created_by: str,
+    now: datetime,
 ) -> TransactionView:
     """Record a balanced transaction, posted at once or pending (a reservation).
 
-    The same key and the same spec in the same scope return the first result and move nothing;
+    `now` is the business moment against which a reservation's expiry is checked. The same key
+    and the same spec in the same scope return the first result and move nothing;
     the same key with a different spec raises IdempotencyConflict.
     """
     views = await _record(
-        session, [_Item(spec, idempotency_key)], idempotency_scope, created_by, batch=False
+        session, [_Item(spec, idempotency_key)], idempotency_scope, created_by, now, batch=False
     )
     return views[0]
 
@@ -96,6 +98,7 @@ async def record_batch(
     *,
     idempotency_scope: str,
     created_by: str,
+    now: datetime,
 ) -> list[TransactionView]:
     """Record up to MAX_BATCH transactions, all or none; an error names its transaction_index."""
     if not 1 <= len(items) <= MAX_BATCH:
@@ -105,6 +108,7 @@ async def record_batch(
         [_Item(item.spec, item.idempotency_key) for item in items],
         idempotency_scope,
         created_by,
+        now,
         batch=True,
     )
 
@@ -116,12 +120,18 @@ def _at(error: LedgerError, index: int, batch: bool) -> LedgerError:
 
 
 async def _record(
-    session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
+    session: AsyncSession,
+    items: Sequence[_Item],
+    scope: str,
+    created_by: str,
+    now: datetime,
+    *,
+    batch: bool,
 ) -> list[TransactionView]:
     _check_items(items, batch=batch)
     # A transaction already expired takes the long way: only its key lookup, which comes first
     # there, can tell a late retry (answered with the first result) from a mistake.
-    if not batch and not has_expired(items[0].spec, datetime.now(UTC)):
+    if not batch and not has_expired(items[0].spec, now):
         # One round trip: the database function locks the accounts, looks up the key, asks what
         # its rules would refuse (the same as check_funds: money in is applied before money out)
         # and writes only if nothing. Anything else (a retry, a refusal) takes the long way, on
@@ -129,7 +139,7 @@ async def _record(
         created = await _insert(session, items, scope, created_by, attempt=True)
         if created is not None:
             return created
-    return await _record_checked(session, items, scope, created_by, batch=batch)
+    return await _record_checked(session, items, scope, created_by, now, batch=batch)
 
 
 def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
@@ -152,7 +162,13 @@ def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
 
 
 async def _record_checked(
-    session: AsyncSession, items: Sequence[_Item], scope: str, created_by: str, *, batch: bool
+    session: AsyncSession,
+    items: Sequence[_Item],
+    scope: str,
+    created_by: str,
+    now: datetime,
+    *,
+    batch: bool,
 ) -> list[TransactionView]:
     """The long way: lock, look up, check against the accounts here, then write."""
     # Lock first, then look for earlier requests with the same keys: a concurrent duplicate holds
@@ -175,7 +191,6 @@ async def _record_checked(
                 batch,
             )
     facts = {code: account_facts for code, (_, account_facts) in accounts.items()}
-    now = datetime.now(UTC)
     for index, item in fresh:
         try:
             check_not_expired(item.spec, now)
@@ -258,11 +273,12 @@ async def get_transaction(session: AsyncSession, transaction_id: uuid.UUID) -> T
 
 
 async def post_pending(
-    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str
+    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str, now: datetime
 ) -> TransactionView:
     """Post a pending transaction: its reservation becomes posted money. Posting a transaction
-    that is already posted returns it unchanged (a safe retry); a voided one cannot be posted."""
-    return await _settle(session, transaction_id, TransactionStatus.POSTED, actor)
+    that is already posted returns it unchanged (a safe retry); a voided one cannot be posted,
+    nor one whose expiry is not after `now`."""
+    return await _settle(session, transaction_id, TransactionStatus.POSTED, actor, now)
 
 
 async def void_pending(
@@ -270,12 +286,17 @@ async def void_pending(
 ) -> TransactionView:
     """Void a pending transaction: its reservation is released. Voiding a voided one returns it
     unchanged; a posted one cannot be voided (reverse it instead)."""
-    return await _settle(session, transaction_id, TransactionStatus.VOIDED, actor)
+    return await _settle(session, transaction_id, TransactionStatus.VOIDED, actor, None)
 
 
 async def _settle(
-    session: AsyncSession, transaction_id: uuid.UUID, target: TransactionStatus, actor: str
+    session: AsyncSession,
+    transaction_id: uuid.UUID,
+    target: TransactionStatus,
+    actor: str,
+    now: datetime | None,
 ) -> TransactionView:
+    """Move a pending transaction to `target`; `now` is needed only to post (expiry)."""
     row = await repository.transaction_for_update(session, transaction_id)
     if row is None:
         raise TransactionNotFound("there is no such transaction")
@@ -289,7 +310,7 @@ async def _settle(
     if (
         target is TransactionStatus.POSTED
         and row.expires_at is not None
-        and row.expires_at <= datetime.now(UTC)
+        and (now is None or row.expires_at <= now)
     ):
         raise PendingExpired("the pending transaction has expired; it can only be voided")
     await repository.set_status(session, transaction_id, target, actor)
@@ -303,12 +324,13 @@ async def reverse_transaction(
     actor: str,
     idempotency_key: str,
     memo: str = "",
+    now: datetime,
     idempotency_scope: str | None = None,
     effective_date: date | None = None,
 ) -> TransactionView:
     """Record the mirror of a posted transaction, linked to it; a transaction is reversed once.
 
-    `idempotency_scope` defaults to `actor`. `effective_date` defaults to today (UTC): the
+    `idempotency_scope` defaults to `actor`. `effective_date` defaults to the date of `now`: the
     correction is booked when it is made, and the original stays in the books as it was.
     """
     scope = idempotency_scope or actor
@@ -337,14 +359,14 @@ async def reverse_transaction(
     spec = TransactionSpec(
         country=view.country,
         kind=EntryKind.REVERSAL,
-        effective_date=effective_date or datetime.now(UTC).date(),
+        effective_date=effective_date or now.date(),
         postings=mirror(view.postings),
         memo=memo or f"reversal of {view.id}",
         references=view.references,
         exchange_rates=view.exchange_rates,
     )
     views = await _record(
-        session, [_Item(spec, idempotency_key, transaction_id)], scope, actor, batch=False
+        session, [_Item(spec, idempotency_key, transaction_id)], scope, actor, now, batch=False
     )
     return views[0]
 
@@ -353,14 +375,15 @@ async def void_expired(
     session: AsyncSession,
     *,
     actor: str,
-    now: datetime | None = None,
+    now: datetime,
     countries: Iterable[str] | None = None,
 ) -> list[uuid.UUID]:
-    """Void every pending transaction (of `countries`; None: all) whose expiry has passed, so
-    its reservation stops holding money; returns their ids (for a job or an administrator)."""
-    ids = await repository.expired_pending_ids(session, now or datetime.now(UTC), countries)
+    """Void every pending transaction (of `countries`; None: all) whose expiry is not after
+    `now`, so its reservation stops holding money; returns their ids (for a job or an
+    administrator)."""
+    ids = await repository.expired_pending_ids(session, now, countries)
     for transaction_id in ids:
-        await _settle(session, transaction_id, TransactionStatus.VOIDED, actor)
+        await _settle(session, transaction_id, TransactionStatus.VOIDED, actor, None)
     return ids
 
 

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fundadmin import schema
 from fundadmin.app import create_app
+from fundadmin.clock import FixedClock
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.demo import seed_demo_data
 from fundadmin.security.keys import generate_private_pem
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
 from fundadmin.settings import Settings
+from tests.clock import NOW
 from tests.http import app_client
 from tests.postgres import admin_execute, clone_database, drop_database, test_server, unique_name
 
@@ -58,6 +60,7 @@ def make_settings(
         master_keys=master_keys,
         demo_password=DEMO_PASSWORD,
         log_level="WARNING",
+        fixed_now=NOW,
     )
 
 
@@ -76,7 +79,7 @@ def templates(
         engine = create_engine(url, pool_size=1)
         settings = make_settings(url, tmp_path_factory.mktemp("seed"), signing_keys, master_keys)
         try:
-            await seed_demo_data(create_session_factory(engine), settings)
+            await seed_demo_data(create_session_factory(engine), settings, FixedClock(NOW))
         finally:
             await engine.dispose()
 
@@ -131,8 +134,14 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 
 
 @pytest.fixture
-def app(settings: Settings, database_url: URL) -> Litestar:
-    return create_app(settings, database_url)
+def clock() -> FixedClock:
+    """The app's business clock, at tests.clock.NOW; a test may move it forward."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def app(settings: Settings, database_url: URL, clock: FixedClock) -> Litestar:
+    return create_app(settings, database_url, clock)
 
 
 @pytest.fixture

@@ -34,3 +34,20 @@ def test_package_imports_only_downstream(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {path: mods for path, mods in offenders.items() if mods} == {}
+
+
+WALL_CLOCK_READERS = {
+    "fundadmin/clock.py": "the system clock itself",
+    "fundadmin/security/audit.py": "the audit trail records real time, not business time",
+}
+
+
+def test_business_code_never_reads_the_wall_clock() -> None:
+    """Today comes from the injected clock (fundadmin/clock.py), so tests pass on any date."""
+    readers = set()
+    for package in ("fundadmin", "claims", "ledger", "policies"):
+        for path in (ROOT / package).rglob("*.py"):
+            text = path.read_text()
+            if "datetime.now(" in text or "date.today(" in text or ".utcnow(" in text:
+                readers.add(str(path.relative_to(ROOT)))
+    assert readers <= set(WALL_CLOCK_READERS)

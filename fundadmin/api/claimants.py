@@ -31,6 +31,7 @@ from fundadmin.api.claims_support import (
     vault_of,
     with_etag,
 )
+from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
@@ -75,15 +76,17 @@ class ClaimantsController(Controller):
     @post("/", guards=ADVISERS, summary="Register a claimant", response_headers=ETAG_HEADER)
     async def register(
         self,
+        *,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         state: State,
         data: JSONBody[ClaimantCreate],
     ) -> Response[Claimant]:
         async with unit_of_work(session):
             row = await services.register_claimant(
-                session, vault_of(state), actor_of(principal), data
+                session, vault_of(state), actor_of(principal), data, now=clock.now()
             )
             await audit(
                 session,
@@ -177,6 +180,7 @@ class ClaimantsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         state: State,
         claimant_id: FromPath[uuid.UUID],
         data: MultipartBody[DocumentUpload],
@@ -193,4 +197,5 @@ class ClaimantsController(Controller):
             subject_id=claimant_id,
             action="claimant.mandate.upload",
             if_match=if_match,
+            now=clock.now(),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -57,6 +57,7 @@ from fundadmin.api.claims_support import (
     vault_of,
     with_etag,
 )
+from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import idempotent, idempotent_responses
@@ -138,10 +139,11 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         data: JSONBody[ClaimCreate],
     ) -> Response[Claim]:
         async with unit_of_work(session):
-            claim = await services.create_claim(session, actor_of(principal), data)
+            claim = await services.create_claim(session, actor_of(principal), data, now=clock.now())
             await _audit_claim(session, request, principal, claim, "create")
         return with_etag(views.claim_view(claim), claim.version, 201)
 
@@ -151,6 +153,7 @@ class ClaimsController(Controller):
         *,
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         status: FromQuery[list[claims.ClaimStatus] | None] = None,
         country: FromQuery[list[str] | None] = None,
         older_than_days: Annotated[
@@ -168,14 +171,14 @@ class ClaimsController(Controller):
             countries=tuple(country or ()),
             claimant_id=claimant_id,
             reference=reference,
-            submitted_before=datetime.now(UTC) - timedelta(days=older_than_days)
+            submitted_before=clock.now() - timedelta(days=older_than_days)
             if older_than_days is not None
             else None,
         )
         rows, total = await services.list_claims(
             session, actor_of(principal), "reader", filters, sort=sort, limit=limit, offset=offset
         )
-        return views.claim_page(rows, total, limit, offset)
+        return views.claim_page(rows, total, limit, offset, now=clock.now())
 
     @get("/{claim_id:uuid}", guards=READERS, summary="A claim", response_headers=ETAG_HEADER)
     async def read(
@@ -200,6 +203,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[ClaimDraft],
         if_match: IfMatch = None,
@@ -210,7 +214,12 @@ class ClaimsController(Controller):
             principal,
             "revise",
             lambda actor: services.revise_draft(
-                session, actor, claim_id, expected_version=expected_version(if_match), data=data
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                data=data,
+                now=clock.now(),
             ),
         )
 
@@ -232,6 +241,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
@@ -247,6 +257,7 @@ class ClaimsController(Controller):
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -257,6 +268,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
@@ -272,6 +284,7 @@ class ClaimsController(Controller):
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -286,6 +299,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[InformationRequestCreate],
         if_match: IfMatch = None,
@@ -298,6 +312,7 @@ class ClaimsController(Controller):
                 expected_version=expected_version(if_match),
                 question=data.question,
                 due_date=data.due_date,
+                now=clock.now(),
             )
             return await services.get_claim(session, actor, claim_id)
 
@@ -344,6 +359,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         state: State,
         claim_id: FromPath[uuid.UUID],
         request_id: FromPath[uuid.UUID],
@@ -359,6 +375,7 @@ class ClaimsController(Controller):
                 request_id,
                 expected_version=expected_version(if_match),
                 answer=data.answer,
+                now=clock.now(),
             )
             return await services.get_claim(session, actor, claim_id)
 
@@ -375,6 +392,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[AssessmentRequest],
         if_match: IfMatch = None,
@@ -391,6 +409,7 @@ class ClaimsController(Controller):
                 expected_version=expected_version(if_match),
                 as_of=data.as_of,
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -424,6 +443,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[DecisionRequest],
         if_match: IfMatch = None,
@@ -435,7 +455,12 @@ class ClaimsController(Controller):
             data,
             action="decide",
             run=lambda actor: services.make_decision(
-                session, actor, claim_id, expected_version=expected_version(if_match), data=data
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                data=data,
+                now=clock.now(),
             ),
         )
 
@@ -452,6 +477,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[ApprovalRequest],
         if_match: IfMatch = None,
@@ -469,6 +495,7 @@ class ClaimsController(Controller):
                 expected_version=expected_version(if_match),
                 approve=data.approve,
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -485,6 +512,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
@@ -501,6 +529,7 @@ class ClaimsController(Controller):
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -517,13 +546,19 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[PaymentCreate],
         if_match: IfMatch = None,
     ) -> Response[bytes]:
         async def run(actor: claims.Actor) -> ClaimRow:
             await services.record_payment(
-                session, actor, claim_id, expected_version=expected_version(if_match), data=data
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                data=data,
+                now=clock.now(),
             )
             return await services.get_claim(session, actor, claim_id)
 
@@ -547,6 +582,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
@@ -562,6 +598,7 @@ class ClaimsController(Controller):
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -572,6 +609,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[ReasonRequired],
         if_match: IfMatch = None,
@@ -587,6 +625,7 @@ class ClaimsController(Controller):
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -601,6 +640,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[ReasonRequired],
         if_match: IfMatch = None,
@@ -616,6 +656,7 @@ class ClaimsController(Controller):
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
+                now=clock.now(),
             ),
         )
 
@@ -630,6 +671,7 @@ class ClaimsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         state: State,
         claim_id: FromPath[uuid.UUID],
         data: MultipartBody[DocumentUpload],
@@ -646,6 +688,7 @@ class ClaimsController(Controller):
             subject_id=claim_id,
             action="claim.document.upload",
             if_match=if_match,
+            now=clock.now(),
         )
 
     @get("/{claim_id:uuid}/documents", guards=READERS, summary="Evidence documents (metadata)")

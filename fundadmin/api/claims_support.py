@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -129,6 +130,7 @@ async def store_upload(
     subject_id: uuid.UUID,
     action: str,
     if_match: str | None,
+    now: datetime,
 ) -> DocumentView:
     """Seal an uploaded file with the claimant's key through `store`, and audit the upload.
 
@@ -143,6 +145,7 @@ async def store_upload(
             filename=upload.file.filename or "document",
             content=await upload.file.read(),
             expected_version=expected_version(if_match),
+            now=now,
         )
         await audit(
             session,

@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
+from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
 from fundadmin.idempotency import idempotency_key, idempotent, idempotent_responses
@@ -126,7 +127,7 @@ async def _audit(
     )
 
 
-Settle = Callable[..., Awaitable[ledger.TransactionView]]
+Settle = Callable[[AsyncSession, uuid.UUID], Awaitable[ledger.TransactionView]]
 
 
 async def _settle(
@@ -142,7 +143,7 @@ async def _settle(
 
     async def action() -> TransactionOut:
         await _writable_transaction(session, principal, transaction_id)
-        view = await settle(session, transaction_id, actor=principal.username)
+        view = await settle(session, transaction_id)
         await _audit(session, request, principal, f"ledger.transaction.{verb}", view)
         return transaction_out(view)
 
@@ -233,6 +234,7 @@ class LedgerController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         data: JSONBody[TransactionIn],
     ) -> Response[bytes]:
         key = idempotency_key(request)
@@ -246,6 +248,7 @@ class LedgerController(Controller):
                 idempotency_key=key,
                 idempotency_scope=_scope(principal),
                 created_by=principal.username,
+                now=clock.now(),
             )
             await _audit(session, request, principal, "ledger.transaction.record", view)
             return transaction_out(view)
@@ -264,6 +267,7 @@ class LedgerController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         data: JSONBody[BatchIn],
     ) -> Response[bytes]:
         items = batch_from_wire(data)
@@ -271,7 +275,11 @@ class LedgerController(Controller):
 
         async def action() -> BatchOut:
             views = await ledger.record_batch(
-                session, items, idempotency_scope=_scope(principal), created_by=principal.username
+                session,
+                items,
+                idempotency_scope=_scope(principal),
+                created_by=principal.username,
+                now=clock.now(),
             )
             await write_audit(
                 session,
@@ -299,12 +307,15 @@ class LedgerController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         country: FromQuery[str],
     ) -> Response[bytes]:
         _require_write(principal, [country])
 
         async def action() -> VoidedOut:
-            ids = await ledger.void_expired(session, actor=principal.username, countries=[country])
+            ids = await ledger.void_expired(
+                session, actor=principal.username, countries=[country], now=clock.now()
+            )
             await write_audit(
                 session,
                 principal=principal,
@@ -355,10 +366,18 @@ class LedgerController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         transaction_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
+        async def settle(
+            session: AsyncSession, transaction_id: uuid.UUID
+        ) -> ledger.TransactionView:
+            return await ledger.post_pending(
+                session, transaction_id, actor=principal.username, now=clock.now()
+            )
+
         return await _settle(
-            request, session, principal, transaction_id, settle=ledger.post_pending, verb="post"
+            request, session, principal, transaction_id, settle=settle, verb="post"
         )
 
     @post(
@@ -375,8 +394,13 @@ class LedgerController(Controller):
         principal: NamedDependency[Principal],
         transaction_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
+        async def settle(
+            session: AsyncSession, transaction_id: uuid.UUID
+        ) -> ledger.TransactionView:
+            return await ledger.void_pending(session, transaction_id, actor=principal.username)
+
         return await _settle(
-            request, session, principal, transaction_id, settle=ledger.void_pending, verb="void"
+            request, session, principal, transaction_id, settle=settle, verb="void"
         )
 
     @post(
@@ -387,9 +411,11 @@ class LedgerController(Controller):
     )
     async def reverse(
         self,
+        *,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         transaction_id: FromPath[uuid.UUID],
         data: JSONBody[ReverseIn],
     ) -> Response[bytes]:
@@ -405,6 +431,7 @@ class LedgerController(Controller):
                 idempotency_scope=_scope(principal),
                 memo=data.memo,
                 effective_date=data.effective_date,
+                now=clock.now(),
             )
             await _audit(session, request, principal, "ledger.transaction.reverse", view)
             return transaction_out(view)

@@ -7,11 +7,13 @@ ask it of any country (a Swedish adviser may estimate a Latvian claim before fil
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from fundadmin.clock import Clock, today
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Role
 from policies import get_policy
@@ -26,10 +28,6 @@ READERS = (
     Role.SUPERUSER,
 )
 ASSESSORS = (Role.LEGAL_ADVISER, Role.ADMINISTRATOR)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 class PoliciesController(Controller):
@@ -47,10 +45,11 @@ class PoliciesController(Controller):
     )
     async def policy(
         self,
+        clock: NamedDependency[Clock],
         country: FromPath[str],
         as_of: FromQuery[date | None] = None,
     ) -> PolicyDetail:
-        return PolicyDetail.of(get_policy(country), as_of or _today())
+        return PolicyDetail.of(get_policy(country), as_of or today(clock))
 
     @post(
         "/{country:str}/assess",
@@ -58,6 +57,8 @@ class PoliciesController(Controller):
         status_code=200,
         summary="Dry-run assessment of a claim's facts (an estimate; nothing is stored)",
     )
-    async def assess(self, country: FromPath[str], data: JSONBody[AssessRequest]) -> AssessmentOut:
+    async def assess(
+        self, clock: NamedDependency[Clock], country: FromPath[str], data: JSONBody[AssessRequest]
+    ) -> AssessmentOut:
         policy = get_policy(country)
-        return AssessmentOut.of(policy.assess(data.facts(policy.code), data.as_of or _today()))
+        return AssessmentOut.of(policy.assess(data.facts(policy.code), data.as_of or today(clock)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.security.principal import Role
@@ -11,7 +13,9 @@ from fundadmin.settings import Settings
 DEMO_CLIENT_ID = "ministry-se-system"
 
 
-async def seed_service_accounts(session: AsyncSession, settings: Settings) -> list[str]:
+async def seed_service_accounts(
+    session: AsyncSession, settings: Settings, _now: datetime
+) -> list[str]:
     await create_user(
         session,
         username=DEMO_CLIENT_ID,

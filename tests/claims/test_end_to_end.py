@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import ledger
 from ledger import EntryKind, TransactionStatus
 from tests.claims.conftest import Driver, decision
+from tests.clock import NOW
 
 
 async def _claim_ledger(session: AsyncSession, claim_id: str) -> list[ledger.TransactionView]:
@@ -29,7 +30,7 @@ class TestClaimFromSubmissionToPaymentAndAppeal:
         assert Decimal(claim["claimed_total"]) == Decimal("250000.50")
         claim = await driver.step(claim, "submit", "adviser-marta", {"reason": "Ready."})
         assert claim["status"] == "submitted"
-        assert claim["days_since_submission"] == 0
+        assert claim["submitted_at"].startswith(NOW.date().isoformat())
 
         # The administrator takes it into review and asks for information.
         claim = await driver.step(claim, "review", "admin-se")

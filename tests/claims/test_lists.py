@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims.models import Claim
 from tests.claims.conftest import Driver
+from tests.clock import NOW
 
 
 class TestReviewQueue:
@@ -22,7 +23,7 @@ class TestReviewQueue:
         await session.execute(
             sa.update(Claim)
             .where(Claim.id == first["id"])
-            .values(submitted_at=datetime.now(UTC) - timedelta(days=10))
+            .values(submitted_at=NOW - timedelta(days=10))
         )
         await session.commit()
         page = (

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import ledger
 from ledger import AccountType, EntryKind, PostingSpec, TransactionSpec
-
-TODAY = date(2026, 11, 24)
+from tests.clock import NOW, TODAY
 
 
 def unique(prefix: str) -> str:
@@ -94,6 +93,7 @@ def fund_factory(sessions: async_sessionmaker[AsyncSession]) -> NewFund:
                     idempotency_key=unique("fund"),
                     idempotency_scope="tests",
                     created_by="tests",
+                    now=NOW,
                 )
         return fund, payable
 

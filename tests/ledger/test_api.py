@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from fundadmin.clock import FixedClock
+from tests.clock import NOW
 from tests.ledger.conftest import NewFund, unique
 
 BASE = "/api/v1/ledger"
@@ -428,15 +429,15 @@ class TestExpiry:
         assert (await balance(client, admin, fund))["available"] == "1000.00"
 
     async def test_an_administrator_voids_expired_reservations_of_her_country(
-        self, client, auth, new_fund: NewFund
+        self, client, auth, new_fund: NewFund, clock: FixedClock
     ) -> None:
         admin = await auth("admin-se")
         fund, payable = await new_fund("1000")
-        soon = (datetime.now(UTC) + timedelta(seconds=0.3)).isoformat()
+        soon = (NOW + timedelta(seconds=1)).isoformat()
         expiring = body(fund, payable, "300.00", pending=True, expires_at=soon)
         created = await client.post(f"{BASE}/transactions", json=expiring, headers=keyed(admin))
         tx = created.json()["id"]
-        await asyncio.sleep(0.4)
+        clock.advance(timedelta(seconds=1))
         assert (await balance(client, admin, fund))["available"] == "700.00"
         posted = await client.post(f"{BASE}/transactions/{tx}/post", headers=keyed(admin))
         assert posted.json()["type"].endswith("/pending-expired")

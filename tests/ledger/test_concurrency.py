@@ -8,6 +8,7 @@ from collections import Counter
 import asyncpg
 
 import ledger
+from tests.clock import NOW
 from tests.ledger.conftest import NewFund, transfer, unique
 from tests.ledger.test_api import BASE, balance, body, keyed
 from tests.ledger.test_database_rules import account_id, insert_posting, insert_transaction
@@ -73,6 +74,7 @@ class TestRacingThroughThePythonApi:
                         idempotency_key=unique("k"),
                         idempotency_scope="race",
                         created_by="t",
+                        now=NOW,
                     )
                     await session.commit()
                 except ledger.InsufficientFunds:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from ledger.posting import (
     mirror,
     parse_amount,
 )
+from tests.clock import NOW
 
 DAY = date(2026, 11, 1)
 
@@ -170,12 +171,10 @@ class TestExchange:
 class TestHeader:
     def test_only_a_pending_transaction_expires(self) -> None:
         with pytest.raises(InvalidTransaction, match="pending"):
-            check_transaction(
-                spec(("SE/a", "1", "SEK"), ("SE/b", "-1", "SEK"), expires_at=datetime.now(UTC))
-            )
+            check_transaction(spec(("SE/a", "1", "SEK"), ("SE/b", "-1", "SEK"), expires_at=NOW))
 
     def test_a_reservation_expires_after_it_is_made(self) -> None:
-        now = datetime.now(UTC)
+        now = NOW
         reservation = spec(
             ("SE/a", "1", "SEK"), ("SE/b", "-1", "SEK"), pending=True, expires_at=now
         )

@@ -13,7 +13,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import URL
 
-from tests.ledger.conftest import TODAY, NewFund, unique
+from tests.clock import TODAY
+from tests.ledger.conftest import NewFund, unique
 
 RECORD = "SELECT ledger_record($1, $2, $3, $4::jsonb)"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,7 +18,8 @@ from ledger import (
     TransactionSpec,
     TransactionStatus,
 )
-from tests.ledger.conftest import TODAY, NewFund, transfer, unique
+from tests.clock import NOW, TODAY
+from tests.ledger.conftest import NewFund, transfer, unique
 
 
 async def record(session: AsyncSession, spec: TransactionSpec, key: str | None = None):
@@ -29,6 +29,7 @@ async def record(session: AsyncSession, spec: TransactionSpec, key: str | None =
         idempotency_key=key or unique("key"),
         idempotency_scope="tests",
         created_by="tester",
+        now=NOW,
     )
     await session.commit()
     return view
@@ -102,6 +103,7 @@ class TestRecordTransaction:
                 idempotency_key=unique("key"),
                 idempotency_scope="tests",
                 created_by="tester",
+                now=NOW,
             )
         await record(session, transfer("SE", fund, payable, "40"))
         assert await available(session, fund) == Decimal(60)
@@ -136,6 +138,7 @@ class TestIdempotency:
                 idempotency_key="same",
                 idempotency_scope=scope,
                 created_by="t",
+                now=NOW,
             )
         await session.commit()
         assert await available(session, fund) == Decimal(800)
@@ -152,7 +155,7 @@ class TestTwoPhase:
         with pytest.raises(ledger.InsufficientFunds):
             await record(session, transfer("SE", fund, payable, "400.01"))
         await session.rollback()
-        posted = await ledger.post_pending(session, award.id, actor="admin2")
+        posted = await ledger.post_pending(session, award.id, actor="admin2", now=NOW)
         await session.commit()
         assert posted.status is TransactionStatus.POSTED
         assert posted.status_changed_by == "admin2"
@@ -168,16 +171,16 @@ class TestTwoPhase:
         await session.commit()
         assert await available(session, fund) == Decimal(1000)
         with pytest.raises(ledger.InvalidTransition):
-            await ledger.post_pending(session, award.id, actor="admin")
+            await ledger.post_pending(session, award.id, actor="admin", now=NOW)
 
     async def test_posting_twice_is_a_safe_retry(
         self, session: AsyncSession, new_fund: NewFund
     ) -> None:
         fund, payable = await new_fund("1000")
         award = await record(session, transfer("SE", fund, payable, "600", pending=True))
-        await ledger.post_pending(session, award.id, actor="a")
+        await ledger.post_pending(session, award.id, actor="a", now=NOW)
         await session.commit()
-        again = await ledger.post_pending(session, award.id, actor="a")
+        again = await ledger.post_pending(session, award.id, actor="a", now=NOW)
         assert again.status is TransactionStatus.POSTED
         assert await available(session, fund) == Decimal(400)
         with pytest.raises(ledger.InvalidTransition):
@@ -189,17 +192,23 @@ class TestTwoPhase:
         fund, payable = await new_fund("1000")
         late = replace(
             transfer("SE", fund, payable, "600", pending=True),
-            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+            expires_at=NOW - timedelta(seconds=1),
         )
         with pytest.raises(ledger.InvalidTransaction, match="expiry has already passed"):
             await record(session, late)
         await session.rollback()
         assert await available(session, fund) == Decimal(1000)
 
-        in_time = replace(late, expires_at=datetime.now(UTC) + timedelta(seconds=0.3))
+        in_time = replace(late, expires_at=NOW + timedelta(seconds=1))
         first = await record(session, in_time, key="reserve-once")
-        await asyncio.sleep(0.4)
-        retried = await record(session, in_time, key="reserve-once")
+        retried = await ledger.record_transaction(
+            session,
+            in_time,
+            idempotency_key="reserve-once",
+            idempotency_scope="tests",
+            created_by="tester",
+            now=NOW + timedelta(seconds=2),
+        )
         assert retried.id == first.id
         assert await available(session, fund) == Decimal(400)
 
@@ -209,14 +218,17 @@ class TestTwoPhase:
         fund, payable = await new_fund("1000")
         spec = replace(
             transfer("SE", fund, payable, "600", pending=True),
-            expires_at=datetime.now(UTC) + timedelta(seconds=0.3),
+            expires_at=NOW + timedelta(seconds=1),
         )
         award = await record(session, spec)
-        await asyncio.sleep(0.4)
+        later = NOW + timedelta(seconds=1)
         with pytest.raises(ledger.PendingExpired):
-            await ledger.post_pending(session, award.id, actor="a")
+            await ledger.post_pending(session, award.id, actor="a", now=later)
         await session.rollback()
-        assert award.id in await ledger.void_expired(session, actor="expiry-job", countries=["SE"])
+        assert not await ledger.void_expired(session, actor="expiry-job", countries=["SE"], now=NOW)
+        assert award.id in await ledger.void_expired(
+            session, actor="expiry-job", countries=["SE"], now=later
+        )
         await session.commit()
         assert (await ledger.get_transaction(session, award.id)).status is TransactionStatus.VOIDED
         assert await available(session, fund) == Decimal(1000)
@@ -229,7 +241,12 @@ class TestReversal:
         fund, payable = await new_fund("1000")
         original = await record(session, transfer("SE", fund, payable, "300", case="c-9"))
         reversal = await ledger.reverse_transaction(
-            session, original.id, actor="admin", idempotency_key="rev-1", memo="entered twice"
+            session,
+            original.id,
+            actor="admin",
+            idempotency_key="rev-1",
+            memo="entered twice",
+            now=NOW,
         )
         await session.commit()
         assert reversal.kind is EntryKind.REVERSAL
@@ -246,15 +263,17 @@ class TestReversal:
         fund, payable = await new_fund("1000")
         original = await record(session, transfer("SE", fund, payable, "300"))
         first = await ledger.reverse_transaction(
-            session, original.id, actor="a", idempotency_key="r1"
+            session, original.id, actor="a", idempotency_key="r1", now=NOW
         )
         await session.commit()
         retry = await ledger.reverse_transaction(
-            session, original.id, actor="a", idempotency_key="r1"
+            session, original.id, actor="a", idempotency_key="r1", now=NOW
         )
         assert retry.id == first.id
         with pytest.raises(ledger.AlreadyReversed):
-            await ledger.reverse_transaction(session, original.id, actor="a", idempotency_key="r2")
+            await ledger.reverse_transaction(
+                session, original.id, actor="a", idempotency_key="r2", now=NOW
+            )
 
     async def test_a_pending_transaction_is_voided_not_reversed(
         self, session: AsyncSession, new_fund: NewFund
@@ -262,7 +281,9 @@ class TestReversal:
         fund, payable = await new_fund("1000")
         award = await record(session, transfer("SE", fund, payable, "300", pending=True))
         with pytest.raises(ledger.InvalidTransition):
-            await ledger.reverse_transaction(session, award.id, actor="a", idempotency_key="r")
+            await ledger.reverse_transaction(
+                session, award.id, actor="a", idempotency_key="r", now=NOW
+            )
 
 
 class TestBatch:
@@ -273,7 +294,9 @@ class TestBatch:
         items = [BatchItem(transfer("SE", fund, payable, "100"), f"b-{n}") for n in range(5)]
         items.append(BatchItem(transfer("SE", fund, payable, "600"), "b-5"))
         with pytest.raises(ledger.InsufficientFunds) as caught:
-            await ledger.record_batch(session, items, idempotency_scope="t", created_by="t")
+            await ledger.record_batch(
+                session, items, idempotency_scope="t", created_by="t", now=NOW
+            )
         await session.rollback()
         assert caught.value.transaction_index == 5
         assert caught.value.posting_index == 0
@@ -288,7 +311,9 @@ class TestBatch:
             BatchItem(transfer("SE", payable, fund, "100"), "refill"),
         ]
         with pytest.raises(ledger.InsufficientFunds) as caught:
-            await ledger.record_batch(session, items, idempotency_scope="t", created_by="t")
+            await ledger.record_batch(
+                session, items, idempotency_scope="t", created_by="t", now=NOW
+            )
         await session.rollback()
         assert (caught.value.transaction_index, caught.value.posting_index) == (0, 0)
         assert await available(session, fund) == Decimal(100)
@@ -298,9 +323,13 @@ class TestBatch:
     ) -> None:
         fund, payable = await new_fund("1000")
         items = [BatchItem(transfer("SE", fund, payable, "100"), f"b-{n}") for n in range(3)]
-        first = await ledger.record_batch(session, items, idempotency_scope="t", created_by="t")
+        first = await ledger.record_batch(
+            session, items, idempotency_scope="t", created_by="t", now=NOW
+        )
         await session.commit()
-        again = await ledger.record_batch(session, items, idempotency_scope="t", created_by="t")
+        again = await ledger.record_batch(
+            session, items, idempotency_scope="t", created_by="t", now=NOW
+        )
         assert [v.id for v in again] == [v.id for v in first]
         assert await available(session, fund) == Decimal(700)
 

@@ -27,7 +27,8 @@ from sqlalchemy.engine import URL
 import ledger
 from fundadmin.database import create_engine, create_session_factory
 from ledger import AccountType, EntryKind, TransactionSpec
-from tests.ledger.conftest import TODAY, transfer
+from tests.clock import NOW, TODAY
+from tests.ledger.conftest import transfer
 
 FUNDS = 3
 START = Decimal(1000)
@@ -118,6 +119,7 @@ class LedgerMachine(RuleBasedStateMachine):
                     idempotency_key=f"open-{code}",
                     idempotency_scope="machine",
                     created_by="h",
+                    now=NOW,
                 )
 
         self.run(self._in_session(work))
@@ -130,7 +132,12 @@ class LedgerMachine(RuleBasedStateMachine):
         return self.run(
             self._in_session(
                 lambda session: ledger.record_transaction(
-                    session, spec, idempotency_key=key, idempotency_scope="machine", created_by="h"
+                    session,
+                    spec,
+                    idempotency_key=key,
+                    idempotency_scope="machine",
+                    created_by="h",
+                    now=NOW,
                 )
             )
         )
@@ -195,7 +202,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def post(self, reservation: Any) -> Any:
         if not isinstance(reservation, Recorded):
             return multiple()
-        self.run(self._in_session(lambda s: ledger.post_pending(s, reservation.id, actor="h")))
+        self.run(
+            self._in_session(lambda s: ledger.post_pending(s, reservation.id, actor="h", now=NOW))
+        )
         self.model.pending[reservation.source] -= reservation.amount
         self.model.posted[reservation.source] -= reservation.amount
         self.model.posted[reservation.target] += reservation.amount
@@ -213,7 +222,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not isinstance(original, Recorded):
             return
         undo = lambda s: ledger.reverse_transaction(  # noqa: E731
-            s, original.id, actor="h", idempotency_key=uuid.uuid4().hex
+            s, original.id, actor="h", idempotency_key=uuid.uuid4().hex, now=NOW
         )
         if not self._moves(original.target, original.amount):
             try:
