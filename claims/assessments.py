@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from claims.models import Claim
@@ -20,6 +21,11 @@ from policies import (
     PriorPayment,
     RuleApplication,
 )
+
+NO_PROPOSAL_LAPSED = "parameter-lapsed"
+"""A yearly figure's newest value has lapsed and the new one is not entered yet."""
+NO_PROPOSAL_MISSING = "parameter-not-in-force"
+"""A figure the policy needs has no value on the date (or the country defines none)."""
 
 
 def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
@@ -105,4 +111,50 @@ def assessment_record(
         "trace": _trace(assessment.trace),
         "assessed_at": assessed_at.isoformat(),
         "assessed_by": str(assessed_by),
+    }
+
+
+def no_proposal_record(
+    claim: Claim,
+    as_of: date,
+    *,
+    code: str,
+    reason: str,
+    threshold: Decimal,
+    assessed_at: datetime,
+    assessed_by: uuid.UUID,
+) -> dict[str, Any]:
+    """An assessment that could make no proposal: the heads as claimed, and why."""
+    return {
+        "country": claim.country,
+        "currency": claim.currency,
+        "as_of": as_of.isoformat(),
+        "heads": [
+            {
+                "position": head.position,
+                "category": head.category,
+                "sub_kind": head.sub_kind,
+                "claimed": str(head.amount_claimed),
+                "proposed": None,
+                "trace": [],
+            }
+            for head in claim.heads
+        ],
+        "findings": [
+            {
+                "code": "no_proposal",
+                "severity": "attention",
+                "message": reason + "; decide by hand, with a reason for every head",
+                "reference": "DESIGN.md principle 1: a missing figure stops the proposal, "
+                "never the claim",
+            }
+        ],
+        "total_proposed": None,
+        "second_approval_threshold": str(threshold),
+        "requires_second_approval": False,
+        "trace": [],
+        "assessed_at": assessed_at.isoformat(),
+        "assessed_by": str(assessed_by),
+        "no_proposal_code": code,
+        "no_proposal_reason": reason,
     }

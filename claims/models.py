@@ -197,6 +197,10 @@ class Claim(DefaultBase):
     )
     second_approval_threshold: Mapped[Decimal | None] = mapped_column(MONEY)
     """Awards above this (in `currency`) need a second administrator; from the assessment."""
+    no_proposal_code: Mapped[str | None] = mapped_column(sa.String(40))
+    """Why the last assessment could make no proposal (`parameter-lapsed`, ...); NULL: it did."""
+    no_proposal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    """The policy's explanation (which figure, which date): shown to her in the letter."""
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     """`approved`, `partly_approved` or `rejected`; NULL before a decision."""
     awarded_total: Mapped[Decimal | None] = mapped_column(MONEY)

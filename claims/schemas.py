@@ -233,6 +233,9 @@ class Claim(Struct):
     is_minor_at_crime: bool | None
     court_awarded: Decimal | None
     earmarked_case: str | None
+    no_proposal_code: str | None
+    """Set when the last assessment could make no proposal (decide by hand, a reason per head)."""
+    no_proposal_reason: str | None
     heads: list[HeadView]
     prior_payments: list[PriorPaymentView]
     claimed_total: Decimal
@@ -317,7 +320,8 @@ class HeadAssessmentView(Struct):
     category: str
     sub_kind: str | None
     claimed: Decimal
-    proposed: Decimal
+    proposed: Decimal | None
+    """None when no proposal could be made (see the assessment's `no_proposal_code`)."""
     trace: list[RuleApplicationView]
 
 
@@ -327,12 +331,16 @@ class AssessmentView(Struct):
     as_of: date
     heads: list[HeadAssessmentView]
     findings: list[FindingView]
-    total_proposed: Decimal
+    total_proposed: Decimal | None
     second_approval_threshold: Decimal
     requires_second_approval: bool
     trace: list[RuleApplicationView]
     assessed_at: datetime
     assessed_by: uuid.UUID
+    no_proposal_code: str | None = None
+    """Set when the policy could make no proposal: `parameter-lapsed` or
+    `parameter-not-in-force`; the administrator then decides by hand, a reason per head."""
+    no_proposal_reason: str | None = None
 
 
 class HeadDecisionIn(Struct):

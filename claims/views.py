@@ -66,6 +66,8 @@ def claim_view(claim: Claim) -> schemas.Claim:
         is_minor_at_crime=claim.is_minor_at_crime,
         court_awarded=claim.court_awarded,
         earmarked_case=claim.earmarked_case,
+        no_proposal_code=claim.no_proposal_code,
+        no_proposal_reason=claim.no_proposal_reason,
         heads=[
             schemas.HeadView(
                 position=h.position,

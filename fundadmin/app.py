@@ -31,6 +31,7 @@ from fundadmin.logging import (
     request_context_middleware,
     stamp_and_log_response,
 )
+from fundadmin.parameter_values.routes import ParameterValuesController
 from fundadmin.security.authentication import BearerTokenMiddleware
 from fundadmin.security.headers import add_security_headers
 from fundadmin.security.keys import KeyRing
@@ -45,6 +46,7 @@ ROUTE_HANDLERS = [
     UserController,
     AuditController,
     PoliciesController,
+    ParameterValuesController,
     LedgerController,
     ClaimantsController,
     ClaimsController,

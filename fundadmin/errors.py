@@ -27,6 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 import claims
 import ledger
 from fundadmin.logging import request_id
+from fundadmin.parameter_values import errors as parameter_values
 from fundadmin.schema import SchemaBehind
 from fundadmin.security import errors as security_errors
 from policies import errors as policy_errors
@@ -85,6 +86,17 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     security_errors.MasterKeyMissing: SERVICE_UNAVAILABLE,
     security_errors.CiphertextRejected: ProblemType(
         500, "integrity-error", "Stored data failed its integrity check"
+    ),
+    parameter_values.InvalidParameterValue: UNPROCESSABLE,
+    parameter_values.ParameterValueNotFound: NOT_FOUND,
+    parameter_values.ParameterValueAlreadyDecided: ProblemType(
+        409, "parameter-value-decided", "The value is already confirmed or rejected"
+    ),
+    parameter_values.SecondAdministratorMustDiffer: ProblemType(
+        403, "four-eyes", "A second, different administrator must confirm"
+    ),
+    parameter_values.CountryNotAdministered: ProblemType(
+        403, "country-not-in-scope", "Not a country of your grants"
     ),
     policy_errors.UnknownCountry: NOT_FOUND,
     policy_errors.ParameterNotInForce: ProblemType(

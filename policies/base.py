@@ -5,7 +5,7 @@ Amounts are `Decimal` in the country's currency; nothing here rounds unless a ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -206,6 +206,26 @@ class ParameterValue:
     source: str
     verified: bool
     note: str = ""
+    entered_by: str | None = None
+    """Who entered the value at run time; None: it ships in the country's data file."""
+    confirmed_by: str | None = None
+    """The second administrator who confirmed an entered value."""
+    source_document: str | None = None
+    """Where the entered value's legal source can be read (a URL or a document reference)."""
+
+    @property
+    def origin(self) -> Literal["package", "entered"]:
+        return "package" if self.entered_by is None else "entered"
+
+
+@dataclass(frozen=True)
+class ParameterLapse:
+    """A yearly figure whose newest value lapses on `lapses_on` unless a new one is entered."""
+
+    name: str
+    last_effective_from: date
+    lapses_on: date
+    lapsed: bool
 
 
 @dataclass(frozen=True)
@@ -258,6 +278,16 @@ class CountryPolicy(Protocol):
     def letter_languages(self, as_of: date) -> tuple[str, ...]: ...
 
     def parameters_in_force(self, as_of: date) -> tuple[ParameterInForce, ...]: ...
+
+    def lapses(self, as_of: date, within_days: int) -> tuple[ParameterLapse, ...]:
+        """Yearly figures lapsed on `as_of` or lapsing within `within_days` after it."""
+
+    def parameter_kind(self, name: str) -> Literal["amount", "flag", "list", "text"]:
+        """What an entered value of `name` must be; raises MissingParameter."""
+
+    def with_entered_values(self, values: Mapping[str, Sequence[ParameterValue]]) -> CountryPolicy:
+        """The same policy with values entered at run time; on a date both define, the entered
+        value wins. The caller hands in confirmed values only."""
 
 
 PolicyRegistry = Mapping[str, CountryPolicy]

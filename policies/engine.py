@@ -39,6 +39,8 @@ from policies.base import (
     Layer,
     MaterialLossKind,
     ParameterInForce,
+    ParameterLapse,
+    ParameterValue,
     ReturnAllowance,
     ReturnAssistanceEntitlement,
     ReturnAssistanceRequest,
@@ -255,6 +257,17 @@ class StandardPolicy:
     def _require_reference(self, rule: str) -> None:
         if rule not in self.references:
             raise InvalidPolicyData(f"{self.code}: references.{rule} is required by its rule")
+
+    def with_entered_values(self, values: Mapping[str, Sequence[ParameterValue]]) -> Self:
+        entered = replace(self, parameters=self.parameters.with_entered(values))
+        entered.check_data()
+        return entered
+
+    def lapses(self, as_of: date, within_days: int) -> tuple[ParameterLapse, ...]:
+        return self.parameters.lapses(as_of, within_days)
+
+    def parameter_kind(self, name: str) -> Literal["amount", "flag", "list", "text"]:
+        return self.parameters.kind(name)
 
     def with_parameters(self, overrides: Iterable[DatedParameter]) -> Self:
         """The same policy with some parameters replaced or added (a ministry's fund rules)."""

@@ -22,6 +22,7 @@ from policies.base import (
     HeadClaim,
     MaterialLossKind,
     ParameterInForce,
+    ParameterLapse,
     PriorPayment,
     PriorPaymentSource,
     RuleApplication,
@@ -58,6 +59,11 @@ class ParameterOut(msgspec.Struct, frozen=True):
     note: str
     lapsed: bool
     """A yearly figure whose newest value has lapsed: the new value must be entered."""
+    origin: Literal["package", "entered"]
+    """package: the country's data file in this release; entered: by an administrator."""
+    entered_by: str | None
+    confirmed_by: str | None
+    source_document: str | None
 
     @classmethod
     def of(cls, parameter: ParameterInForce) -> ParameterOut:
@@ -80,7 +86,24 @@ class ParameterOut(msgspec.Struct, frozen=True):
             v.verified,
             v.note,
             parameter.lapsed,
+            v.origin,
+            v.entered_by,
+            v.confirmed_by,
+            v.source_document,
         )
+
+
+class LapseOut(msgspec.Struct, frozen=True):
+    """A yearly figure that has lapsed or lapses soon: enter and confirm its new value."""
+
+    name: str
+    last_effective_from: date
+    lapses_on: date
+    lapsed: bool
+
+    @classmethod
+    def of(cls, lapse: ParameterLapse) -> LapseOut:
+        return cls(lapse.name, lapse.last_effective_from, lapse.lapses_on, lapse.lapsed)
 
 
 class PolicyDetail(msgspec.Struct, frozen=True):
@@ -93,9 +116,12 @@ class PolicyDetail(msgspec.Struct, frozen=True):
     letter_languages: list[str]
     second_approval_threshold: Decimal
     parameters: list[ParameterOut]
+    lapsing: list[LapseOut]
+    """Yearly figures lapsed on `as_of` or lapsing within `lapse_days` of it."""
+    lapse_days: int
 
     @classmethod
-    def of(cls, policy: CountryPolicy, as_of: date) -> PolicyDetail:
+    def of(cls, policy: CountryPolicy, as_of: date, lapse_days: int = 60) -> PolicyDetail:
         parameters = policy.parameters_in_force(as_of)
         return cls(
             policy.code,
@@ -107,6 +133,8 @@ class PolicyDetail(msgspec.Struct, frozen=True):
             list(policy.letter_languages(as_of)),
             policy.second_approval_threshold(as_of),
             [ParameterOut.of(p) for p in parameters],
+            [LapseOut.of(lapse) for lapse in policy.lapses(as_of, lapse_days)],
+            lapse_days,
         )
 
 

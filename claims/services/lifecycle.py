@@ -4,7 +4,7 @@ country's policy, appeal, withdrawal and closing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import repository
 from claims.access import Actor
-from claims.assessments import assessment_record, claim_facts
+from claims.assessments import (
+    NO_PROPOSAL_LAPSED,
+    NO_PROPOSAL_MISSING,
+    assessment_record,
+    claim_facts,
+    no_proposal_record,
+)
 from claims.errors import (
     ClaimantNotFound,
     CountryNotInScope,
@@ -27,7 +33,13 @@ from claims.schemas import ClaimCreate, ClaimDraft
 from claims.services.awards import outstanding, release_award
 from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
-from policies import get_policy
+from policies import (
+    CountryPolicy,
+    MissingParameter,
+    ParameterExpired,
+    ParameterNotInForce,
+    get_policy,
+)
 
 
 async def list_claims(
@@ -213,6 +225,15 @@ async def start_review(
     return claim
 
 
+PolicySource = Callable[[AsyncSession, str], Awaitable[CountryPolicy]]
+"""Hands the claims services a country's policy with the values entered at run time."""
+
+
+async def packaged_policy(_session: AsyncSession, country: str) -> CountryPolicy:
+    """The policy as packaged, without values entered at run time."""
+    return get_policy(country)
+
+
 async def assess(
     session: AsyncSession,
     actor: Actor,
@@ -222,23 +243,67 @@ async def assess(
     now: datetime,
     as_of: date | None = None,
     reason: str | None = None,
+    policies: PolicySource = packaged_policy,
 ) -> Claim:
-    """Run the country's policy on the claim's facts and keep what it proposed and why."""
+    """Run the country's policy on the claim's facts and keep what it proposed and why.
+
+    A figure the policy needs but has no value for (a yearly base amount not yet entered) stops
+    the proposal, never the claim: the claim is assessed without a proposal, records why, and
+    the administrator decides by hand with a reason for every head.
+    """
     claim = await locked_claim(session, actor, claim_id, "administrator", expected_version)
     step = plan(claim, ClaimEvent.ASSESS)
     assert claim.submitted_at is not None
-    assessment = get_policy(claim.country).assess(
-        claim_facts(claim, claim.submitted_at.date()), as_of or now.date()
-    )
-    for head, proposal in zip(claim.heads, assessment.heads, strict=True):
-        head.proposed = proposal.proposed
-    claim.assessment = assessment_record(assessment, assessed_at=now, assessed_by=actor.user_id)
+    policy = await policies(session, claim.country)
+    on = as_of or now.date()
+    try:
+        assessment = policy.assess(claim_facts(claim, claim.submitted_at.date()), on)
+    except (ParameterNotInForce, MissingParameter) as exc:
+        _record_no_proposal(claim, policy, exc, on, now=now, actor=actor)
+    else:
+        for head, proposal in zip(claim.heads, assessment.heads, strict=True):
+            head.proposed = proposal.proposed
+        claim.assessment = assessment_record(assessment, assessed_at=now, assessed_by=actor.user_id)
+        claim.second_approval_threshold = assessment.second_approval_threshold
+        claim.no_proposal_code = None
+        claim.no_proposal_reason = None
     claim.assessed_at = now
     claim.assessed_by = actor.user_id
-    claim.second_approval_threshold = assessment.second_approval_threshold
     record_step(session, claim, step, actor, reason, now=now)
     await session.flush()
     return claim
+
+
+def _record_no_proposal(
+    claim: Claim,
+    policy: CountryPolicy,
+    error: ParameterNotInForce | MissingParameter,
+    on: date,
+    *,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    code = NO_PROPOSAL_LAPSED if isinstance(error, ParameterExpired) else NO_PROPOSAL_MISSING
+    reason = f"no proposal could be made: {error}"
+    for head in claim.heads:
+        head.proposed = None
+    try:
+        threshold = policy.second_approval_threshold(on)
+    except (ParameterNotInForce, MissingParameter):
+        # Without a threshold every award is checked by a second administrator.
+        threshold = Decimal(0)
+    claim.second_approval_threshold = threshold
+    claim.no_proposal_code = code
+    claim.no_proposal_reason = reason
+    claim.assessment = no_proposal_record(
+        claim,
+        on,
+        code=code,
+        reason=reason,
+        threshold=threshold,
+        assessed_at=now,
+        assessed_by=actor.user_id,
+    )
 
 
 async def appeal(
