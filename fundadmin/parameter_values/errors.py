@@ -22,7 +22,7 @@ class InvalidParameterValue(ParameterValueError):
 
 class ParameterValueNotFound(ParameterValueError):
     def __init__(self) -> None:
-        super().__init__("no such parameter value in a country you administer")
+        super().__init__("no such parameter value in this country")
 
 
 class ParameterValueAlreadyDecided(ParameterValueError):

@@ -183,10 +183,11 @@ async def enter_value(
 async def _pending(
     session: AsyncSession, principal: Principal, country: str, value_id: uuid.UUID
 ) -> EnteredParameterValue:
+    # Entered values are public (every reader lists them), so another country's administrator
+    # learns nothing from a 403 that a 404 would hide.
+    _administers(principal, get_policy(country).code)
     row = await session.get(EnteredParameterValue, value_id, with_for_update=True)
     if row is None or row.country != country.upper():
-        raise ParameterValueNotFound()
-    if not principal.reaches(Role.ADMINISTRATOR, row.country):
         raise ParameterValueNotFound()
     if row.status != "pending":
         raise ParameterValueAlreadyDecided(row.status)
