@@ -102,6 +102,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     policy_errors.ParameterNotInForce: ProblemType(
         422, "parameters-not-in-force", "No parameters in force on that date"
     ),
+    policy_errors.UnknownOffence: ProblemType(
+        422, "unknown-offence", "Not an offence of the country's published list"
+    ),
     policy_errors.CurrencyMismatch: ProblemType(
         422, "currency-mismatch", "Amount not in the country's currency"
     ),

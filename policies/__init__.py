@@ -14,6 +14,7 @@ from policies.base import (
     HeadCategory,
     HeadClaim,
     MaterialLossKind,
+    Offence,
     ParameterInForce,
     ParameterLapse,
     ParameterValue,
@@ -35,6 +36,7 @@ from policies.errors import (
     ParameterNotInForce,
     PolicyError,
     UnknownCountry,
+    UnknownOffence,
     WrongCountry,
 )
 from policies.parameters import DatedParameter
@@ -57,6 +59,7 @@ __all__ = [
     "InvalidPolicyData",
     "MaterialLossKind",
     "MissingParameter",
+    "Offence",
     "ParameterExpired",
     "ParameterInForce",
     "ParameterLapse",
@@ -71,6 +74,7 @@ __all__ = [
     "RuleApplication",
     "StandardPolicy",
     "UnknownCountry",
+    "UnknownOffence",
     "WrongCountry",
     "get_policy",
 ]

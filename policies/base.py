@@ -97,9 +97,10 @@ class Finding:
     """Something the administrator must see; it informs, it never refuses.
 
     Codes: deadline_passed, deadline_met_by_exception, deadline_not_running,
-    police_report_missing, crime_outside_country, court_award_missing, cap_reached, cap_unknown,
-    deduction_applied, deductible_applied, head_not_covered_by_statute, head_covered_by_fund_rule,
-    base_date_missing, tier_not_determined, unverified_parameter, requires_second_approval.
+    police_report_missing, police_report_late, crime_outside_country, offence_not_covered,
+    court_award_missing, cap_reached, cap_unknown, deduction_applied, deductible_applied,
+    head_not_covered_by_statute, head_covered_by_fund_rule, base_date_missing,
+    tier_not_determined, unverified_parameter, requires_second_approval.
     """
 
     code: str
@@ -219,6 +220,31 @@ class ParameterValue:
 
 
 @dataclass(frozen=True)
+class Offence:
+    """One offence of a country's published list: the code a claim stores, and its law.
+
+    `covered` false: the offence is known (a claim may name it) but the statute does not cover
+    it on these dates, so the proposal is 0 and the administrator sees why. `tier` names the
+    flat-rate tier where the statute pays by tier (Latvia).
+    """
+
+    code: str
+    name: str
+    reference: str
+    effective_from: date
+    effective_until: date | None = None
+    covered: bool = True
+    verified: bool = True
+    tier: str | None = None
+    note: str = ""
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (
+            self.effective_until is None or on <= self.effective_until
+        )
+
+
+@dataclass(frozen=True)
 class ParameterLapse:
     """A yearly figure whose newest value lapses on `lapses_on` unless a new one is entered."""
 
@@ -278,6 +304,12 @@ class CountryPolicy(Protocol):
     def letter_languages(self, as_of: date) -> tuple[str, ...]: ...
 
     def parameters_in_force(self, as_of: date) -> tuple[ParameterInForce, ...]: ...
+
+    def offences_on(self, on: date) -> tuple[Offence, ...]:
+        """The published offences a claim may name on `on` (covered or not)."""
+
+    def offence(self, code: str, on: date) -> Offence:
+        """The published offence `code` on `on`; raises UnknownOffence naming the accepted ones."""
 
     def lapses(self, as_of: date, within_days: int) -> tuple[ParameterLapse, ...]:
         """Yearly figures lapsed on `as_of` or lapsing within `within_days` after it."""

@@ -38,6 +38,7 @@ from policies.base import (
     HeadClaim,
     Layer,
     MaterialLossKind,
+    Offence,
     ParameterInForce,
     ParameterLapse,
     ParameterValue,
@@ -54,6 +55,7 @@ from policies.errors import (
     InvalidFacts,
     InvalidPolicyData,
     ParameterNotInForce,
+    UnknownOffence,
     WrongCountry,
 )
 from policies.parameters import DatedParameter, ParameterSet, add_months, parse_parameter
@@ -137,6 +139,8 @@ class AssessmentRun:
     """The findings and assessment-level trace gathered while assessing one claim."""
 
     parameters: ParameterSet
+    offence: Offence
+    minor: bool | None = None
     findings: list[Finding] = field(default_factory=list)
     trace: list[RuleApplication] = field(default_factory=list)
 
@@ -164,6 +168,7 @@ class StandardPolicy:
     caps: tuple[Cap, ...]
     deductible_heads: tuple[str, ...] = ()
     minor_until_age: str | None = None
+    offences: tuple[Offence, ...] = ()
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -203,6 +208,7 @@ class StandardPolicy:
                 caps=tuple(_cap(raw) for raw in data.get("caps", ())),
                 deductible_heads=tuple(data.get("deductible_heads", ())),
                 minor_until_age=data.get("minor_until_age"),
+                offences=tuple(_offence(raw) for raw in data.get("offences", ())),
             )
         except (TypeError, KeyError, ValueError) as exc:
             raise InvalidPolicyData(f"{code} data file: {exc}") from exc
@@ -235,6 +241,14 @@ class StandardPolicy:
             self._require_reference("share")
         if self.minor_until_age:
             names.append(self.minor_until_age)
+        if not self.offences:
+            raise InvalidPolicyData(f"{self.code}: the data file publishes no offences")
+        known = {offence.code for offence in self.offences}
+        named = {code for cap in self.caps for code in (*cap.offences, *cap.except_offences)}
+        if named - known:
+            raise InvalidPolicyData(
+                f"{self.code}: caps name offences not published: {', '.join(sorted(named - known))}"
+            )
         undefined = sorted({name for name in names if name not in self.parameters})
         if undefined:
             raise InvalidPolicyData(f"{self.code}: parameters not defined: {', '.join(undefined)}")
@@ -275,6 +289,20 @@ class StandardPolicy:
 
     # -- the contract --------------------------------------------------------------------------
 
+    def offences_on(self, on: date) -> tuple[Offence, ...]:
+        return tuple(offence for offence in self.offences if offence.in_force(on))
+
+    def offence(self, code: str, on: date) -> Offence:
+        """The published offence `code` on `on`; raises UnknownOffence naming the accepted ones."""
+        accepted = self.offences_on(on)
+        if not accepted:
+            first = min(offence.effective_from for offence in self.offences)
+            raise ParameterNotInForce(self.code, "offences", on, first if first > on else None)
+        for offence in accepted:
+            if offence.code == code:
+                return offence
+        raise UnknownOffence(self.code, code, tuple(o.code for o in accepted))
+
     def parameters_in_force(self, as_of: date) -> tuple[ParameterInForce, ...]:
         first = self.parameters.first_effective_from()
         if as_of < first:
@@ -289,8 +317,10 @@ class StandardPolicy:
 
     def assess(self, facts: ClaimFacts, as_of: date) -> Assessment:
         self._check_facts(facts)
-        run = AssessmentRun(self.parameters.recording())
         minor = self._minor_at_crime(facts)
+        # The list in force when she applied: the statute that governs the application.
+        offence = self.offence(facts.offence, facts.application_date)
+        run = AssessmentRun(self.parameters.recording(), offence, minor)
         self._check_conditions(facts, as_of, run)
         self._check_time_limit(facts, minor, run)
         heads = [WorkingHead(claim, claim.amount, None) for claim in facts.heads]
@@ -595,10 +625,18 @@ class StandardPolicy:
 
     def _coverage(self, heads: Sequence[WorkingHead], as_of: date, run: AssessmentRun) -> None:
         reference = self.references["coverage"]
+        if not run.offence.covered:
+            run.find(
+                "offence_not_covered",
+                "attention",
+                f"the statute does not cover {run.offence.name} on this date"
+                + (f" ({run.offence.note})" if run.offence.note else ""),
+                run.offence.reference,
+            )
         for head in heads:
             category = head.claim.category.value
             label = category.replace("_", " ")
-            if run.parameters.flag(f"statute_covers_{category}", as_of):
+            if run.offence.covered and run.parameters.flag(f"statute_covers_{category}", as_of):
                 head.layer = "statute"
                 head.step("coverage", label, "covered by the statute", reference)
             elif run.parameters.flag_or_off(f"fund_covers_{category}", as_of):
@@ -910,6 +948,23 @@ def _required(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidPolicyData(f"data file: '{key}' is required")
     return value
+
+
+def _offence(raw: Mapping[str, Any]) -> Offence:
+    for key in ("from", "until"):
+        if key in raw and not isinstance(raw[key], date):
+            raise InvalidPolicyData(f"offence {raw.get('code')!r}: '{key}' must be a date")
+    return Offence(
+        code=str(raw["code"]),
+        name=str(raw["name"]),
+        reference=str(raw["reference"]),
+        effective_from=raw["from"],
+        effective_until=raw.get("until"),
+        covered=bool(raw.get("covered", True)),
+        verified=bool(raw.get("verified", True)),
+        tier=raw.get("tier"),
+        note=str(raw.get("note", "")),
+    )
 
 
 def _cap(raw: Mapping[str, Any]) -> Cap:

@@ -27,6 +27,7 @@ from policies.base import (
     PriorPaymentSource,
     RuleApplication,
 )
+from policies.base import Offence as PublishedOffence
 
 Amount = Annotated[Decimal, msgspec.Meta(description="decimal string in the currency, >= 0")]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
@@ -106,6 +107,31 @@ class LapseOut(msgspec.Struct, frozen=True):
         return cls(lapse.name, lapse.last_effective_from, lapse.lapses_on, lapse.lapsed)
 
 
+class OffenceOut(msgspec.Struct, frozen=True):
+    """An offence a claim may name: `code` is what a claim stores."""
+
+    code: str
+    name: str
+    reference: str
+    effective_from: date
+    effective_until: date | None
+    covered: bool
+    """false: known, but the statute does not cover it on this date (the proposal is 0)."""
+    verified: bool
+
+    @classmethod
+    def of(cls, offence: PublishedOffence) -> OffenceOut:
+        return cls(
+            offence.code,
+            offence.name,
+            offence.reference,
+            offence.effective_from,
+            offence.effective_until,
+            offence.covered,
+            offence.verified,
+        )
+
+
 class PolicyDetail(msgspec.Struct, frozen=True):
     code: str
     name: str
@@ -116,6 +142,8 @@ class PolicyDetail(msgspec.Struct, frozen=True):
     letter_languages: list[str]
     second_approval_threshold: Decimal
     parameters: list[ParameterOut]
+    offences: list[OffenceOut]
+    """The published offence list on `as_of`; a claim or a dry run naming another is 422."""
     lapsing: list[LapseOut]
     """Yearly figures lapsed on `as_of` or lapsing within `lapse_days` of it."""
     lapse_days: int
@@ -133,6 +161,7 @@ class PolicyDetail(msgspec.Struct, frozen=True):
             list(policy.letter_languages(as_of)),
             policy.second_approval_threshold(as_of),
             [ParameterOut.of(p) for p in parameters],
+            [OffenceOut.of(offence) for offence in policy.offences_on(as_of)],
             [LapseOut.of(lapse) for lapse in policy.lapses(as_of, lapse_days)],
             lapse_days,
         )

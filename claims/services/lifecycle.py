@@ -38,6 +38,7 @@ from policies import (
     MissingParameter,
     ParameterExpired,
     ParameterNotInForce,
+    UnknownOffence,
     get_policy,
 )
 
@@ -65,9 +66,14 @@ async def history(
 
 
 def _check_draft(
-    data: ClaimDraft, currency: str, today: date
+    data: ClaimDraft, country: str, currency: str, today: date
 ) -> tuple[list[ClaimHead], list[PriorPaymentRow]]:
-    """The heads and prior payments of `data` as rows, once every amount and date is valid."""
+    """The heads and prior payments of `data` as rows, once every amount and date is valid and
+    the offence is on the country's published list (checked on the day she files)."""
+    try:
+        get_policy(country).offence(data.offence, today)
+    except UnknownOffence as exc:
+        raise InvalidClaimData("offence", str(exc)) from exc
     for field, when in (
         ("crime_date", data.crime_date),
         ("judgment_date", data.judgment_date),
@@ -143,7 +149,7 @@ async def create_claim(
     if claimant is None:
         raise ClaimantNotFound()
     currency = country_currency(data.country)
-    heads, prior = _check_draft(data, currency, now.date())
+    heads, prior = _check_draft(data, data.country, currency, now.date())
     claim = Claim(
         id=new_id(),
         reference=await repository.next_reference(session, data.country, now),
@@ -182,7 +188,7 @@ async def revise_draft(
     if status is not ClaimStatus.DRAFT:
         allowed = allowed_events(status, decided_before=claim.decided_before)
         raise InvalidTransition(status.value, "revise", tuple(e.value for e in allowed))
-    heads, prior = _check_draft(data, claim.currency, now.date())
+    heads, prior = _check_draft(data, claim.country, claim.currency, now.date())
     for row in (*claim.heads, *claim.prior_payments):
         await session.delete(row)
     await session.flush()
