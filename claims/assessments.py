@@ -17,10 +17,10 @@ from policies import (
     ClaimFacts,
     HeadCategory,
     HeadClaim,
-    MaterialLossKind,
     PriorPayment,
     RuleApplication,
 )
+from policies.base import sub_kind_of
 
 NO_PROPOSAL_LAPSED = "parameter-lapsed"
 """A yearly figure's newest value has lapsed and the new one is not entered yet."""
@@ -40,7 +40,7 @@ def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
                 category=HeadCategory(head.category),
                 amount=head.amount_claimed,
                 currency=head.currency,
-                sub_kind=MaterialLossKind(head.sub_kind) if head.sub_kind else None,
+                sub_kind=sub_kind_of(HeadCategory(head.category), head.sub_kind),
             )
             for head in claim.heads
         ),

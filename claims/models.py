@@ -249,7 +249,12 @@ class ClaimHead(DefaultBase):
         sa.CheckConstraint("amount_claimed > 0", name="claimed_positive"),
         sa.CheckConstraint("awarded IS NULL OR awarded >= 0", name="awarded_not_negative"),
         sa.CheckConstraint(
-            "(category = 'material_loss') = (sub_kind IS NOT NULL)", name="sub_kind"
+            "(category = 'material_loss' AND sub_kind IN "
+            "('medical', 'property', 'lost_income', 'other')) "
+            "OR (category = 'non_material' AND (sub_kind IS NULL OR sub_kind IN "
+            "('pain_and_suffering', 'violation', 'permanent_injury'))) "
+            "OR (category = 'withheld_earnings' AND sub_kind IS NULL)",
+            name="sub_kind",
         ),
     )
 

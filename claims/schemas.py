@@ -14,7 +14,7 @@ import msgspec
 
 from claims.decision import Outcome
 from claims.workflow import ClaimEvent, ClaimStatus
-from policies.base import HeadCategory, MaterialLossKind
+from policies.base import HeadCategory, SubKindName
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -137,8 +137,10 @@ class HeadIn(Struct):
     amount_claimed: Decimal
     """Amount claimed for this head, in `currency`."""
     currency: CurrencyCode
-    sub_kind: MaterialLossKind | None = None
-    """Required for `material_loss`, absent otherwise."""
+    sub_kind: SubKindName | None = None
+    """Required for `material_loss` (medical, property, lost_income, other); optional for
+    `non_material` (pain_and_suffering, violation: the default, permanent_injury); absent for
+    `withheld_earnings`."""
 
 
 class PriorPaymentIn(Struct):

@@ -30,6 +30,41 @@ class MaterialLossKind(StrEnum):
     OTHER = "other"
 
 
+class NonMaterialKind(StrEnum):
+    """What a non-material head is for; caps differ by kind (Finland's kärsimys and its pain
+    and suffering). A non-material head that names no kind is read as `violation`: the head a
+    trafficked woman's claim is mostly about (kränkning, kärsimys, oppreisning, krænkelse, miski).
+    """
+
+    PAIN_AND_SUFFERING = "pain_and_suffering"
+    VIOLATION = "violation"
+    PERMANENT_INJURY = "permanent_injury"
+
+
+SubKind = MaterialLossKind | NonMaterialKind
+SubKindName = Literal[
+    "medical",
+    "property",
+    "lost_income",
+    "other",
+    "pain_and_suffering",
+    "violation",
+    "permanent_injury",
+]
+"""Every sub-kind's wire name (one string type: a wire union holds at most one)."""
+
+
+def sub_kind_of(category: HeadCategory, name: str | None) -> SubKind | None:
+    """The sub-kind `name` of a head of `category`; ValueError when it does not belong to it."""
+    if name is None:
+        return None
+    if category is HeadCategory.MATERIAL_LOSS:
+        return MaterialLossKind(name)
+    if category is HeadCategory.NON_MATERIAL:
+        return NonMaterialKind(name)
+    raise ValueError(f"{category.value} has no sub-kinds")
+
+
 PriorPaymentSource = Literal["offender", "insurance", "other_scheme", "advance"]
 Layer = Literal["statute", "fund"]
 Severity = Literal["info", "attention"]
@@ -42,7 +77,7 @@ class HeadClaim:
     category: HeadCategory
     amount: Decimal
     currency: str
-    sub_kind: MaterialLossKind | None = None
+    sub_kind: SubKind | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +149,7 @@ class HeadAssessment:
     """The proposal for one claimed head, with every rule applied in order."""
 
     category: HeadCategory
-    sub_kind: MaterialLossKind | None
+    sub_kind: SubKind | None
     claimed: Decimal
     proposed: Decimal
     trace: tuple[RuleApplication, ...]

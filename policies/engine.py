@@ -38,6 +38,7 @@ from policies.base import (
     HeadClaim,
     Layer,
     MaterialLossKind,
+    NonMaterialKind,
     Offence,
     ParameterInForce,
     ParameterLapse,
@@ -48,6 +49,7 @@ from policies.base import (
     ReturnItem,
     RuleApplication,
     Severity,
+    sub_kind_of,
 )
 from policies.errors import (
     CurrencyMismatch,
@@ -109,8 +111,14 @@ class Cap:
     minor: bool | None = None
 
     def selects(self, head: HeadClaim) -> bool:
-        kind = (head.sub_kind or MaterialLossKind.OTHER).value
-        return head.category.value in self.heads or f"{head.category.value}:{kind}" in self.heads
+        if head.category.value in self.heads:
+            return True
+        defaults = {
+            HeadCategory.MATERIAL_LOSS: MaterialLossKind.OTHER,
+            HeadCategory.NON_MATERIAL: NonMaterialKind.VIOLATION,
+        }
+        kind = head.sub_kind or defaults.get(head.category)
+        return kind is not None and f"{head.category.value}:{kind.value}" in self.heads
 
     def applies_to(self, offence: str, minor: bool | None) -> bool:
         if self.offences and offence not in self.offences:
@@ -466,6 +474,14 @@ class StandardPolicy:
             if on is not None and on < facts.crime_date:
                 raise InvalidFacts(f"the date of the {event} is before the date of the crime")
         for index, head in enumerate(facts.heads):
+            if head.sub_kind is not None:
+                try:
+                    sub_kind_of(head.category, head.sub_kind.value)
+                except ValueError as exc:
+                    raise InvalidFacts(
+                        f"head {index}: {head.sub_kind.value!r} is not a kind of "
+                        f"{head.category.value}"
+                    ) from exc
             if head.currency.upper() != self.currency:
                 raise CurrencyMismatch(self.code, self.currency, head.currency, f"head {index}")
             if head.amount < 0:

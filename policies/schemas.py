@@ -20,14 +20,17 @@ from policies.base import (
     HeadAssessment,
     HeadCategory,
     HeadClaim,
-    MaterialLossKind,
     ParameterInForce,
     ParameterLapse,
     PriorPayment,
     PriorPaymentSource,
     RuleApplication,
+    SubKind,
+    SubKindName,
+    sub_kind_of,
 )
 from policies.base import Offence as PublishedOffence
+from policies.errors import InvalidFacts
 
 Amount = Annotated[Decimal, msgspec.Meta(description="decimal string in the currency, >= 0")]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
@@ -171,7 +174,9 @@ class HeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     category: HeadCategory
     amount: Amount
     currency: Currency
-    sub_kind: MaterialLossKind | None = None
+    sub_kind: SubKindName | None = None
+    """material_loss: medical, property, lost_income, other; non_material: pain_and_suffering,
+    violation (the default), permanent_injury."""
 
 
 class PriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -207,7 +212,7 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             crime_date=self.crime_date,
             application_date=self.application_date,
             heads=tuple(
-                HeadClaim(h.category, h.amount, h.currency, h.sub_kind) for h in self.heads
+                HeadClaim(h.category, h.amount, h.currency, _sub_kind(h)) for h in self.heads
             ),
             reported_to_police=self.reported_to_police,
             judgment_date=self.judgment_date,
@@ -249,7 +254,7 @@ class FindingOut(msgspec.Struct, frozen=True):
 
 class HeadOut(msgspec.Struct, frozen=True):
     category: HeadCategory
-    sub_kind: MaterialLossKind | None
+    sub_kind: str | None
     claimed: Decimal
     proposed: Decimal
     trace: list[RuleOut]
@@ -291,3 +296,10 @@ class AssessmentOut(msgspec.Struct, frozen=True):
             assessment.second_approval_threshold,
             assessment.requires_second_approval,
         )
+
+
+def _sub_kind(head: HeadIn) -> SubKind | None:
+    try:
+        return sub_kind_of(head.category, head.sub_kind)
+    except ValueError as exc:
+        raise InvalidFacts(f"{head.sub_kind!r} is not a kind of {head.category.value}") from exc

@@ -35,12 +35,14 @@ from claims.services.steps import get_claim, locked_claim, plan, record_step, to
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
 from policies import (
     CountryPolicy,
+    HeadCategory,
     MissingParameter,
     ParameterExpired,
     ParameterNotInForce,
     UnknownOffence,
     get_policy,
 )
+from policies.base import sub_kind_of
 
 
 async def list_claims(
@@ -87,11 +89,14 @@ def _check_draft(
         check_amount(
             f"heads[{position}].amount_claimed", head.amount_claimed, head.currency, currency
         )
-        if (head.category == "material_loss") != (head.sub_kind is not None):
+        if head.category is HeadCategory.MATERIAL_LOSS and head.sub_kind is None:
+            raise InvalidClaimData(f"heads[{position}].sub_kind", "is required for material_loss")
+        try:
+            sub_kind_of(head.category, head.sub_kind)
+        except ValueError as exc:
             raise InvalidClaimData(
-                f"heads[{position}].sub_kind",
-                "is required for material_loss and not allowed for other categories",
-            )
+                f"heads[{position}].sub_kind", f"is not a kind of {head.category.value}"
+            ) from exc
         heads.append(
             ClaimHead(
                 id=new_id(),

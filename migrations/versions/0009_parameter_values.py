@@ -46,7 +46,18 @@ $$
 """
 
 
+_SUB_KIND = (
+    "(category = 'material_loss' AND sub_kind IN ('medical', 'property', 'lost_income', 'other')) "
+    "OR (category = 'non_material' AND (sub_kind IS NULL OR sub_kind IN "
+    "('pain_and_suffering', 'violation', 'permanent_injury'))) "
+    "OR (category = 'withheld_earnings' AND sub_kind IS NULL)"
+)
+"""Non-material damage has sub-kinds too (Finland caps kärsimys and pain differently)."""
+
+
 def upgrade() -> None:
+    op.drop_constraint(op.f("ck_claim_head_sub_kind"), "claim_head", type_="check")
+    op.create_check_constraint(op.f("ck_claim_head_sub_kind"), "claim_head", _SUB_KIND)
     op.add_column("claim", sa.Column("no_proposal_code", sa.String(length=40), nullable=True))
     op.add_column("claim", sa.Column("no_proposal_reason", sa.Text(), nullable=True))
     op.create_table(
@@ -112,5 +123,11 @@ def downgrade() -> None:
     op.drop_index("ix_parameter_value_country_name", table_name="parameter_value")
     op.drop_table("parameter_value")
     op.execute("DROP FUNCTION parameter_value_guard()")
+    op.drop_constraint(op.f("ck_claim_head_sub_kind"), "claim_head", type_="check")
+    op.create_check_constraint(
+        op.f("ck_claim_head_sub_kind"),
+        "claim_head",
+        "(category = 'material_loss') = (sub_kind IS NOT NULL)",
+    )
     op.drop_column("claim", "no_proposal_reason")
     op.drop_column("claim", "no_proposal_code")
