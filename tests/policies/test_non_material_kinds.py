@@ -36,10 +36,10 @@ class TestFinlandCapsByKind:
         )
         assert proposed == [Decimal("3600.00"), Decimal("12000.00")]
 
-    def test_a_head_without_a_kind_is_kärsimys_as_before(self) -> None:
+    def test_a_head_without_a_kind_is_karsimys_as_before(self) -> None:
         assert finnish(non_material("FI", "10000"), as_of=date(2019, 1, 1)) == [Decimal("3600.00")]
 
-    def test_pain_below_its_cap_is_not_cut_to_the_kärsimys_cap(self) -> None:
+    def test_pain_below_its_cap_is_not_cut_to_the_karsimys_cap(self) -> None:
         assert finnish(non_material("FI", "8000", P), as_of=date(2019, 1, 1)) == [
             Decimal("7780.00")
         ]
