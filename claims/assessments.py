@@ -28,8 +28,9 @@ NO_PROPOSAL_MISSING = "parameter-not-in-force"
 """A figure the policy needs has no value on the date (or the country defines none)."""
 
 
-def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
-    """The facts of `claim` as a policy reads them: no name, no birth date, no address."""
+def claim_facts(claim: Claim, application_date: date, birth_date: date | None = None) -> ClaimFacts:
+    """The facts of `claim` as a policy reads them: no name, no address; her birth date only
+    for the age rules (a child victim's time limit), never kept in the assessment record."""
     return ClaimFacts(
         country=claim.country,
         offence=claim.offence,
@@ -45,6 +46,7 @@ def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
             for head in claim.heads
         ),
         reported_to_police=claim.reported_to_police,
+        police_report_date=claim.police_report_date,
         judgment_date=claim.judgment_date,
         proceedings_end_date=claim.proceedings_end_date,
         victim_recognition_date=claim.victim_recognition_date,
@@ -61,6 +63,7 @@ def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
         ),
         court_awarded=claim.court_awarded,
         is_minor_at_crime=claim.is_minor_at_crime,
+        claimant_birth_date=birth_date,
     )
 
 

@@ -165,6 +165,8 @@ class Claim(DefaultBase):
     reported_to_police: Mapped[bool] = mapped_column()
     """Whether the crime was reported to the police (never a condition, only a fact)."""
     police_case_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    police_report_date: Mapped[date | None] = mapped_column(sa.Date)
+    """When the crime was reported to the police, if it was."""
     """Police or prosecution case number, if any."""
     judgment_reference: Mapped[str | None] = mapped_column(sa.String(100))
     """Court and case number of the judgment, if any."""

@@ -163,6 +163,8 @@ class ClaimDraft(Struct, kw_only=True):
     crime_in_country: bool = True
     resident_in_country: bool | None = None
     police_case_reference: Reference | None = None
+    police_report_date: date | None = None
+    """When the crime was reported to the police (Denmark: within 72 hours of the crime)."""
     judgment_reference: Reference | None = None
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
@@ -228,6 +230,7 @@ class Claim(Struct):
     resident_in_country: bool | None
     reported_to_police: bool
     police_case_reference: str | None
+    police_report_date: date | None
     judgment_reference: str | None
     judgment_date: date | None
     proceedings_end_date: date | None

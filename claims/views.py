@@ -59,6 +59,7 @@ def claim_view(claim: Claim) -> schemas.Claim:
         resident_in_country=claim.resident_in_country,
         reported_to_police=claim.reported_to_police,
         police_case_reference=claim.police_case_reference,
+        police_report_date=claim.police_report_date,
         judgment_reference=claim.judgment_reference,
         judgment_date=claim.judgment_date,
         proceedings_end_date=claim.proceedings_end_date,

@@ -106,6 +106,10 @@ class ClaimFacts:
     heads: tuple[HeadClaim, ...]
     reported_to_police: bool
     claimant_birth_date: date | None = None
+    age_at_application: int | None = None
+    """Her age in whole years on the application date, when no birth date is given (a dry run)."""
+    police_report_date: date | None = None
+    """When the crime was reported to the police (Denmark requires 72 hours)."""
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
     victim_recognition_date: date | None = None

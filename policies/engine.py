@@ -469,6 +469,7 @@ class StandardPolicy:
             "judgment": facts.judgment_date,
             "end of proceedings": facts.proceedings_end_date,
             "recognition as victim": facts.victim_recognition_date,
+            "police report": facts.police_report_date,
         }
         for event, on in later_events.items():
             if on is not None and on < facts.crime_date:
@@ -500,6 +501,48 @@ class StandardPolicy:
         if facts.claimant_birth_date is not None:
             return _age_on(facts.claimant_birth_date, facts.crime_date) < ADULT_AGE
         return facts.is_minor_at_crime
+
+    def _check_report_delay(self, facts: ClaimFacts, as_of: date, run: AssessmentRun) -> None:
+        """Where the law sets a delay for the police report: dates carry no hour, so the report
+        is in time when made by the end of the day the delay may end on (her benefit)."""
+        name = "police_report_within_hours"
+        if not facts.reported_to_police or name not in run.parameters:
+            return
+        hours = int(run.parameters.decimal(name, as_of))
+        reference = self.references["police_report"]
+        if facts.police_report_date is None:
+            run.find(
+                "police_report_date_missing",
+                "attention",
+                f"the law requires a report within {hours} hours of the crime; the report's date "
+                "is not recorded",
+                reference,
+            )
+            return
+        days = (facts.police_report_date - facts.crime_date).days
+        if days * 24 <= hours:
+            run.step(
+                "police_report",
+                f"reported {days} days after the crime",
+                "in time",
+                reference,
+                "statute",
+            )
+            return
+        run.step(
+            "police_report",
+            f"reported {days} days after the crime",
+            f"later than {hours} hours: the administrator weighs the exception",
+            reference,
+            "statute",
+        )
+        run.find(
+            "police_report_late",
+            "attention",
+            f"reported {days} days after the crime; the law requires a report within {hours} "
+            "hours unless the circumstances excuse the delay: the administrator decides",
+            reference,
+        )
 
     def _check_conditions(self, facts: ClaimFacts, as_of: date, run: AssessmentRun) -> None:
         if run.parameters.flag("police_report_required", as_of) and not facts.reported_to_police:
@@ -533,6 +576,7 @@ class StandardPolicy:
                     "recorded",
                     reference,
                 )
+        self._check_report_delay(facts, as_of, run)
         if not facts.crime_in_country:
             reference = self.references["territory"]
             resident_abroad_rule = run.parameters.flag_or_off("covers_residents_abroad", as_of)
@@ -599,7 +643,12 @@ class StandardPolicy:
         )
         if minor and until_age is not None:
             age = int(until_age)
-            if facts.claimant_birth_date is None:
+            age_then = (
+                _age_on(facts.claimant_birth_date, facts.application_date)
+                if facts.claimant_birth_date is not None
+                else facts.age_at_application
+            )
+            if age_then is None:
                 run.find(
                     "deadline_passed",
                     "attention",
@@ -608,7 +657,7 @@ class StandardPolicy:
                     clock.reference,
                 )
                 return
-            if _age_on(facts.claimant_birth_date, facts.application_date) < age:
+            if age_then < age:
                 run.step(
                     "time_limit_minor",
                     "a child at the time of the crime",

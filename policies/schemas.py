@@ -1,7 +1,8 @@
 """Wire schemas of the policies API (msgspec). Amounts travel as decimal strings, never floats.
 
-A dry-run assessment takes no personal data: no name, no birth date, no identity number; the
-claimant's minority is a yes/no.
+A dry-run assessment takes no name, no identity number and no address; for the age rules it
+takes a yes/no for minority and, optionally, a birth date or her age on the application date
+(Sweden's child victim may apply until 21). Nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -194,6 +195,8 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     application_date: date
     heads: Annotated[list[HeadIn], msgspec.Meta(min_length=1, max_length=50)]
     reported_to_police: bool
+    police_report_date: date | None = None
+    """When it was reported; Denmark requires a report within 72 hours of the crime."""
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
     victim_recognition_date: date | None = None
@@ -202,6 +205,9 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     prior_payments: Annotated[list[PriorPaymentIn], msgspec.Meta(max_length=50)] = []
     court_awarded: Amount | None = None
     is_minor_at_crime: bool | None = None
+    claimant_birth_date: date | None = None
+    """Or her age on the application date: Sweden lets a child victim apply until 21."""
+    age_at_application: Annotated[int, msgspec.Meta(ge=0, le=130)] | None = None
     as_of: date | None = None
     """Decision date to assess on; today when omitted."""
 
@@ -215,6 +221,9 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 HeadClaim(h.category, h.amount, h.currency, _sub_kind(h)) for h in self.heads
             ),
             reported_to_police=self.reported_to_police,
+            police_report_date=self.police_report_date,
+            claimant_birth_date=self.claimant_birth_date,
+            age_at_application=self.age_at_application,
             judgment_date=self.judgment_date,
             proceedings_end_date=self.proceedings_end_date,
             victim_recognition_date=self.victim_recognition_date,

@@ -26,8 +26,9 @@ from claims.errors import (
     InvalidTransition,
     OutstandingBalance,
 )
-from claims.models import Claim, ClaimHead, ClaimTransition, PriorPaymentRow, new_id
+from claims.models import Claim, Claimant, ClaimHead, ClaimTransition, PriorPaymentRow, new_id
 from claims.money import check_amount, country_currency
+from claims.personal_data import PersonalDataVault
 from claims.repository import ClaimFilter, Role, SortKey
 from claims.schemas import ClaimCreate, ClaimDraft
 from claims.services.awards import outstanding, release_award
@@ -81,6 +82,7 @@ def _check_draft(
         ("judgment_date", data.judgment_date),
         ("proceedings_end_date", data.proceedings_end_date),
         ("victim_recognition_date", data.victim_recognition_date),
+        ("police_report_date", data.police_report_date),
     ):
         if when is not None and when > today:
             raise InvalidClaimData(field, "must not be in the future")
@@ -135,6 +137,7 @@ def _set_facts(claim: Claim, data: ClaimDraft) -> None:
     claim.resident_in_country = data.resident_in_country
     claim.reported_to_police = data.reported_to_police
     claim.police_case_reference = data.police_case_reference
+    claim.police_report_date = data.police_report_date
     claim.judgment_reference = data.judgment_reference
     claim.judgment_date = data.judgment_date
     claim.proceedings_end_date = data.proceedings_end_date
@@ -255,6 +258,7 @@ async def assess(
     as_of: date | None = None,
     reason: str | None = None,
     policies: PolicySource = packaged_policy,
+    vault: PersonalDataVault | None = None,
 ) -> Claim:
     """Run the country's policy on the claim's facts and keep what it proposed and why.
 
@@ -268,7 +272,8 @@ async def assess(
     policy = await policies(session, claim.country)
     on = as_of or now.date()
     try:
-        assessment = policy.assess(claim_facts(claim, claim.submitted_at.date()), on)
+        birth_date = await _birth_date(session, vault, claim) if vault is not None else None
+        assessment = policy.assess(claim_facts(claim, claim.submitted_at.date(), birth_date), on)
     except (ParameterNotInForce, MissingParameter) as exc:
         _record_no_proposal(claim, policy, exc, on, now=now, actor=actor)
     else:
@@ -283,6 +288,15 @@ async def assess(
     record_step(session, claim, step, actor, reason, now=now)
     await session.flush()
     return claim
+
+
+async def _birth_date(session: AsyncSession, vault: PersonalDataVault, claim: Claim) -> date | None:
+    """Her stored birth date, for the age rules; None if not recorded or she is erased."""
+    claimant = await session.get(Claimant, claim.claimant_id)
+    if claimant is None or claimant.birth_date_enc is None:
+        return None
+    clear = await vault.decrypt(session, claimant.subject_id, "birth_date", claimant.birth_date_enc)
+    return date.fromisoformat(clear.decode()) if clear is not None else None
 
 
 def _record_no_proposal(

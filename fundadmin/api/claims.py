@@ -412,6 +412,7 @@ class ClaimsController(Controller):
                 reason=data.reason,
                 now=clock.now(),
                 policies=policy_for,
+                vault=vault_of(request.app.state),
             ),
         )
 

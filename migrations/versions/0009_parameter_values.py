@@ -58,6 +58,7 @@ _SUB_KIND = (
 def upgrade() -> None:
     op.drop_constraint(op.f("ck_claim_head_sub_kind"), "claim_head", type_="check")
     op.create_check_constraint(op.f("ck_claim_head_sub_kind"), "claim_head", _SUB_KIND)
+    op.add_column("claim", sa.Column("police_report_date", sa.Date(), nullable=True))
     op.add_column("claim", sa.Column("no_proposal_code", sa.String(length=40), nullable=True))
     op.add_column("claim", sa.Column("no_proposal_reason", sa.Text(), nullable=True))
     op.create_table(
@@ -131,3 +132,4 @@ def downgrade() -> None:
     )
     op.drop_column("claim", "no_proposal_reason")
     op.drop_column("claim", "no_proposal_code")
+    op.drop_column("claim", "police_report_date")
