@@ -86,6 +86,9 @@ def _check_draft(
     ):
         if when is not None and when > today:
             raise InvalidClaimData(field, "must not be in the future")
+        if when is not None and when < data.crime_date:
+            # The policy refuses such facts at assessment, when the draft can no longer change.
+            raise InvalidClaimData(field, "must not be before the crime date")
     heads = []
     for position, head in enumerate(data.heads):
         check_amount(

@@ -125,3 +125,20 @@ class TestSwedenUntil21:
                 ).json()["findings"]
             }
             assert ("deadline_met_by_exception" in found) is in_time, (birth, found)
+
+
+class TestStoredReportDate:
+    async def test_a_report_before_the_crime_is_refused_at_the_door_of_the_draft(
+        self, driver: Driver
+    ) -> None:
+        claimant = await driver.register()
+        response = await driver.call(
+            "POST",
+            "/api/v1/claims",
+            "adviser-marta",
+            json=claim_body(
+                claimant["id"], crime_date="2024-03-01", police_report_date="2024-02-28"
+            ),
+            expect=422,
+        )
+        assert response.json()["errors"][0]["field"] == "police_report_date"
