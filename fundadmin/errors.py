@@ -122,6 +122,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     ),
     ledger.PendingExpired: ProblemType(409, "pending-expired", "Pending transaction expired"),
     ledger.AlreadyReversed: ProblemType(409, "already-reversed", "Already reversed"),
+    ledger.OwnedElsewhere: ProblemType(
+        409, "owned-by-claim", "This money moves only through its claim's routes"
+    ),
     ledger.IdempotencyConflict: ProblemType(
         409, "idempotency-key-reused", "Idempotency key already used"
     ),
@@ -143,6 +146,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     claims.PaymentExceedsOutstanding: _AWARD_CONFLICT,
     claims.AwardBelowPaid: _AWARD_CONFLICT,
     claims.OutstandingBalance: _AWARD_CONFLICT,
+    claims.ReservationLost: ProblemType(409, "reservation-lost", "The award is not reserved"),
+    claims.ReservationIntact: ProblemType(409, "reservation-intact", "Nothing to reserve"),
+    claims.AwardNotBooked: _AWARD_CONFLICT,
     claims.DocumentTooLarge: ProblemType(413, "document-too-large", "Document too large"),
     claims.UnsupportedDocumentType: ProblemType(
         415, "unsupported-document-type", "Unsupported document type"

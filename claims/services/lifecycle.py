@@ -269,7 +269,7 @@ async def withdraw(
     """She withdraws before a decision; any reservation is voided."""
     claim = await locked_claim(session, actor, claim_id, "adviser", expected_version)
     step = plan(claim, ClaimEvent.WITHDRAW)
-    await release_award(session, claim, actor, now=now)
+    await release_award(session, claim, actor)
     record_step(session, claim, step, actor, reason, now=now)
     await session.flush()
     return claim

@@ -120,7 +120,7 @@ class TestBadInput:
         ("change", "problem"),
         [
             ({"amount": "99.99"}, "unbalanced-transaction"),
-            ({"account": "SE/payable/award/nobody"}, "unknown-account"),
+            ({"account": "SE/payable/test/nobody"}, "unknown-account"),
             ({"currency": "EUR"}, "unbalanced-transaction"),
             ({"amount": "-100.00"}, "non-positive-amount"),
             ({"amount": "0"}, "non-positive-amount"),
