@@ -369,6 +369,8 @@ async def reverse_transaction(
     original = await repository.transaction_for_update(session, transaction_id)
     if original is None:
         raise TransactionNotFound("there is no such transaction")
+    view = await get_transaction(session, transaction_id)
+    check_owner(view.postings, owner)
     earlier = (await repository.existing_by_keys(session, scope, [idempotency_key])).get(
         idempotency_key
     )
@@ -387,8 +389,6 @@ async def reverse_transaction(
         )
     if await repository.reversal_of(session, transaction_id) is not None:
         raise AlreadyReversed("the transaction has been reversed already")
-    view = await get_transaction(session, transaction_id)
-    check_owner(view.postings, owner)
     spec = TransactionSpec(
         country=view.country,
         kind=EntryKind.REVERSAL,
