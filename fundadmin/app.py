@@ -21,7 +21,7 @@ from fundadmin.api.claims import ClaimsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.policies import PoliciesController
-from fundadmin.api.users import UserController
+from fundadmin.api.users import OwnAccountController, UserController
 from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
@@ -43,6 +43,7 @@ ROUTE_HANDLERS = [
     HealthController,
     AuthController,
     UserController,
+    OwnAccountController,
     AuditController,
     PoliciesController,
     LedgerController,

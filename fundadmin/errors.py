@@ -78,6 +78,13 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     security_errors.UserNotFound: NOT_FOUND,
     security_errors.UserExists: CONFLICT,
     security_errors.InvalidUserChange: UNPROCESSABLE,
+    security_errors.SeparationOfDuties: ProblemType(
+        403, "separation-of-duties", "Not by one superuser alone"
+    ),
+    security_errors.ChangeNotFound: NOT_FOUND,
+    security_errors.ChangeAlreadyPending: ProblemType(
+        409, "change-pending", "A change waits for confirmation"
+    ),
     security_errors.BreakGlassReasonInvalid: UNPROCESSABLE,
     security_errors.BreakGlassRequired: ProblemType(
         403, "break-glass-required", "A logged reason is required"
