@@ -165,6 +165,31 @@ class TestGenericLedgerRoutesRefuseClaimMoney:
             assert response.json()["type"].endswith("/owned-by-claim")
 
 
+async def _raw_payment(
+    raw: asyncpg.Connection, payable: uuid.UUID, bank: uuid.UUID, amount: str
+) -> None:
+    """`Dr payable  Cr bank` written in SQL, past every check of the service."""
+    tx = uuid.uuid4()
+    async with raw.transaction():
+        await raw.execute(
+            "INSERT INTO ledger_transaction (id, country, kind, status, effective_date, "
+            "idempotency_scope, idempotency_key, fingerprint, created_by) VALUES "
+            "($1, 'SE', 'payment', 'posted', current_date, 'raw', $2, 'x', 'raw')",
+            tx,
+            str(tx),
+        )
+        for position, (account, signed) in enumerate(((payable, amount), (bank, f"-{amount}"))):
+            await raw.execute(
+                "INSERT INTO ledger_posting (id, transaction_id, position, account_id, "
+                "currency, amount) VALUES ($1, $2, $3, $4, 'SEK', $5::numeric)",
+                uuid.uuid4(),
+                tx,
+                position,
+                account,
+                signed,
+            )
+
+
 class TestPostgresGuardsAwardPayables:
     async def test_a_direct_sql_payment_beyond_the_award_is_refused(
         self, driver: Driver, raw: asyncpg.Connection
@@ -177,28 +202,8 @@ class TestPostgresGuardsAwardPayables:
             code: await raw.fetchval("SELECT id FROM ledger_account WHERE code = $1", code)
             for code in (payable, "SE/bank")
         }
-        tx = uuid.uuid4()
         with pytest.raises(asyncpg.CheckViolationError, match="available_not_negative"):
-            async with raw.transaction():
-                await raw.execute(
-                    "INSERT INTO ledger_transaction (id, country, kind, status, effective_date, "
-                    "idempotency_scope, idempotency_key, fingerprint, created_by) VALUES "
-                    "($1, 'SE', 'payment', 'posted', current_date, 'raw', $2, 'x', 'raw')",
-                    tx,
-                    str(tx),
-                )
-                for position, (code, amount) in enumerate(
-                    ((payable, "250000.51"), ("SE/bank", "-250000.51"))
-                ):
-                    await raw.execute(
-                        "INSERT INTO ledger_posting (id, transaction_id, position, account_id, "
-                        "currency, amount) VALUES ($1, $2, $3, $4, 'SEK', $5::numeric)",
-                        uuid.uuid4(),
-                        tx,
-                        position,
-                        ids[code],
-                        amount,
-                    )
+            await _raw_payment(raw, ids[payable], ids["SE/bank"], "250000.51")
 
     async def test_an_owned_payable_cannot_be_unguarded_or_created_unguarded(
         self, raw: asyncpg.Connection
