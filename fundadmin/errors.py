@@ -168,7 +168,8 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 # The database went away or will not take the session (class 08 is "connection exception"):
 # administrator or crash shutdown, still starting, out of connections.
-_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+# 57014: a statement ran past statement_timeout (an overloaded or stalled database).
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300", "57014"}
 # PostgreSQL stores no NUL character in text (22021) or JSON (22P05); only a request's own text
 # can carry one, so the request is at fault, and its transaction is rolled back like any other.
 _UNSTORABLE_TEXT_SQLSTATES = {"22021", "22P05"}
@@ -293,8 +294,15 @@ def _database_unavailable(exc: Exception) -> bool:
     """The connection was lost or could not be had (a failover, a restart, an exhausted pool)."""
     if isinstance(exc, DBAPIError):
         state = _sqlstate(exc) or ""
-        return exc.connection_invalidated or state[:2] == "08" or state in _UNAVAILABLE_SQLSTATES
-    return isinstance(exc, PoolTimeout | ConnectionError)
+        return (
+            exc.connection_invalidated
+            or state[:2] == "08"
+            or state in _UNAVAILABLE_SQLSTATES
+            or isinstance(exc.orig, TimeoutError)
+            or isinstance(getattr(exc.orig, "__cause__", None), TimeoutError)
+        )
+    # A TimeoutError is a database that did not answer in time (the driver's command timeout).
+    return isinstance(exc, PoolTimeout | ConnectionError | TimeoutError)
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
