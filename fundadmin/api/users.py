@@ -253,6 +253,7 @@ class UserController(Controller):
         self,
         *,
         request: Request[Any, Any, Any],
+        state: State,
         data: JSONBody[SecretReplace],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
@@ -264,6 +265,7 @@ class UserController(Controller):
                 session, principal, account, data.password, client_address(request)
             )
             waiting = [c for c in await pending_of(session, account.id) if c.kind == "secret"]
+        state.active_users.forget(account.id)
         pending = _change(waiting[0]) if waiting else None
         return Response(SecretReplaced(secret, pending), status_code=202 if pending else 200)
 

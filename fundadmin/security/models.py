@@ -40,6 +40,9 @@ class UserAccount(DefaultBase):
     """True for a ministry system's client credentials rather than a person."""
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     """A disabled user cannot sign in, and her unexpired tokens stop working."""
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    """Tokens issued before this instant no longer count: set by a password reset, a disable
+    and a role change, so each ends every token issued before it (even after re-enabling)."""
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="RESTRICT")
     )

@@ -206,6 +206,7 @@ async def disable_account(
     if actor is not None and actor.user_id == user.id:
         raise InvalidUserChange("you cannot disable your own account")
     user.is_active = False
+    _end_tokens(user)
     await session.flush()
     await _record_change(session, actor, user, "disable")
     await write_audit(
@@ -263,6 +264,7 @@ async def replace_secret(
         await _record_change(session, actor, user, "secret", pending=True, password_hash=hashed)
     else:
         user.password_hash = hashed
+        _end_tokens(user)
         await session.flush()
         await _record_change(session, actor, user, "secret")
     await write_audit(
@@ -333,6 +335,12 @@ def _apply_grants(
     if organisation_id is not None:
         user.organisation_id = organisation_id
     user.grants = [RoleGrant(role=g.role.value, country=g.country) for g in grants]
+    _end_tokens(user)
+
+
+def _end_tokens(user: UserAccount) -> None:
+    """Every token issued before now stops working."""
+    user.tokens_valid_after = sa.func.now()
 
 
 async def pending_changes(session: AsyncSession) -> Sequence[UserChange]:
@@ -400,6 +408,7 @@ async def decide_change(
         elif change.kind == "secret":
             assert change.password_hash is not None
             user.password_hash = change.password_hash
+            _end_tokens(user)
     change.status = "applied" if confirm else "rejected"
     change.password_hash = None
     change.decided_by = actor.user_id

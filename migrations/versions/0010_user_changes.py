@@ -6,6 +6,8 @@ Revises: 0009
 - `user_account_change` keeps every change to an account (for her to see, and for the
   auditors); a grant that reaches personal data or money, and a new password of an account
   that holds one, wait there until a second superuser confirms.
+- `user_account.tokens_valid_after` ends every token issued before a password reset, a disable
+  or a role change.
 - A trigger on `role_grant` refuses, whoever writes, an account that is a superuser and holds a
   role reaching personal data or money, and one that is both legal adviser and administrator in
   one country.
@@ -110,6 +112,9 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("status = 'pending'"),
     )
+    op.add_column(
+        "user_account", sa.Column("tokens_valid_after", sa.DateTime(timezone=True), nullable=True)
+    )
     op.execute(GRANT_RULES)
     op.execute(
         "CREATE CONSTRAINT TRIGGER role_grant_separation AFTER INSERT OR UPDATE ON role_grant "
@@ -123,3 +128,4 @@ def downgrade() -> None:
     op.drop_index("uq_user_account_change_one_pending", table_name="user_account_change")
     op.drop_index(op.f("ix_user_account_change_user_id"), table_name="user_account_change")
     op.drop_table("user_account_change")
+    op.drop_column("user_account", "tokens_valid_after")

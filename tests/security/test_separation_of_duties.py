@@ -211,3 +211,25 @@ class TestConflictingRoles:
         )
         assert response.status_code == 404
         assert (await driver.get(claim))["status"] == "submitted"
+
+
+class TestTokensEndWithWhatEndedThem:
+    async def test_a_password_reset_ends_the_tokens_issued_before_it(self, client) -> None:
+        old = await _token(client, "ministry-se")
+        assert (await client.get("/api/v1/me/account-changes", headers=old)).status_code == 200
+        superuser = await _token(client, "superuser")
+        ministry = await _user(client, superuser, "ministry-se")
+        reset = await client.post(
+            f"{USERS}/{ministry['id']}/secret", headers=superuser, json={"password": NEW_PASSWORD}
+        )
+        assert reset.status_code == 200
+        assert (await client.get("/api/v1/me/account-changes", headers=old)).status_code == 401
+
+    async def test_tokens_from_before_a_disable_stay_dead_after_enabling(self, client) -> None:
+        old = await _token(client, "auditor")
+        superuser = await _token(client, "superuser")
+        auditor = await _user(client, superuser, "auditor")
+        await client.post(f"{USERS}/{auditor['id']}/disable", headers=superuser)
+        enabled = await client.post(f"{USERS}/{auditor['id']}/enable", headers=superuser)
+        assert enabled.status_code == 200
+        assert (await client.get("/api/v1/audit", headers=old)).status_code == 401
