@@ -339,6 +339,32 @@ def _counted(as_of: date | None, *statuses: TransactionStatus) -> list[sa.Column
     return conditions
 
 
+async def books_opened(session: AsyncSession, country: str) -> date | None:
+    """The effective date of the country's first transaction: its books start there."""
+    return await session.scalar(
+        sa.select(sa.func.min(Transaction.effective_date)).where(Transaction.country == country)
+    )
+
+
+async def posted_changes_by_date(
+    session: AsyncSession, account: Account
+) -> list[tuple[date, Decimal]]:
+    """Per effective date, the posted change in the account's normal direction, by date."""
+    sign = AccountType(account.type).normal_sign
+    rows = await session.execute(
+        sa.select(Transaction.effective_date, sa.func.sum(Posting.amount))
+        .select_from(Posting)
+        .join(Transaction, Transaction.id == Posting.transaction_id)
+        .where(
+            Posting.account_id == account.id,
+            Transaction.status == str(TransactionStatus.POSTED),
+        )
+        .group_by(Transaction.effective_date)
+        .order_by(Transaction.effective_date)
+    )
+    return [(day, Decimal(total) * sign) for day, total in rows.all()]
+
+
 async def balance_as_of(session: AsyncSession, account: Account, as_of: date) -> Balance:
     """Posted and pending sums of transactions effective on or before `as_of`."""
     sign = AccountType(account.type).normal_sign

@@ -28,6 +28,7 @@ from ledger.errors import (
     AccountNotFound,
     AlreadyReversed,
     IdempotencyConflict,
+    InsufficientFunds,
     InvalidAccount,
     InvalidTransaction,
     InvalidTransition,
@@ -282,6 +283,51 @@ async def _insert(
         )
         for tx in new
     ]
+
+
+async def check_dates(
+    session: AsyncSession, specs: Sequence[TransactionSpec], *, today: date
+) -> None:
+    """For a caller who chooses the effective date: refuse one after `today`, one before the
+    country's books were opened, and a back-dated one that would take a guarded account below
+    zero on any date from its effective date on (balances as of a past date stay true)."""
+    for index, spec in enumerate(specs):
+        batch = len(specs) > 1
+        if spec.effective_date > today:
+            raise _at(InvalidTransaction("the effective date is in the future"), index, batch)
+        opened = await repository.books_opened(session, spec.country)
+        if opened is not None and spec.effective_date < opened:
+            raise _at(
+                InvalidTransaction(
+                    f"the effective date is before the books of {spec.country} were opened "
+                    f"({opened.isoformat()})"
+                ),
+                index,
+                batch,
+            )
+        if spec.effective_date < today and not spec.pending:
+            await _check_back_dated(session, spec, index, batch)
+
+
+async def _check_back_dated(
+    session: AsyncSession, spec: TransactionSpec, index: int, batch: bool
+) -> None:
+    for position, posting in enumerate(spec.postings):
+        row = await repository.account_by_code(session, posting.account_code)
+        if row is None or not row.must_not_go_negative:
+            continue
+        change = posting.amount * AccountType(row.type).normal_sign
+        if change >= 0:
+            continue
+        running, lowest = Decimal(0), None
+        for day, day_change in await repository.posted_changes_by_date(session, row):
+            running += day_change
+            if day >= spec.effective_date:
+                lowest = running if lowest is None else min(lowest, running)
+            else:
+                lowest = running
+        if (lowest or Decimal(0)) + change < 0:
+            raise _at(InsufficientFunds(position, posting.account_code), index, batch)
 
 
 async def get_transaction(session: AsyncSession, transaction_id: uuid.UUID) -> TransactionView:

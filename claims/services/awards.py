@@ -345,6 +345,8 @@ async def record_payment(
     check_amount("amount", data.amount, data.currency, claim.currency)
     if data.paid_on > now.date():
         raise InvalidClaimData("paid_on", "must not be in the future")
+    if claim.letter_issued_at is not None and data.paid_on < claim.letter_issued_at.date():
+        raise InvalidClaimData("paid_on", "must not be before the decision letter was issued")
     status = await _award_status(session, claim)
     if status is not None and status is not TransactionStatus.POSTED:
         raise AwardNotBooked(str(status))

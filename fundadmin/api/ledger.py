@@ -271,6 +271,7 @@ class LedgerController(Controller):
         _require_write(principal, [spec.country])
 
         async def action() -> TransactionOut:
+            await ledger.check_dates(session, [spec], today=clock.now().date())
             async with _generic_route("write"):
                 view = await ledger.record_transaction(
                     session,
@@ -304,6 +305,9 @@ class LedgerController(Controller):
         _require_write(principal, {item.spec.country for item in items})
 
         async def action() -> BatchOut:
+            await ledger.check_dates(
+                session, [item.spec for item in items], today=clock.now().date()
+            )
             async with _generic_route("write"):
                 views = await ledger.record_batch(
                     session,
