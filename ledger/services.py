@@ -319,14 +319,13 @@ async def _check_back_dated(
         change = posting.amount * AccountType(row.type).normal_sign
         if change >= 0:
             continue
-        running, lowest = Decimal(0), None
+        # The lowest balance as of any date from the effective date on: the balance the day
+        # it takes effect (what came before), then after each later day's change.
+        running = lowest = Decimal(0)
         for day, day_change in await repository.posted_changes_by_date(session, row):
             running += day_change
-            if day >= spec.effective_date:
-                lowest = running if lowest is None else min(lowest, running)
-            else:
-                lowest = running
-        if (lowest or Decimal(0)) + change < 0:
+            lowest = running if day < spec.effective_date else min(lowest, running)
+        if lowest + change < 0:
             raise _at(InsufficientFunds(position, posting.account_code), index, batch)
 
 

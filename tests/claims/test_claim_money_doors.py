@@ -245,3 +245,24 @@ class TestEachStepChecksTheLedger:
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
         claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
         assert Decimal(claim["outstanding"]) == AWARD_TOTAL
+
+
+class TestPaymentDates:
+    async def test_a_payment_dated_1900_is_refused_and_nothing_is_paid(
+        self, driver: Driver, session: AsyncSession
+    ) -> None:
+        claim = await _awaiting_second_approval(driver)
+        claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
+        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        before = await _balances(session, "SE/bank")
+        refused = await driver.step(
+            claim,
+            "payments",
+            "admin-se",
+            {"amount": "100.00", "currency": "SEK", "paid_on": "1900-01-01"},
+            money=True,
+            expect=422,
+        )
+        assert refused["errors"][0]["field"] == "paid_on"
+        assert await _balances(session, "SE/bank") == before
+        assert Decimal((await driver.get(claim))["outstanding"]) == AWARD_TOTAL
