@@ -49,12 +49,16 @@ def balance_of(row: Any) -> Balance:
     """The balance from the account's trigger-kept counters (current, all dates)."""
     if AccountType(row.type).normal_sign > 0:
         posted = row.posted_debits - row.posted_credits
-        pending = row.pending_credits
+        pending, pending_in = row.pending_credits, row.pending_debits
     else:
         posted = row.posted_credits - row.posted_debits
-        pending = row.pending_debits
+        pending, pending_in = row.pending_debits, row.pending_credits
     return Balance(
-        posted=posted, pending=pending, available=posted - pending, currency=row.currency
+        posted=posted,
+        pending=pending,
+        available=posted - pending,
+        currency=row.currency,
+        pending_in=pending_in,
     )
 
 
@@ -368,7 +372,7 @@ async def posted_changes_by_date(
 async def balance_as_of(session: AsyncSession, account: Account, as_of: date) -> Balance:
     """Posted and pending sums of transactions effective on or before `as_of`."""
     sign = AccountType(account.type).normal_sign
-    posted, pending_out = (
+    posted, pending_out, pending_in = (
         await session.execute(
             sa.select(
                 sa.func.coalesce(
@@ -384,6 +388,13 @@ async def balance_as_of(session: AsyncSession, account: Account, as_of: date) ->
                     ),
                     0,
                 ),
+                sa.func.coalesce(
+                    sa.func.sum(sa.func.abs(Posting.amount)).filter(
+                        Transaction.status == str(TransactionStatus.PENDING),
+                        Posting.amount * sign > 0,
+                    ),
+                    0,
+                ),
             )
             .select_from(Posting)
             .join(Transaction, Transaction.id == Posting.transaction_id)
@@ -395,7 +406,7 @@ async def balance_as_of(session: AsyncSession, account: Account, as_of: date) ->
     ).one()
     posted = Decimal(posted) * sign
     pending = Decimal(pending_out)
-    return Balance(posted, pending, posted - pending, account.currency)
+    return Balance(posted, pending, posted - pending, account.currency, Decimal(pending_in))
 
 
 async def posted_sum_before(session: AsyncSession, account: Account, before: date) -> Decimal:
