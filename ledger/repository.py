@@ -350,10 +350,11 @@ async def books_opened(session: AsyncSession, country: str) -> date | None:
     )
 
 
-async def posted_changes_by_date(
-    session: AsyncSession, account: Account
+async def posted_changes_since(
+    session: AsyncSession, account: Account, since: date
 ) -> list[tuple[date, Decimal]]:
-    """Per effective date, the posted change in the account's normal direction, by date."""
+    """Per effective date from `since` on, the posted change in the account's normal
+    direction, by date."""
     sign = AccountType(account.type).normal_sign
     rows = await session.execute(
         sa.select(Transaction.effective_date, sa.func.sum(Posting.amount))
@@ -362,6 +363,7 @@ async def posted_changes_by_date(
         .where(
             Posting.account_id == account.id,
             Transaction.status == str(TransactionStatus.POSTED),
+            Transaction.effective_date >= since,
         )
         .group_by(Transaction.effective_date)
         .order_by(Transaction.effective_date)

@@ -319,12 +319,14 @@ async def _check_back_dated(
         change = posting.amount * AccountType(row.type).normal_sign
         if change >= 0:
             continue
-        # The lowest balance as of any date from the effective date on: the balance the day
-        # it takes effect (what came before), then after each later day's change.
-        running = lowest = Decimal(0)
-        for day, day_change in await repository.posted_changes_by_date(session, row):
+        # The lowest balance as of any date from the effective date on: what came before it
+        # (today's balance less the later days' changes), then after each later day's change.
+        later = await repository.posted_changes_since(session, row, spec.effective_date)
+        running = repository.balance_of(row).posted - sum((c for _, c in later), Decimal(0))
+        lowest = running
+        for _, day_change in later:
             running += day_change
-            lowest = running if day < spec.effective_date else min(lowest, running)
+            lowest = min(lowest, running)
         if lowest + change < 0:
             raise _at(InsufficientFunds(position, posting.account_code), index, batch)
 
