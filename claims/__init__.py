@@ -9,7 +9,6 @@ from claims.access import Actor
 from claims.decision import Outcome
 from claims.documents import MAX_DOCUMENT_BYTES
 from claims.errors import (
-    AwardBelowPaid,
     AwardNotBooked,
     ClaimantNotFound,
     ClaimNotFound,
@@ -23,6 +22,7 @@ from claims.errors import (
     NoOrganisation,
     NotFound,
     OutstandingBalance,
+    OverpaymentUnsettled,
     PaymentExceedsOutstanding,
     PersonalDataErased,
     ReservationIntact,
@@ -41,7 +41,6 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "TRANSITIONS",
     "Actor",
-    "AwardBelowPaid",
     "AwardNotBooked",
     "ClaimEvent",
     "ClaimFilter",
@@ -61,6 +60,7 @@ __all__ = [
     "NotFound",
     "Outcome",
     "OutstandingBalance",
+    "OverpaymentUnsettled",
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
     "PersonalDataVault",

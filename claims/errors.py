@@ -118,13 +118,13 @@ class PaymentExceedsOutstanding(ClaimsError):
         return {"outstanding": self.outstanding, "currency": self.currency}
 
 
-class AwardBelowPaid(ClaimsError):
-    """A new decision may not award less than has already been paid out."""
+class OverpaymentUnsettled(ClaimsError):
+    """A claim whose claimant was paid more than an appeal awarded is closed only once the
+    overpayment is repaid or waived."""
 
-    def __init__(self, paid: str, currency: str) -> None:
+    def __init__(self, overpaid: str, currency: str) -> None:
         super().__init__(
-            f"the award is below what was already paid ({paid} {currency}); "
-            "recovering an overpayment is not supported"
+            f"{overpaid} {currency} paid beyond the award is neither repaid nor waived"
         )
 
 
@@ -192,7 +192,6 @@ class PersonalDataErased(ClaimsError):
 
 
 __all__ = [
-    "AwardBelowPaid",
     "AwardNotBooked",
     "ClaimNotFound",
     "ClaimantNotFound",
@@ -206,6 +205,7 @@ __all__ = [
     "NoOrganisation",
     "NotFound",
     "OutstandingBalance",
+    "OverpaymentUnsettled",
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
     "ReservationIntact",

@@ -14,6 +14,7 @@ from ledger.chart import (
     award_payable,
     earmarked,
     exchange_account,
+    overpaid_receivable,
     return_payable,
     standard_chart,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "get_account",
     "get_transaction",
     "list_accounts",
+    "overpaid_receivable",
     "post_pending",
     "record_batch",
     "record_transaction",

@@ -2,8 +2,9 @@
 
 The migration `0003_ledger` writes the same chart into every database (a test proves the two
 agree). Accounts that exist per case, claim or application (`earmarked/<case>`,
-`payable/award/<claim>`, `payable/return/<application>`) are created on demand by the services
-that need them, with :func:`earmarked`, :func:`award_payable` and :func:`return_payable`.
+`payable/award/<claim>`, `payable/return/<application>`, `receivable/overpaid/<claim>`) are
+created on demand by the services that need them, with :func:`earmarked`, :func:`award_payable`,
+:func:`return_payable` and :func:`overpaid_receivable`.
 """
 
 from __future__ import annotations
@@ -153,12 +154,27 @@ def return_payable(
     )
 
 
-OWNED_ACCOUNT_PATTERN = r"^[A-Z]{2}/payable/(award|return)/([^/]+)$"
+def overpaid_receivable(
+    country: str, claim_id: str, currency: str | None = None
+) -> AccountDefinition:
+    """What she was paid beyond an award an appeal lowered: owed back to the fund until repaid
+    or waived; never below zero."""
+    return AccountDefinition(
+        f"{country}/receivable/overpaid/{claim_id}",
+        "Overpayment receivable on one claim",
+        AccountType.ASSET,
+        currency or COUNTRY_CURRENCY[country],
+        country,
+        must_not_go_negative=True,
+    )
+
+
+OWNED_ACCOUNT_PATTERN = r"^[A-Z]{2}/(payable/award|payable/return|receivable/overpaid)/([^/]+)$"
 """Accounts that belong to one claim or one application. The database derives the same owner
-from the same pattern (the generated column `ledger_account.owner`, migration 0009)."""
+from the same pattern (the generated column `ledger_account.owner`, migrations 0010 and 0012):
+the third segment `return` names an application, any other a claim."""
 
 _OWNED_ACCOUNT = re.compile(OWNED_ACCOUNT_PATTERN)
-_OWNER_KIND = MappingProxyType({"award": "claim", "return": "application"})
 
 
 def account_owner(code: str) -> str | None:
@@ -170,7 +186,8 @@ def account_owner(code: str) -> str | None:
     match = _OWNED_ACCOUNT.match(code)
     if match is None:
         return None
-    return f"{_OWNER_KIND[match.group(1)]}:{match.group(2)}"
+    kind = "application" if match.group(1) == "payable/return" else "claim"
+    return f"{kind}:{match.group(2)}"
 
 
 def exchange_account(country: str, currency: str) -> str:

@@ -40,7 +40,7 @@ _AVAILABLE_NOT_NEGATIVE = (
 
 OWNER_EXPRESSION = (
     f"CASE WHEN code ~ '{OWNED_ACCOUNT_PATTERN}' THEN "
-    "CASE split_part(code, '/', 3) WHEN 'award' THEN 'claim' ELSE 'application' END "
+    "CASE split_part(code, '/', 3) WHEN 'return' THEN 'application' ELSE 'claim' END "
     "|| ':' || split_part(code, '/', 4) END"
 )
 """The database's copy of `chart.account_owner` (a test proves the two agree)."""

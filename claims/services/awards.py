@@ -32,6 +32,7 @@ from claims.schemas import DecisionRequest, PaymentCreate
 from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
 from claims.workflow import ClaimEvent, ClaimStatus
 from ledger import (
+    AccountNotFound,
     AccountType,
     EntryKind,
     PostingSpec,
@@ -42,6 +43,7 @@ from ledger import (
     award_payable,
     ensure_account,
     get_transaction,
+    overpaid_receivable,
     post_pending,
     record_transaction,
     void_pending,
@@ -64,6 +66,19 @@ def _payable_code(claim: Claim) -> str:
 def ledger_owner(claim: Claim) -> str:
     """Whom claims acts for in the ledger: only then may it move this claim's money."""
     return account_owner(_payable_code(claim)) or f"claim:{claim.id}"
+
+
+def _receivable_code(claim: Claim) -> str:
+    return overpaid_receivable(claim.country, str(claim.id), claim.currency).code
+
+
+async def overpaid(session: AsyncSession, claim: Claim) -> Decimal:
+    """What she still owes back of a payment beyond an award an appeal lowered (posted)."""
+    try:
+        balance = await account_balance(session, _receivable_code(claim))
+    except AccountNotFound:
+        return Decimal(0)
+    return balance.posted
 
 
 def _source_code(claim: Claim) -> str:
@@ -96,7 +111,11 @@ async def _reserve_award(
 ) -> None:
     """Reserve, pending until the letter, what moves the booked award to `total`:
     `Dr fund (or the case's earmarked money)  Cr payable/award/<claim>` for an increase, the
-    mirror for a decrease. Nothing moves when `total` is what is booked already."""
+    mirror for a decrease. Nothing moves when `total` is what is booked already.
+
+    A decrease below what was already paid (an appeal) cannot come off the payable, which never
+    goes below zero: the part paid beyond `total` is owed back, `Dr receivable/overpaid/<claim>`,
+    and the fund gets its money back as that receivable."""
     payable = award_payable(claim.country, str(claim.id), claim.currency)
     await ensure_account(
         session,
@@ -108,19 +127,36 @@ async def _reserve_award(
         must_not_go_negative=payable.must_not_go_negative,
         owner=ledger_owner(claim),
     )
-    change = total - await _booked(session, claim)
+    booked = await _booked(session, claim)
+    change = total - booked
     if change == 0:
         return
+    postings = [PostingSpec(_source_code(claim), change, claim.currency)]
+    beyond_paid = claim.paid_total - total
+    if beyond_paid > 0:
+        receivable = overpaid_receivable(claim.country, str(claim.id), claim.currency)
+        await ensure_account(
+            session,
+            receivable.code,
+            name=receivable.name,
+            type=AccountType.ASSET,
+            currency=claim.currency,
+            country=claim.country,
+            must_not_go_negative=receivable.must_not_go_negative,
+            owner=ledger_owner(claim),
+        )
+        postings.append(PostingSpec(receivable.code, beyond_paid, claim.currency))
+        if booked > claim.paid_total:
+            postings.append(PostingSpec(payable.code, booked - claim.paid_total, claim.currency))
+    else:
+        postings.append(PostingSpec(payable.code, -change, claim.currency))
     view = await record_transaction(
         session,
         TransactionSpec(
             country=claim.country,
             kind=EntryKind.AWARD,
             effective_date=now.date(),
-            postings=(
-                PostingSpec(_source_code(claim), change, claim.currency),
-                PostingSpec(payable.code, -change, claim.currency),
-            ),
+            postings=tuple(postings),
             memo=f"award on claim {claim.reference}"
             + ("" if change == total else f" changed to {total}"),
             references={"claim": str(claim.id)},
@@ -201,7 +237,6 @@ async def make_decision(
         [HeadAward(h.position, h.awarded, h.reason) for h in data.heads],
         currency=claim.currency,
         threshold=claim.second_approval_threshold,
-        already_paid=claim.paid_total,
         proposal_made=claim.no_proposal_code is None,
     )
     if decision.requires_second_approval:
