@@ -26,12 +26,23 @@ from ledger.views import (
     TrialBalance,
 )
 
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
+"""The one money format on the wire, in requests and answers alike: a JSON string of digits with
+at most two decimals (the currency may allow fewer: ISK none), no sign, exponent, space or `_`."""
+MONEY_DESCRIPTION = (
+    "An amount as a JSON string of digits with at most the currency's decimals (ISK 0, others 2), "
+    'e.g. "1000.00". JSON numbers, exponents, signs and spaces are refused: money is never a float.'
+)
 Amount = Annotated[
     str,
+    msgspec.Meta(pattern=MONEY_PATTERN, description=MONEY_DESCRIPTION, examples=["100.00"]),
+]
+Rate = Annotated[
+    str,
     msgspec.Meta(
-        description="A positive decimal as a JSON string, at most the currency's decimals "
-        "(ISK 0, others 2). JSON numbers are refused: money is never a float.",
-        examples=["100.00"],
+        pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,10})?$",
+        description='An exchange rate as a decimal string, e.g. "11.4321"',
+        examples=["11.4321"],
     ),
 ]
 Side = Literal["debit", "credit"]
@@ -61,7 +72,7 @@ class TransactionIn(msgspec.Struct, forbid_unknown_fields=True):
     """Reserve now; post or void later."""
     expires_at: datetime | None = None
     """A pending transaction cannot be posted after this instant."""
-    exchange_rates: dict[str, Amount] = {}
+    exchange_rates: dict[str, Rate] = {}
     """Units of the country's currency per one unit of each other currency used."""
 
 

@@ -110,14 +110,14 @@ class PolicyDetail(msgspec.Struct, frozen=True):
         )
 
 
-class HeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class EstimateHeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     category: HeadCategory
     amount: Amount
     currency: Currency
     sub_kind: MaterialLossKind | None = None
 
 
-class PriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class EstimatePriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     source: PriorPaymentSource
     amount: Amount
     currency: Currency
@@ -130,14 +130,14 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     offence: Offence
     crime_date: date
     application_date: date
-    heads: Annotated[list[HeadIn], msgspec.Meta(min_length=1, max_length=50)]
+    heads: Annotated[list[EstimateHeadIn], msgspec.Meta(min_length=1, max_length=50)]
     reported_to_police: bool
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
     victim_recognition_date: date | None = None
     crime_in_country: bool = True
     resident_in_country: bool | None = None
-    prior_payments: Annotated[list[PriorPaymentIn], msgspec.Meta(max_length=50)] = []
+    prior_payments: Annotated[list[EstimatePriorPaymentIn], msgspec.Meta(max_length=50)] = []
     court_awarded: Amount | None = None
     is_minor_at_crime: bool | None = None
     as_of: date | None = None

@@ -60,7 +60,7 @@ from fundadmin.api.claims_support import (
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
-from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -234,7 +234,13 @@ class ClaimsController(Controller):
         rows = await services.history(session, actor_of(principal), claim_id)
         return [views.transition_view(r) for r in rows]
 
-    @post("/{claim_id:uuid}/submit", guards=ADVISERS, summary="Submit a draft (If-Match)")
+    @post(
+        "/{claim_id:uuid}/submit",
+        guards=ADVISERS,
+        status_code=200,
+        summary="Submit a draft (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def submit(
         self,
         *,
@@ -261,7 +267,13 @@ class ClaimsController(Controller):
             ),
         )
 
-    @post("/{claim_id:uuid}/review", guards=ADMINISTRATORS, summary="Take into review (If-Match)")
+    @post(
+        "/{claim_id:uuid}/review",
+        guards=ADMINISTRATORS,
+        status_code=200,
+        summary="Take into review (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def review(
         self,
         *,
@@ -351,7 +363,9 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/information-requests/{request_id:uuid}/answer",
         guards=ADVISERS,
+        status_code=200,
         summary="Answer a request for information (If-Match)",
+        response_headers=ETAG_HEADER,
     )
     async def answer_information(
         self,
@@ -384,7 +398,9 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/assessment",
         guards=ADMINISTRATORS,
+        status_code=200,
         summary="Run the country's policy and keep its proposal (If-Match)",
+        response_headers=ETAG_HEADER,
     )
     async def assess(
         self,
@@ -434,8 +450,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/decision",
         guards=ADMINISTRATORS,
         summary="Decide per head and reserve the award (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def decide(
         self,
@@ -468,8 +486,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/approvals",
         guards=ADMINISTRATORS,
         summary="Second administrator confirms or sends back (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def approve(
         self,
@@ -503,8 +523,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/letter",
         guards=ADMINISTRATORS,
         summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def issue_letter(
         self,
@@ -537,8 +559,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/payments",
         guards=ADMINISTRATORS,
         summary="Record a payment to her (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def pay(
         self,
@@ -575,7 +599,13 @@ class ClaimsController(Controller):
         rows = await services.payments(session, actor_of(principal), claim_id)
         return [views.payment_view(r) for r in rows]
 
-    @post("/{claim_id:uuid}/close", guards=ADMINISTRATORS, summary="Close a settled claim")
+    @post(
+        "/{claim_id:uuid}/close",
+        guards=ADMINISTRATORS,
+        status_code=200,
+        summary="Close a settled claim (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def close(
         self,
         *,
@@ -602,7 +632,13 @@ class ClaimsController(Controller):
             ),
         )
 
-    @post("/{claim_id:uuid}/appeal", guards=ADVISERS, summary="Appeal a decision (If-Match)")
+    @post(
+        "/{claim_id:uuid}/appeal",
+        guards=ADVISERS,
+        status_code=200,
+        summary="Appeal a decision (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def appeal(
         self,
         *,
@@ -632,7 +668,9 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/withdraw",
         guards=ADVISERS,
+        status_code=200,
         summary="Withdraw before a decision (If-Match)",
+        response_headers=ETAG_HEADER,
     )
     async def withdraw(
         self,

@@ -22,7 +22,12 @@ import ledger
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
-from fundadmin.idempotency import idempotency_key, idempotent, idempotent_responses
+from fundadmin.idempotency import (
+    IDEMPOTENT,
+    idempotency_key,
+    idempotent,
+    idempotent_responses,
+)
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import ALL_COUNTRIES, Principal, Role
@@ -228,6 +233,7 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Record a transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 201),
+        opt=IDEMPOTENT,
     )
     async def record(
         self,
@@ -261,6 +267,7 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Record up to 1000 transactions, all or none (Idempotency-Key header required)",
         responses=idempotent_responses(BatchOut, 201),
+        opt=IDEMPOTENT,
     )
     async def record_batch(
         self,
@@ -301,6 +308,7 @@ class LedgerController(Controller):
         status_code=200,
         summary="Void the expired reservations of a country (Idempotency-Key header required)",
         responses=idempotent_responses(VoidedOut, 200),
+        opt=IDEMPOTENT,
     )
     async def void_expired(
         self,
@@ -360,6 +368,7 @@ class LedgerController(Controller):
         status_code=200,
         summary="Post a pending transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 200),
+        opt=IDEMPOTENT,
     )
     async def post_pending(
         self,
@@ -386,6 +395,7 @@ class LedgerController(Controller):
         status_code=200,
         summary="Void a pending transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 200),
+        opt=IDEMPOTENT,
     )
     async def void_pending(
         self,
@@ -408,6 +418,7 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Reverse a posted transaction once (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 201),
+        opt=IDEMPOTENT,
     )
     async def reverse(
         self,
