@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
 from claims.access import Actor
+from claims.letters import LetterLanguage
 from claims.models import Claim
 from claims.personal_data import PersonalDataVault
 from claims.schemas import (
@@ -91,7 +92,9 @@ class _Demo:
         self.actors = actors
         self.now = now
 
-    async def claimant(self, number: int, language: str, adviser: str = ADVISER) -> uuid.UUID:
+    async def claimant(
+        self, number: int, language: LetterLanguage, adviser: str = ADVISER
+    ) -> uuid.UUID:
         row = await services.register_claimant(
             self.session,
             self.vault,

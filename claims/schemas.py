@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from claims.decision import Outcome
+from claims.letters import LetterLanguage
 from claims.workflow import ClaimEvent, ClaimStatus
 from policies.base import HeadCategory, MaterialLossKind
 
@@ -21,7 +22,6 @@ ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
-LanguageCode = Annotated[str, msgspec.Meta(pattern="^[a-z]{2,3}$")]
 IdentificationStatus = Literal["presumed", "identified"]
 MandateScope = Literal["compensation", "appeals", "return_assistance", "payments"]
 PriorPaymentSource = Literal["offender", "insurance", "other_scheme", "advance"]
@@ -47,6 +47,7 @@ class PersonalData(Struct):
     given_names: ShortText
     family_name: ShortText
     birth_date: date | None = None
+    """Not in the future (422)."""
     address: Text | None = None
     phone: Annotated[str, msgspec.Meta(max_length=50)] | None = None
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
@@ -58,8 +59,8 @@ class PersonalData(Struct):
 
 class ClaimantCreate(Struct):
     personal: PersonalData
-    preferred_language: LanguageCode
-    """ISO 639 code of the language letters are written in for her."""
+    preferred_language: LetterLanguage
+    """ISO 639-1 code of the language her letters are written in (one letters exist in)."""
     identification_status: IdentificationStatus
     """`presumed` or `identified` victim: both may claim."""
     mandate: MandateIn
@@ -72,7 +73,7 @@ class ClaimantUpdate(Struct):
     personal fields as a whole (a field left out of it is cleared)."""
 
     personal: PersonalData | None = None
-    preferred_language: LanguageCode | None = None
+    preferred_language: LetterLanguage | None = None
     identification_status: IdentificationStatus | None = None
     confidential_address: bool | None = None
 

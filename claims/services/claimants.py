@@ -51,6 +51,11 @@ async def _seal_personal(
         setattr(claimant, f"{field}_enc", sealed)
 
 
+def _check_personal(personal: PersonalData, now: datetime) -> None:
+    if personal.birth_date is not None and personal.birth_date > now.date():
+        raise InvalidClaimData("personal.birth_date", "must not be in the future")
+
+
 async def register_claimant(
     session: AsyncSession,
     vault: PersonalDataVault,
@@ -64,6 +69,7 @@ async def register_claimant(
         raise NoOrganisation()
     if data.mandate.signed_on > now.date():
         raise InvalidClaimData("mandate.signed_on", "must not be in the future")
+    _check_personal(data.personal, now)
     claimant = Claimant(
         id=new_id(),
         reference=await repository.next_reference(session, "P", now),
@@ -93,6 +99,7 @@ async def update_claimant(
     *,
     data: ClaimantUpdate,
     expected_version: int | None,
+    now: datetime,
 ) -> Claimant:
     """Change what `data` names (a field left out stays as it was); a new version."""
     claimant = await repository.claimant(session, claimant_id, actor, "adviser", lock=True)
@@ -100,6 +107,7 @@ async def update_claimant(
         raise ClaimantNotFound()
     check_version(expected_version, claimant.version)
     if data.personal is not None:
+        _check_personal(data.personal, now)
         await _seal_personal(session, vault, claimant, data.personal)
     if data.preferred_language is not None:
         claimant.preferred_language = data.preferred_language

@@ -44,17 +44,20 @@ from claims.schemas import (
     TransitionView,
 )
 from fundadmin.api.claims_support import (
-    ETAG_HEADER,
     DocumentUpload,
+    actor_of,
+    audit,
+    store_upload,
+    vault_of,
+)
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
     IfMatch,
     Limit,
     Offset,
-    actor_of,
-    audit,
     etag,
     expected_version,
-    store_upload,
-    vault_of,
     with_etag,
 )
 from fundadmin.clock import Clock
@@ -128,11 +131,36 @@ async def _money_step(
     return response
 
 
+async def _information(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    state: State,
+    claim_id: uuid.UUID,
+) -> list[InformationRequestView]:
+    """The claim's requests for information with their answers; the read is audited."""
+    reason = personal_data_reason(principal, request)
+    async with unit_of_work(session):
+        exchanges = await services.information_requests(
+            session, vault_of(state), actor_of(principal), claim_id
+        )
+        await audit(
+            session,
+            request,
+            principal,
+            action="claim.information.read",
+            subject_type="claim",
+            subject_id=claim_id,
+            reason=reason,
+        )
+    return [views.information_view(e) for e in exchanges]
+
+
 class ClaimsController(Controller):
     path = "/api/v1/claims"
     tags = ["claims"]
 
-    @post("/", guards=ADVISERS, summary="File a draft claim", response_headers=ETAG_HEADER)
+    @post("/", guards=ADVISERS, summary="File a draft claim", response_headers=CREATED_HEADERS)
     async def create(
         self,
         *,
@@ -145,7 +173,9 @@ class ClaimsController(Controller):
         async with unit_of_work(session):
             claim = await services.create_claim(session, actor_of(principal), data, now=clock.now())
             await _audit_claim(session, request, principal, claim, "create")
-        return with_etag(views.claim_view(claim), claim.version, 201)
+        return with_etag(
+            views.claim_view(claim), claim.version, 201, location=f"{self.path}/{claim.id}"
+        )
 
     @get("/", guards=READERS, summary="Claims in your scope: review queue or your own claims")
     async def list_claims(
@@ -184,12 +214,13 @@ class ClaimsController(Controller):
     async def read(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
     ) -> Response[Claim]:
         claim = await services.get_claim(session, actor_of(principal), claim_id)
-        return with_etag(views.claim_view(claim), claim.version)
+        return with_etag(views.claim_view(claim), claim.version, request=request)
 
     @put(
         "/{claim_id:uuid}",
@@ -303,7 +334,8 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/information-requests",
         guards=ADMINISTRATORS,
-        summary="Ask the adviser for information (If-Match)",
+        summary="Ask the adviser for information (If-Match); answers the new request",
+        response_headers=CREATED_HEADERS,
     )
     async def request_information(
         self,
@@ -315,9 +347,10 @@ class ClaimsController(Controller):
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[InformationRequestCreate],
         if_match: IfMatch = None,
-    ) -> Response[Claim]:
-        async def run(actor: claims.Actor) -> ClaimRow:
-            await services.request_information(
+    ) -> Response[InformationRequestView]:
+        async with unit_of_work(session):
+            actor = actor_of(principal)
+            asked = await services.request_information(
                 session,
                 actor,
                 claim_id,
@@ -326,9 +359,14 @@ class ClaimsController(Controller):
                 due_date=data.due_date,
                 now=clock.now(),
             )
-            return await services.get_claim(session, actor, claim_id)
-
-        return await _step(session, request, principal, "request_information", run)
+            claim = await services.get_claim(session, actor, claim_id)
+            await _audit_claim(session, request, principal, claim, "request_information")
+        return with_etag(
+            views.information_view(services.InformationExchange(asked, None)),
+            claim.version,
+            201,
+            location=f"{self.path}/{claim_id}/information-requests/{asked.id}",
+        )
 
     @get(
         "/{claim_id:uuid}/information-requests",
@@ -344,21 +382,27 @@ class ClaimsController(Controller):
         state: State,
         claim_id: FromPath[uuid.UUID],
     ) -> list[InformationRequestView]:
-        reason = personal_data_reason(principal, request)
-        async with unit_of_work(session):
-            exchanges = await services.information_requests(
-                session, vault_of(state), actor_of(principal), claim_id
-            )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claim.information.read",
-                subject_type="claim",
-                subject_id=claim_id,
-                reason=reason,
-            )
-        return [views.information_view(e) for e in exchanges]
+        return await _information(session, request, principal, state, claim_id)
+
+    @get(
+        "/{claim_id:uuid}/information-requests/{request_id:uuid}",
+        guards=READERS,
+        summary="One question and its answer (personal data: the read is audited)",
+    )
+    async def information_request(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+        request_id: FromPath[uuid.UUID],
+    ) -> InformationRequestView:
+        for exchange in await _information(session, request, principal, state, claim_id):
+            if exchange.id == request_id:
+                return exchange
+        raise ProblemError(NOT_FOUND, "the claim has no such request for information")
 
     @post(
         "/{claim_id:uuid}/information-requests/{request_id:uuid}/answer",
@@ -702,6 +746,7 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/documents",
         guards=ADVISERS,
         summary="Upload evidence: PDF, JPEG or PNG (If-Match)",
+        response_headers=CREATED_HEADERS,
     )
     async def upload(
         self,
@@ -714,7 +759,7 @@ class ClaimsController(Controller):
         claim_id: FromPath[uuid.UUID],
         data: MultipartBody[DocumentUpload],
         if_match: IfMatch = None,
-    ) -> DocumentView:
+    ) -> Response[DocumentView]:
         return await store_upload(
             session,
             request,
@@ -727,6 +772,7 @@ class ClaimsController(Controller):
             action="claim.document.upload",
             if_match=if_match,
             now=clock.now(),
+            location=lambda document_id: f"{self.path}/{claim_id}/documents/{document_id}",
         )
 
     @get("/{claim_id:uuid}/documents", guards=READERS, summary="Evidence documents (metadata)")

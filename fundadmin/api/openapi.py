@@ -120,6 +120,15 @@ IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag you hold: 304 without a body while it is current.",
+    "schema": {"type": "string"},
+}
+
+
 def _complete_operation(
     method: str, operation: dict[str, Any], *, public: bool, idempotent: bool
 ) -> None:
@@ -128,6 +137,12 @@ def _complete_operation(
     parameters = operation.setdefault("parameters", [])
     if idempotent:
         parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+    if method == "get" and "ETag" in responses.get("200", {}).get("headers", {}):
+        parameters.append(dict(IF_NONE_MATCH_PARAMETER))
+        responses["304"] = {
+            "description": "Not modified: If-None-Match names the current ETag",
+            "headers": {"ETag": {"schema": {"type": "string"}}},
+        }
     has_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
