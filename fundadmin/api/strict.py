@@ -49,7 +49,8 @@ class _Rules:
     decoder: msgspec.json.Decoder[Any] | None
 
 
-_RULES: dict[int, _Rules] = {}
+_RULES: dict[object, _Rules] = {}
+"""Rules per handler function (module-level, so never collected: the key cannot be reused)."""
 
 
 def _query_names(handler: HTTPRouteHandler) -> frozenset[str]:
@@ -72,7 +73,7 @@ def _query_names(handler: HTTPRouteHandler) -> frozenset[str]:
 
 
 def _rules(handler: HTTPRouteHandler) -> _Rules:
-    rules = _RULES.get(id(handler))
+    rules = _RULES.get(handler.fn)
     if rules is not None:
         return rules
     data = handler.parsed_fn_signature.parameters.get("data")
@@ -88,7 +89,7 @@ def _rules(handler: HTTPRouteHandler) -> _Rules:
             body_type = data.annotation
             decoder = msgspec.json.Decoder(body_type, strict=True)
     rules = _Rules(_query_names(handler), body_type, multipart, decoder)
-    _RULES[id(handler)] = rules
+    _RULES[handler.fn] = rules
     return rules
 
 
