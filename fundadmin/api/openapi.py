@@ -147,6 +147,7 @@ def _complete_operation(
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
             parameter["required"] = True
+            parameter["schema"] = {"type": "string"}
             has_if_match = True
     statuses = ["404", "422", "503"]
     if not public:

@@ -17,11 +17,6 @@ DOCUMENT = "/schema/openapi.json"
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture
-def driver(client: httpx.AsyncClient, auth: Any) -> Driver:
-    return Driver(client, auth)
-
-
 async def _document(client: httpx.AsyncClient) -> dict[str, Any]:
     response = await client.get(DOCUMENT)
     assert response.status_code == 200
