@@ -30,6 +30,7 @@ from claims.schemas import (
     PaymentCreate,
     PersonalData,
 )
+from ledger.chart import Country, Currency
 from policies import HeadCategory, MaterialLossKind
 
 ADVISER = "adviser-marta"
@@ -61,7 +62,7 @@ async def _actors(session: AsyncSession) -> dict[str, Actor]:
     return actors
 
 
-def _heads(currency: str, non_material: str, medical: str, wages: str) -> list[HeadIn]:
+def _heads(currency: Currency, non_material: str, medical: str, wages: str) -> list[HeadIn]:
     return [
         HeadIn(HeadCategory.NON_MATERIAL, Decimal(non_material), currency),
         HeadIn(HeadCategory.MATERIAL_LOSS, Decimal(medical), currency, MaterialLossKind.MEDICAL),
@@ -117,7 +118,7 @@ class _Demo:
         return row.id
 
     async def claim(
-        self, claimant_id: uuid.UUID, country: str, heads: list[HeadIn], adviser: str = ADVISER
+        self, claimant_id: uuid.UUID, country: Country, heads: list[HeadIn], adviser: str = ADVISER
     ) -> Claim:
         return await services.create_claim(
             self.session,

@@ -15,13 +15,14 @@ import msgspec
 from claims.decision import Outcome
 from claims.letters import LetterLanguage
 from claims.workflow import ClaimEvent, ClaimStatus
+from ledger.chart import Country, Currency
 from policies.base import HeadCategory, MaterialLossKind
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
-CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
+CurrencyCode = Currency
+CountryCode = Country
 IdentificationStatus = Literal["presumed", "identified"]
 MandateScope = Literal["compensation", "appeals", "return_assistance", "payments"]
 PriorPaymentSource = Literal["offender", "insurance", "other_scheme", "advance"]

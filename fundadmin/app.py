@@ -15,6 +15,7 @@ from fundadmin.api.audit import AuditController
 from fundadmin.api.auth import AuthController
 from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
+from fundadmin.api.conventions import allow_every_method
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
@@ -103,7 +104,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins)
         if settings.cors_allowed_origins
         else None,
-        before_send=[stamp_and_log_response, add_security_headers],
+        before_send=[stamp_and_log_response, add_security_headers, allow_every_method],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(),
         plugins=[MoneySchemaPlugin()],

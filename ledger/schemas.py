@@ -14,9 +14,18 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ledger.chart import MINOR_UNITS, AccountDefinition, AccountType
+from ledger.chart import MINOR_UNITS, AccountDefinition, AccountType, Country, Currency
 from ledger.errors import InvalidTransaction, NonPositiveAmount
-from ledger.posting import EntryKind, PostingSpec, TransactionSpec, TransactionStatus, parse_amount
+from ledger.posting import (
+    ACCOUNT_CODE_PATTERN,
+    MAX_POSTINGS,
+    REFERENCE_KEY_PATTERN,
+    EntryKind,
+    PostingSpec,
+    TransactionSpec,
+    TransactionStatus,
+    parse_amount,
+)
 from ledger.services import MAX_BATCH, BatchItem
 from ledger.views import (
     AccountView,
@@ -46,13 +55,22 @@ Rate = Annotated[
     ),
 ]
 Side = Literal["debit", "credit"]
-CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", examples=["SE"])]
-CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$", examples=["SEK"])]
+CountryCode = Country
+CurrencyCode = Currency
+AccountCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=ACCOUNT_CODE_PATTERN,
+        description="The country, then up to five `/`-separated parts, e.g. `SE/fund/victims`",
+        examples=["SE/fund/victims"],
+    ),
+]
+ReferenceKey = Annotated[str, msgspec.Meta(pattern=REFERENCE_KEY_PATTERN)]
+ReferenceValue = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class PostingIn(msgspec.Struct, forbid_unknown_fields=True):
-    account: str
-    """Account code, e.g. `SE/fund/victims`."""
+    account: AccountCode
     side: Side
     amount: Amount
     currency: CurrencyCode
@@ -63,10 +81,10 @@ class TransactionIn(msgspec.Struct, forbid_unknown_fields=True):
     country: CountryCode
     kind: EntryKind
     effective_date: date
-    postings: list[PostingIn]
-    memo: str = ""
+    postings: Annotated[list[PostingIn], msgspec.Meta(min_length=2, max_length=MAX_POSTINGS)]
+    memo: Annotated[str, msgspec.Meta(max_length=500)] = ""
     """Free text for the books; never personal data."""
-    references: dict[str, str] = {}
+    references: dict[ReferenceKey, ReferenceValue] = {}
     """`case`, `claim`, `confiscation`, `application`, ... -> identifier."""
     pending: bool = False
     """Reserve now; post or void later."""
@@ -76,8 +94,8 @@ class TransactionIn(msgspec.Struct, forbid_unknown_fields=True):
     """Units of the country's currency per one unit of each other currency used."""
 
 
-class BatchTransactionIn(TransactionIn, forbid_unknown_fields=True):
-    idempotency_key: str = ""
+class BatchTransactionIn(TransactionIn, forbid_unknown_fields=True, kw_only=True):
+    idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
     """Each transaction's own key: a retried batch moves nothing twice."""
 
 
@@ -127,8 +145,8 @@ class VoidedOut(msgspec.Struct):
 
 
 class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    name: str
+    code: AccountCode
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     type: AccountType
     currency: CurrencyCode
     country: CountryCode

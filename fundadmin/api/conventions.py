@@ -16,8 +16,9 @@ import re
 from typing import Annotated, Any
 
 from litestar import Request, Response
-from litestar.datastructures import ResponseHeader
+from litestar.datastructures import MutableScopeHeaders, ResponseHeader
 from litestar.params import HeaderParameter, QueryParameter
+from litestar.types import Message, Scope
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
 # Far beyond any list's length; the bound keeps the value within PostgreSQL's bigint.
@@ -91,3 +92,17 @@ def _unchanged(if_none_match: str | None, current: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or current in tags
+
+
+async def allow_every_method(message: Message, scope: Scope) -> None:
+    """Litestar `before_send` hook: `Allow` on an OPTIONS answer lists every method of the path.
+
+    Litestar builds one OPTIONS handler per route as its handlers are registered, and the handler
+    of a path whose handlers come from one controller keeps the methods of the first one only
+    (`OPTIONS /claims` answered `Allow: OPTIONS, POST` without GET)."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    methods = scope["litestar_app"].route_handler_method_map.get(scope.get("path_template", ""))
+    if message["status"] == 204 and methods:
+        headers = MutableScopeHeaders.from_message(message)
+        headers["Allow"] = ", ".join(sorted(methods))

@@ -343,7 +343,13 @@ class LedgerController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        reference: Annotated[str, QueryParameter(description="key:value, e.g. case:SE-B-1234-25")],
+        reference: Annotated[
+            str,
+            QueryParameter(
+                description="key:value, e.g. claim:<claim id> or case:SE-B-1234-25",
+                pattern=r"^[a-z][a-z0-9_]{0,29}:.{1,100}$",
+            ),
+        ],
     ) -> list[TransactionOut]:
         key, separator, value = reference.partition(":")
         if not separator or not key or not value:

@@ -134,6 +134,8 @@ def _complete_operation(
 ) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("400", None)
+    if public:
+        operation["security"] = []
     parameters = operation.setdefault("parameters", [])
     if idempotent:
         parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
@@ -178,6 +180,12 @@ def complete_document(
         }
         for status, description in _PROBLEM_DESCRIPTIONS.items()
     }
+    for name, schema in components["schemas"].items():
+        # Every request body type forbids unknown fields (a misspelt field is 422, never
+        # ignored), and no answer carries fields beyond its schema; only problem documents
+        # have extension members.
+        if name != "Problem" and schema.get("type") == "object" and "properties" in schema:
+            schema.setdefault("additionalProperties", False)
     for item in document.get("paths", {}).values():
         for method, operation in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:

@@ -173,13 +173,14 @@ async def check_json_body(request: Request[Any, Any, Any], rules: _Rules) -> Non
     if _has_nul(raw):
         raise _nul()
     info = msgspec.inspect.type_info(rules.body_type)
-    for path in _money_errors(raw, info, "body"):
-        raise _invalid(path, MONEY_DESCRIPTION)
+    for path in _money_errors(raw, info, ""):
+        raise _invalid(path.removeprefix("."), MONEY_DESCRIPTION)
     if rules.decoder is not None:
         try:
             rules.decoder.decode(body)
         except msgspec.ValidationError as exc:
-            raise _invalid("body", str(exc)) from None
+            message, _, where = str(exc).partition(" - at `$")
+            raise _invalid(where.rstrip("`").removeprefix(".") or "body", message) from None
 
 
 async def strict_input(request: Request[Any, Any, Any]) -> None:

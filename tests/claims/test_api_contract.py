@@ -141,7 +141,7 @@ class TestStrictInput:
             "POST", "/api/v1/claims", "adviser-marta", json=body, expect=422
         )
         assert response.headers["content-type"] == PROBLEM
-        assert response.json()["errors"][0]["field"] == "body.heads[0].amount_claimed"
+        assert response.json()["errors"][0]["field"] == "heads[0].amount_claimed"
 
     @pytest.mark.parametrize("flag", [1, "1", "true"])
     async def test_booleans_are_json_booleans(self, driver: Driver, flag: object) -> None:
