@@ -100,7 +100,9 @@ class BatchTransactionIn(TransactionIn, forbid_unknown_fields=True, kw_only=True
 
 
 class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
-    transactions: Annotated[list[BatchTransactionIn], msgspec.Meta(max_length=MAX_BATCH)]
+    transactions: Annotated[
+        list[BatchTransactionIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)
+    ]
 
 
 class ReverseIn(msgspec.Struct, forbid_unknown_fields=True):

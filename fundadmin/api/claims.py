@@ -123,6 +123,9 @@ async def _money_step(
         await _audit_claim(session, request, principal, claim, action)
         return views.claim_view(claim)
 
+    if request.headers.get("If-Match") is None:
+        # 428 before the key is looked at: a retry without If-Match must not replay or conflict.
+        raise claims.VersionRequired()
     async with unit_of_work(session):
         response = await idempotent(request, session, principal, data, act, status_code=200)
     # A replay answers from the stored body, so the version is read back from it, not the row.

@@ -102,7 +102,13 @@ async def allow_every_method(message: Message, scope: Scope) -> None:
     (`OPTIONS /claims` answered `Allow: OPTIONS, POST` without GET)."""
     if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
         return
-    methods = scope["litestar_app"].route_handler_method_map.get(scope.get("path_template", ""))
+    template = scope.get("path_template")
+    methods = {
+        method
+        for route in scope["litestar_app"].routes
+        if route.path_format == template
+        for method in getattr(route, "methods", ())
+    }
     if message["status"] == 204 and methods:
         headers = MutableScopeHeaders.from_message(message)
         headers["Allow"] = ", ".join(sorted(methods))
