@@ -220,7 +220,8 @@ class Claim(Struct):
     status: ClaimStatus
     version: int
     allowed_events: list[ClaimEvent]
-    """What the lifecycle allows next (a given caller may be allowed fewer)."""
+    """What you (the caller) can do next and would succeed: your role on the claim, what is owed
+    and the four-eyes rule are taken into account."""
     offence: str
     crime_date: date
     crime_place: str | None

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from claims import schemas
+from claims.access import ALL, Actor
 from claims.decision import Outcome
 from claims.models import Claim, Claimant, ClaimTransition, Document, Payment
 from claims.services import ClearPersonalData, InformationExchange, outstanding
@@ -38,7 +39,45 @@ def _claimed_total(claim: Claim) -> Decimal:
     return at_precision(sum((h.amount_claimed for h in claim.heads), Decimal(0)), claim.currency)
 
 
-def claim_view(claim: Claim) -> schemas.Claim:
+ADVISER_EVENTS = frozenset(
+    {ClaimEvent.SUBMIT, ClaimEvent.ANSWER_INFORMATION, ClaimEvent.WITHDRAW, ClaimEvent.APPEAL}
+)
+"""What the claim's legal adviser does; every other event is an administrator's."""
+
+
+def events_for(claim: Claim, actor: Actor | None) -> list[ClaimEvent]:
+    """The events `actor` could take now and that would succeed: the lifecycle's, narrowed to
+    her role on this claim, to what the money allows (no payment when nothing is owed, no
+    closing while something is), and to the four-eyes rule (a decider does not confirm)."""
+    events = allowed_events(ClaimStatus(claim.status), decided_before=claim.decided_before)
+    if actor is None:
+        return list(events)
+    adviser = actor.is_adviser and actor.organisation_id == claim.organisation_id
+    administrator = ALL in actor.administrator_countries or (
+        claim.country in actor.administrator_countries
+    )
+    owed = outstanding(claim)
+    mine: list[ClaimEvent] = []
+    for event in events:
+        if (event in ADVISER_EVENTS and not adviser) or (
+            event not in ADVISER_EVENTS and not administrator
+        ):
+            continue
+        if event in (ClaimEvent.PAY_IN_PART, ClaimEvent.PAY_IN_FULL) and owed <= 0:
+            continue
+        if event is ClaimEvent.CLOSE and owed > 0:
+            continue
+        if event in (ClaimEvent.CONFIRM, ClaimEvent.SEND_BACK) and (
+            claim.decided_by == actor.user_id
+        ):
+            continue
+        mine.append(event)
+    return mine
+
+
+def claim_view(claim: Claim, actor: Actor | None = None) -> schemas.Claim:
+    """The claim on the wire; `allowed_events` are those `actor` may take now (all the
+    lifecycle allows when no actor is given)."""
     decision = None
     if claim.outcome is not None and claim.awarded_total is not None:
         threshold = claim.second_approval_threshold
@@ -62,7 +101,7 @@ def claim_view(claim: Claim) -> schemas.Claim:
         currency=claim.currency,
         status=status,
         version=claim.version,
-        allowed_events=list(allowed_events(status, decided_before=claim.decided_before)),
+        allowed_events=events_for(claim, actor),
         offence=claim.offence,
         crime_date=claim.crime_date,
         crime_place=claim.crime_place,

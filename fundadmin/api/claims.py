@@ -104,7 +104,7 @@ async def _step(
     async with unit_of_work(session):
         claim = await run(actor_of(principal))
         await _audit_claim(session, request, principal, claim, action)
-    return with_etag(views.claim_view(claim), claim.version)
+    return with_etag(views.claim_view(claim, actor_of(principal)), claim.version)
 
 
 async def _money_step(
@@ -121,7 +121,7 @@ async def _money_step(
     async def act() -> Claim:
         claim = await run(actor_of(principal))
         await _audit_claim(session, request, principal, claim, action)
-        return views.claim_view(claim)
+        return views.claim_view(claim, actor_of(principal))
 
     if request.headers.get("If-Match") is None:
         # 428 before the key is looked at: a retry without If-Match must not replay or conflict.
@@ -177,7 +177,10 @@ class ClaimsController(Controller):
             claim = await services.create_claim(session, actor_of(principal), data, now=clock.now())
             await _audit_claim(session, request, principal, claim, "create")
         return with_etag(
-            views.claim_view(claim), claim.version, 201, location=f"{self.path}/{claim.id}"
+            views.claim_view(claim, actor_of(principal)),
+            claim.version,
+            201,
+            location=f"{self.path}/{claim.id}",
         )
 
     @get("/", guards=READERS, summary="Claims in your scope: review queue or your own claims")
@@ -223,7 +226,9 @@ class ClaimsController(Controller):
         claim_id: FromPath[uuid.UUID],
     ) -> Response[Claim]:
         claim = await services.get_claim(session, actor_of(principal), claim_id)
-        return with_etag(views.claim_view(claim), claim.version, request=request)
+        return with_etag(
+            views.claim_view(claim, actor_of(principal)), claim.version, request=request
+        )
 
     @put(
         "/{claim_id:uuid}",

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.claims.conftest import Driver, claim_body, claimant_body
+from tests.claims.conftest import Driver, claim_body, claimant_body, decision
 from tests.clock import NOW
 
 DOCUMENT = "/schema/openapi.json"
@@ -278,3 +278,50 @@ class TestAnswersFitTogether:
         claim = await driver.get(claim)
         assert response.headers["etag"] == f'"{claim["version"]}"'
         assert claim["status"] == "information_requested"
+
+
+class TestAllowedEvents:
+    async def test_each_caller_sees_what_she_can_do_now(self, driver: Driver) -> None:
+        claim = await driver.submitted()
+        as_adviser = await driver.get(claim, "adviser-marta")
+        as_admin = await driver.get(claim, "admin-se")
+        assert as_adviser["allowed_events"] == ["withdraw"]
+        assert as_admin["allowed_events"] == ["start_review"]
+
+        claim = await driver.step(claim, "review", "admin-se")
+        claim = await driver.step(claim, "assessment", "admin-se", {})
+        claim = await driver.step(
+            claim, "decision", "admin-se", decision("150000", "20000.50", "0"), money=True
+        )
+        assert "confirm" not in claim["allowed_events"]  # the decider: four eyes
+        assert "confirm" in (await driver.get(claim, "admin2-se"))["allowed_events"]
+        claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
+        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        events = (await driver.get(claim, "admin-se"))["allowed_events"]
+        assert "close" not in events  # money is owed
+        assert {"pay_in_part", "pay_in_full"} <= set(events)
+        assert (await driver.get(claim, "adviser-marta"))["allowed_events"] == ["appeal"]
+
+    async def test_a_rejected_claim_offers_no_payment(self, driver: Driver) -> None:
+        claim = await driver.step(await driver.submitted(), "review", "admin-se")
+        claim = await driver.step(claim, "assessment", "admin-se", {})
+        claim = await driver.step(
+            claim, "decision", "admin-se", decision("0", "0", "0"), money=True
+        )
+        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        events = (await driver.get(claim, "admin-se"))["allowed_events"]
+        assert "pay_in_full" not in events
+        assert "pay_in_part" not in events
+        assert "close" in events
+        assert "withdraw" not in events
+
+    async def test_the_readme_ledger_filter_finds_a_claims_entries(self, driver: Driver) -> None:
+        claim = await driver.step(await driver.submitted(), "review", "admin-se")
+        claim = await driver.step(claim, "assessment", "admin-se", {})
+        claim = await driver.step(
+            claim, "decision", "admin-se", decision("50000", "0", "0"), money=True
+        )
+        found = await driver.call(
+            "GET", f"/api/v1/ledger/transactions?reference=claim:{claim['id']}", "admin-se"
+        )
+        assert [t["kind"] for t in found.json()] == ["award"]
