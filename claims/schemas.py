@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from claims.decision import Outcome
 from claims.letters import LetterLanguage
@@ -69,14 +70,28 @@ class ClaimantCreate(Struct):
     """Her address is protected: only her organisation sees it."""
 
 
-class ClaimantUpdate(Struct):
-    """Fields to change; those left out keep their value. `personal`, when given, replaces her
-    personal fields as a whole (a field left out of it is cleared)."""
+class PersonalDataPatch(Struct):
+    """Her personal fields to change: a field left out keeps its value, `null` clears it (her
+    names cannot be cleared)."""
 
-    personal: PersonalData | None = None
-    preferred_language: LetterLanguage | None = None
-    identification_status: IdentificationStatus | None = None
-    confidential_address: bool | None = None
+    given_names: ShortText | UnsetType = UNSET
+    family_name: ShortText | UnsetType = UNSET
+    birth_date: date | UnsetType | None = UNSET
+    address: Text | UnsetType | None = UNSET
+    phone: Annotated[str, msgspec.Meta(max_length=50)] | UnsetType | None = UNSET
+    email: Annotated[str, msgspec.Meta(max_length=254)] | UnsetType | None = UNSET
+    bank_account: Annotated[str, msgspec.Meta(max_length=60)] | UnsetType | None = UNSET
+    statement: Annotated[str, msgspec.Meta(max_length=20000)] | UnsetType | None = UNSET
+
+
+class ClaimantUpdate(Struct):
+    """A JSON merge patch (RFC 7396) of the claimant: a field left out keeps its value, so
+    changing her phone is `{"personal": {"phone": "+46 70 111 11 11"}}`."""
+
+    personal: PersonalDataPatch | UnsetType = UNSET
+    preferred_language: LetterLanguage | UnsetType = UNSET
+    identification_status: IdentificationStatus | UnsetType = UNSET
+    confidential_address: bool | UnsetType = UNSET
 
 
 class MandateView(Struct):

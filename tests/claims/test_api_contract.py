@@ -325,3 +325,34 @@ class TestAllowedEvents:
             "GET", f"/api/v1/ledger/transactions?reference=claim:{claim['id']}", "admin-se"
         )
         assert [t["kind"] for t in found.json()] == ["award"]
+
+
+class TestMergePatch:
+    async def test_changing_her_phone_needs_nothing_else(self, driver: Driver) -> None:
+        claimant = await driver.register()
+        path = f"/api/v1/claimants/{claimant['id']}"
+        changed = await driver.call(
+            "PATCH",
+            path,
+            "adviser-marta",
+            json={"personal": {"phone": "+46 70 111 11 11", "email": None}},
+            version=claimant["version"],
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        personal = changed.json()["personal"]
+        assert personal["phone"] == "+46 70 111 11 11"
+        assert personal["email"] is None
+        assert personal["given_names"] == claimant["personal"]["given_names"]
+        assert personal["birth_date"] == claimant["personal"]["birth_date"]
+        assert changed.headers["etag"] == f'"{claimant["version"] + 1}"'
+
+    async def test_her_names_cannot_be_cleared(self, driver: Driver) -> None:
+        claimant = await driver.register()
+        await driver.call(
+            "PATCH",
+            f"/api/v1/claimants/{claimant['id']}",
+            "adviser-marta",
+            json={"personal": {"given_names": None}},
+            version=claimant["version"],
+            expect=422,
+        )
