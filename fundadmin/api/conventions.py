@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
 from litestar.params import HeaderParameter, QueryParameter
@@ -84,6 +85,14 @@ def with_etag(
     ):
         return Response(content=None, status_code=304, headers=headers)
     return Response(content=content, status_code=status_code, headers=headers)
+
+
+def located(response: Response[bytes], collection: str) -> Response[bytes]:
+    """An idempotent answer (raw JSON) with `Location: <collection>/<its id>` when it is a 201;
+    a replay is located the same way as the first answer."""
+    if response.status_code == 201:
+        response.headers["Location"] = f"{collection}/{msgspec.json.decode(response.content)['id']}"
+    return response
 
 
 def _unchanged(if_none_match: str | None, current: str) -> bool:

@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
+from fundadmin.api.conventions import located
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
@@ -182,7 +183,7 @@ class LedgerController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         data: JSONBody[AccountIn],
-    ) -> AccountOut:
+    ) -> Response[AccountOut]:
         _require_write(principal, [data.country])
         async with unit_of_work(session):
             view = await ledger.create_account(session, definition_from_wire(data))
@@ -195,7 +196,11 @@ class LedgerController(Controller):
                 remote_addr=client_address(request),
                 details={"country": view.country},
             )
-        return account_out(view)
+        return Response(
+            account_out(view),
+            status_code=201,
+            headers={"Location": f"{self.path}/accounts/{view.code}"},
+        )
 
     @get(
         "/accounts/{code:path}",
@@ -260,7 +265,10 @@ class LedgerController(Controller):
             return transaction_out(view)
 
         async with unit_of_work(session):
-            return await idempotent(request, session, principal, data, action)
+            return located(
+                await idempotent(request, session, principal, data, action),
+                f"{LedgerController.path}/transactions",
+            )
 
     @post(
         "/transactions/batch",
@@ -454,7 +462,10 @@ class LedgerController(Controller):
             return transaction_out(view)
 
         async with unit_of_work(session):
-            return await idempotent(request, session, principal, data, action)
+            return located(
+                await idempotent(request, session, principal, data, action),
+                f"{LedgerController.path}/transactions",
+            )
 
     @get("/trial-balance", guards=READERS, summary="Trial balance of one country's books")
     async def trial_balance(

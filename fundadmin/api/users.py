@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -117,14 +117,18 @@ class UserController(Controller):
         data: JSONBody[UserCreate],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-    ) -> UserCreated:
+    ) -> Response[UserCreated]:
         new = NewUser(
             data.username, _grants(data.grants), data.password, data.organisation, data.is_service
         )
         async with unit_of_work(session):
             account, secret = await create_account(session, principal, new, client_address(request))
         await session.refresh(account, ["organisation", "grants", "created_at"])
-        return UserCreated(_user(account), secret)
+        return Response(
+            UserCreated(_user(account), secret),
+            status_code=201,
+            headers={"Location": f"{self.path}/{account.id}"},
+        )
 
     @get("/{user_id:uuid}", summary="One user")
     async def get_user(

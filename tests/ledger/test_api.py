@@ -50,6 +50,7 @@ class TestRecord:
         )
         assert response.status_code == 201, response.text
         created = response.json()
+        assert response.headers["location"] == f"{BASE}/transactions/{created['id']}"
         assert created["status"] == "posted"
         assert created["created_by"] == "admin-se"
         assert created["postings"][0] == {
@@ -375,6 +376,7 @@ class TestQueries:
         }
         created = await client.post(f"{BASE}/accounts", json=account, headers=admin)
         assert created.status_code == 201
+        assert created.headers["location"] == f"{BASE}/accounts/{code}"
         assert (
             await client.post(f"{BASE}/accounts", json=account, headers=admin)
         ).status_code == 409
