@@ -156,6 +156,8 @@ def _complete_operation(
         statuses += ["401", "403"]
     else:
         statuses += ["429"]
+        if method in _WRITES:
+            statuses += ["401"]  # sign-in with wrong credentials
     if method in _WRITES:
         statuses += ["409", "413", "415"]
     if has_if_match:
