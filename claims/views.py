@@ -109,6 +109,7 @@ def claim_view(claim: Claim, actor: Actor | None = None) -> schemas.Claim:
         resident_in_country=claim.resident_in_country,
         reported_to_police=claim.reported_to_police,
         police_case_reference=claim.police_case_reference,
+        police_report_date=claim.police_report_date,
         judgment_reference=claim.judgment_reference,
         judgment_date=claim.judgment_date,
         proceedings_end_date=claim.proceedings_end_date,
@@ -116,6 +117,8 @@ def claim_view(claim: Claim, actor: Actor | None = None) -> schemas.Claim:
         is_minor_at_crime=claim.is_minor_at_crime,
         court_awarded=_maybe(claim.court_awarded, claim.currency),
         earmarked_case=claim.earmarked_case,
+        no_proposal_code=claim.no_proposal_code,
+        no_proposal_reason=claim.no_proposal_reason,
         heads=[
             schemas.HeadView(
                 position=h.position,
@@ -284,10 +287,10 @@ def assessment_view(record: dict[str, Any]) -> schemas.AssessmentView:
             msgspec.structs.replace(
                 head,
                 claimed=at_precision(head.claimed, currency),
-                proposed=at_precision(head.proposed, currency),
+                proposed=_maybe(head.proposed, currency),
             )
             for head in view.heads
         ],
-        total_proposed=at_precision(view.total_proposed, currency),
+        total_proposed=_maybe(view.total_proposed, currency),
         second_approval_threshold=at_precision(view.second_approval_threshold, currency),
     )

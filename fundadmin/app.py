@@ -21,7 +21,7 @@ from fundadmin.api.ledger import LedgerController
 from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.strict import strict_input
-from fundadmin.api.users import UserController
+from fundadmin.api.users import OwnAccountController, UserController
 from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
@@ -31,6 +31,7 @@ from fundadmin.logging import (
     request_context_middleware,
     stamp_and_log_response,
 )
+from fundadmin.parameter_values.routes import ParameterValuesController
 from fundadmin.security.authentication import BearerTokenMiddleware
 from fundadmin.security.headers import add_security_headers
 from fundadmin.security.keys import KeyRing
@@ -43,8 +44,10 @@ ROUTE_HANDLERS = [
     HealthController,
     AuthController,
     UserController,
+    OwnAccountController,
     AuditController,
     PoliciesController,
+    ParameterValuesController,
     LedgerController,
     ClaimantsController,
     ClaimsController,
@@ -71,7 +74,9 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            database_url, pool_size=settings.db_pool_size, wait_seconds=settings.db_wait_seconds
+        )
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.active_users = ActiveUsers(app.state.session_factory)

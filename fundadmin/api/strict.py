@@ -8,6 +8,7 @@ Decimal). Before a handler runs, this hook holds the request to what the OpenAPI
 - the JSON is decoded strictly against the handler's body type: booleans are JSON booleans,
   integers JSON integers, and every decimal is money: a JSON string matching `MONEY_PATTERN`;
 - no text in the body may contain a NUL character (PostgreSQL cannot store one);
+- a JSON body nested deeper than fundadmin.json_depth allows is refused before it is decoded;
 - a query parameter the operation does not declare is 422 (a misspelt filter must not silently
   return everything).
 
@@ -30,6 +31,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg, ParameterKwarg
 
 from fundadmin.errors import UNSTORABLE_TEXT, ProblemError
+from fundadmin.json_depth import refuse_deep_json
 from ledger.schemas import MONEY_DESCRIPTION, MONEY_PATTERN
 
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
@@ -184,7 +186,9 @@ async def check_json_body(request: Request[Any, Any, Any], rules: _Rules) -> Non
 
 
 async def strict_input(request: Request[Any, Any, Any]) -> None:
-    """Litestar `before_request` hook: refuse what the document does not allow."""
+    """Litestar `before_request` hook: refuse what the document does not allow (a body nested
+    too deep first, before anything decodes it)."""
+    await refuse_deep_json(request)
     handler = request.route_handler
     if not isinstance(handler, HTTPRouteHandler) or not handler.include_in_schema:
         return
