@@ -4,7 +4,8 @@ generates from the handlers, so every route, present and future, is described th
 - operation ids are `<tag>_<handler>` (`claims_decide`);
 - every error answer is the one shared `Problem` schema as `application/problem+json`, for the
   statuses the route can really give (401/403 when signed in, 409/413/415 on writes, 412/428 with
-  `If-Match`, 422 and 503 everywhere); Litestar's generic 400 is never answered, so it is dropped;
+  `If-Match`, 422 and 503 everywhere, 400 on writes whose body cannot be read at all: malformed
+  multipart, JSON nested too deeply);
 - `If-Match` is required (the server answers 428 without it);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
 - the documentation's viewer loads its assets from the service (the `swagger-ui-py` package).
@@ -62,6 +63,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 _PROBLEM_DESCRIPTIONS = {
+    "400": "The body cannot be read (malformed multipart, JSON nested too deeply)",
     "401": "No valid bearer token",
     "403": "Your role or grants do not allow this",
     "404": "No such resource in your scope",
@@ -159,7 +161,7 @@ def _complete_operation(
         if method in _WRITES:
             statuses += ["401"]  # sign-in with wrong credentials
     if method in _WRITES:
-        statuses += ["409", "413", "415"]
+        statuses += ["400", "409", "413", "415"]
     if has_if_match:
         statuses += ["412", "428"]
     for status in sorted(statuses):
