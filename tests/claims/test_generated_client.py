@@ -188,7 +188,9 @@ async def test_an_adviser_claim_from_submission_to_appeal(
         "claims_pay",
         admin,
         claim.id,
-        body=models.PaymentCreate(amount="999999.00", currency="SEK", paid_on=paid_on),
+        body=models.PaymentCreate.from_dict(
+            {"amount": "999999.00", "currency": "SEK", "paid_on": paid_on.isoformat()}
+        ),
         if_match=etag(claim),
         idempotency_key=key(),
         expect=409,
@@ -198,7 +200,9 @@ async def test_an_adviser_claim_from_submission_to_appeal(
         "claims_pay",
         admin,
         claim.id,
-        body=models.PaymentCreate(amount="170000.50", currency="SEK", paid_on=paid_on),
+        body=models.PaymentCreate.from_dict(
+            {"amount": "170000.50", "currency": "SEK", "paid_on": paid_on.isoformat()}
+        ),
         if_match=etag(claim),
         idempotency_key=key(),
     )
