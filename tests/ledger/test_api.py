@@ -294,7 +294,7 @@ class TestBatch:
         admin = await auth("admin-se")
         fund, payable = await new_fund("1000")
         transactions = [{**body(fund, payable), "idempotency_key": f"t{n}"} for n in range(3)]
-        transactions[2]["postings"][1]["account"] = "SE/payable/award/nobody"
+        transactions[2]["postings"][1]["account"] = "SE/expense/nobody"
         response = await client.post(
             f"{BASE}/transactions/batch", json={"transactions": transactions}, headers=keyed(admin)
         )
