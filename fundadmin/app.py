@@ -20,6 +20,7 @@ from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
+from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.users import UserController
 from fundadmin.clock import Clock, clock_from_settings
@@ -48,6 +49,8 @@ ROUTE_HANDLERS = [
     LedgerController,
     ClaimantsController,
     ClaimsController,
+    ClaimLettersController,
+    LetterVerificationController,
 ]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 

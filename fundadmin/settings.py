@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     demo_password: SecretStr = SecretStr(DEVELOPMENT_DEMO_PASSWORD)
     """Password of the demo users created by `fundadmin serve --demo`."""
 
+    public_url: str = "http://127.0.0.1:8000"
+    """Address the service is reached at from outside: letters print its verification route."""
+
     cors_allowed_origins: list[str] = []
     """Origins allowed to call the API from a browser; empty means CORS is closed."""
 

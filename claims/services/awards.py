@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -253,8 +254,8 @@ async def issue_letter(
 
 def _trace_references(claim: Claim, position: int) -> tuple[str, ...]:
     """The legal references the policy's assessment cited for one head, each once."""
-    heads = (claim.assessment or {}).get("heads", [])
-    head = next((h for h in heads if h.get("position") == position), {})
+    heads: list[dict[str, Any]] = (claim.assessment or {}).get("heads", [])
+    head: dict[str, Any] = next((h for h in heads if h.get("position") == position), {})
     return tuple(dict.fromkeys(s["reference"] for s in head.get("trace", []) if s.get("reference")))
 
 

@@ -61,6 +61,7 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.letters.service import StoredLetterRenderer, verify_url
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -517,21 +518,39 @@ class ClaimsController(Controller):
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
     ) -> Response[bytes]:
-        return await _money_step(
-            session,
-            request,
-            principal,
-            data,
-            action="issue_letter",
-            run=lambda actor: services.issue_letter(
+        async def run(actor: claims.Actor) -> ClaimRow:
+            renderer = StoredLetterRenderer(
+                session,
+                vault_of(request.app.state),
+                verify_url(request.app.state.settings.public_url),
+            )
+            claim = await services.issue_letter(
                 session,
                 actor,
                 claim_id,
                 expected_version=expected_version(if_match),
                 reason=data.reason,
                 now=clock.now(),
-            ),
-        )
+                renderer=renderer,
+            )
+            for letter in renderer.issued:
+                # Her name, address (unless confidential) and bank account were read to write it.
+                await audit(
+                    session,
+                    request,
+                    principal,
+                    action="claim.letter.issue",
+                    subject_type="claim",
+                    subject_id=claim.id,
+                    details={
+                        "version": letter.version,
+                        "sha256": letter.sha256,
+                        "verification_code": letter.verification_code,
+                    },
+                )
+            return claim
+
+        return await _money_step(session, request, principal, data, action="issue_letter", run=run)
 
     @post(
         "/{claim_id:uuid}/payments",

@@ -79,4 +79,3 @@ class Formats:
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
-

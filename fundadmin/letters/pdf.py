@@ -95,20 +95,24 @@ def letter_html(facts: LetterFacts, *, verify_url: str) -> str:
                 page_word=css_string(gettext("Page")),
                 footer_code=css_string(
                     gettext(
-                    "%(reference)s · verification code %(code)s",
-                    reference=facts.reference,
+                        "%(reference)s · verification code %(code)s",
+                        reference=facts.reference,
                         code=facts.verification_code,
                     )
                 ),
             )
         )
     title = _gettext(facts.languages[0])("Decision on your claim for compensation")
-    return _environment().get_template("letter.html").render(
-        facts=facts,
-        sections=sections,
-        languages=facts.languages,
-        title=f"{title} {facts.reference}",
-        verify_url=verify_url,
+    return (
+        _environment()
+        .get_template("letter.html")
+        .render(
+            facts=facts,
+            sections=sections,
+            languages=facts.languages,
+            title=f"{title} {facts.reference}",
+            verify_url=verify_url,
+        )
     )
 
 

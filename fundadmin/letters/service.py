@@ -31,6 +31,14 @@ LETTER_FIELD = "letter"
 """Vault field the PDF is encrypted under."""
 
 
+VERIFY_PATH = "/api/v1/letters/verify"
+
+
+def verify_url(public_url: str) -> str:
+    """Where the letter tells a reader to check its code."""
+    return f"{public_url.rstrip('/')}{VERIFY_PATH}"
+
+
 class LetterNotFound(LookupError):
     """No letter with that version or code (or not in the caller's reach)."""
 
@@ -81,13 +89,9 @@ class StoredLetterRenderer:
         authority = authority_of(notice.country)
         version = await next_version(self.session, notice.claim_id)
         code = new_verification_code()
-        facts = letter_facts(
-            notice, recipient, authority, version=version, verification_code=code
-        )
+        facts = letter_facts(notice, recipient, authority, version=version, verification_code=code)
         # WeasyPrint is CPU work: a thread keeps the event loop answering other requests.
-        pdf = await anyio.to_thread.run_sync(
-            lambda: letter_pdf(facts, verify_url=self.verify_url)
-        )
+        pdf = await anyio.to_thread.run_sync(lambda: letter_pdf(facts, verify_url=self.verify_url))
         letter = ClaimLetter(
             id=uuid.uuid4(),
             claim_id=notice.claim_id,

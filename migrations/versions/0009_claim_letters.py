@@ -35,7 +35,10 @@ def upgrade() -> None:
         sa.CheckConstraint("version >= 1", name=op.f("ck_claim_letter_version_positive")),
         sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name=op.f("ck_claim_letter_sha256_hex")),
         sa.ForeignKeyConstraint(
-            ["claim_id"], ["claim.id"], name=op.f("fk_claim_letter_claim_id_claim"), ondelete="RESTRICT"
+            ["claim_id"],
+            ["claim.id"],
+            name=op.f("fk_claim_letter_claim_id_claim"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["claimant_id"],
