@@ -36,6 +36,7 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
 from fundadmin.security.user_admin import NewUser
@@ -99,6 +100,14 @@ def _exit_cleanly_on_stop_signals() -> None:
         signal.signal(stop_signal, exit_normally)
 
 
+def _require_letter_rendering() -> None:
+    """Refuse to start where award letters would come out wrong (fonts, system libraries)."""
+    try:
+        check_letter_rendering()
+    except LettersUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Administer the crime-victims' funds: serve the API and manage the database.
@@ -118,6 +127,7 @@ def main() -> None:
 def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
     """Serve the HTTP API (stop it with Ctrl-C)."""
     settings = _settings()
+    _require_letter_rendering()
     if demo and settings.is_production:
         raise click.ClickException("demo data is refused in production mode")
     if demo and settings.database_url is not None and not force:

@@ -13,10 +13,17 @@ fonts the system has.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
 
 LETTER_FONT_FAMILY = "Letter Source Sans"
+FONT_PROGRAM_FAMILY = "Source Sans Pro"
+"""The family name inside the font files: what a PDF embeds when no other font stood in."""
 """The family name the stylesheet uses; bound to the files below by @font-face, so no system font
 of a similar name can stand in for it."""
 
@@ -64,8 +71,6 @@ def letter_font_faces() -> tuple[FontFace, ...]:
 
 def _check_coverage(path: Path) -> None:
     """Refuse a font file that lacks a letter of the ten languages (a wrong or damaged file)."""
-    from fontTools.ttLib import TTFont  # noqa: PLC0415 - only at start, not per letter
-
     with TTFont(path, lazy=True) as font:
         cmap = font.getBestCmap()
     absent = sorted({c for c in SAMPLE_LETTERS if not c.isspace() and ord(c) not in cmap})
@@ -80,3 +85,23 @@ def font_face_css() -> str:
         f"font-style: normal; font-weight: {face.weight}; }}"
         for face in letter_font_faces()
     )
+
+
+def embedded_font_families(pdf: bytes) -> set[str]:
+    """The family names inside the font programs a PDF embeds (not the PDF's labels for them,
+    which come from the stylesheet and prove nothing)."""
+    families: set[str] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
+            descendants = font.get_object().get("/DescendantFonts")
+            fonts = [d.get_object() for d in descendants] if descendants else [font.get_object()]
+            for each in fonts:
+                descriptor = each["/FontDescriptor"].get_object()
+                program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+                if program is None:
+                    families.add("(not embedded)")
+                    continue
+                with TTFont(io.BytesIO(program.get_object().get_data())) as ttf:
+                    families.add(ttf["name"].getDebugName(1) or "(unnamed)")
+    return families

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from fundadmin.letters.content import LetterFacts
 from fundadmin.letters.fonts import font_face_css
@@ -76,7 +75,12 @@ def _environment() -> jinja2.Environment:
 
 
 @cache
-def _stylesheet() -> tuple[CSS, FontConfiguration]:
+def _stylesheet() -> tuple[Any, Any]:
+    # WeasyPrint is imported at first use: without its system libraries the import fails, and
+    # `readiness.check_letter_rendering` turns that into a clear message at start.
+    from weasyprint import CSS  # noqa: PLC0415
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+
     fonts = FontConfiguration()
     text = resources.files(__package__).joinpath("templates/letter.css").read_text("utf-8")
     return CSS(string=f"{font_face_css()}\n{text}", font_config=fonts), fonts
@@ -118,6 +122,8 @@ def letter_html(facts: LetterFacts, *, verify_url: str) -> str:
 
 def render_pdf(html: str) -> bytes:
     """The PDF of `html` with the letters' stylesheet and fonts (CPU work: ~150 ms a page)."""
+    from weasyprint import HTML  # noqa: PLC0415 - see _stylesheet
+
     stylesheet, fonts = _stylesheet()
     document = HTML(string=html).render(stylesheets=[stylesheet], font_config=fonts)
     pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import io
+import sys
 from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
 from fundadmin.letters.content import LETTER_LANGUAGES, authority_of, letter_facts
-from fundadmin.letters.fonts import letter_font_faces
+from fundadmin.letters.fonts import (
+    FONT_PROGRAM_FAMILY,
+    embedded_font_families,
+    letter_font_faces,
+)
 from fundadmin.letters.i18n import Formats, translations
 from fundadmin.letters.pdf import letter_pdf
+from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
 from tests.letters.factories import ACCOUNT, ADDRESS, CODE, facts, notice, recipient
-from tests.letters.pdf_text import embedded_font_families, normalised, pdf_text
+from tests.letters.pdf_text import normalised, pdf_text
 
 VERIFY_URL = "https://funds.example/api/v1/letters/verify"
 
@@ -124,7 +130,17 @@ class TestPersonalData:
 class TestFonts:
     def test_the_embedded_fonts_are_the_ones_the_stylesheet_names(self) -> None:
         pdf = letter_pdf(facts("SE", ("ru", "is")), verify_url=VERIFY_URL)
-        assert embedded_font_families(pdf) == {"Source Sans Pro"}
+        assert embedded_font_families(pdf) == {FONT_PROGRAM_FAMILY} == {"Source Sans Pro"}
 
     def test_the_font_files_are_found_and_cover_the_languages(self) -> None:
         assert [face.weight for face in letter_font_faces()] == [400, 700]
+
+
+class TestStartUpCheck:
+    def test_passes_where_the_font_and_libraries_are_installed(self) -> None:
+        check_letter_rendering()
+
+    def test_names_the_missing_font_package(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setitem(sys.modules, "font_source_sans_pro", None)
+        with pytest.raises(LettersUnavailable, match=r"font-source-sans-pro.*make install"):
+            check_letter_rendering()
