@@ -37,6 +37,7 @@ from fundadmin.embedded_postgres import (
     ensure_database,
 )
 from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
+from fundadmin.letters.worker import BatchRefused, issue_batch, run_worker
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
 from fundadmin.security.user_admin import NewUser
@@ -367,3 +368,39 @@ def keys_rewrap() -> None:
     with database(settings) as db_:
         count = _security_command(security_commands.rewrap_command(db_.url, ring))
     click.echo(f"re-wrapped {count} data keys with master key {ring.newest.kid}")
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, help="Letters rendered at once.")
+def worker(concurrency: int) -> None:
+    """Render and issue award letters from the job queue (any number may run, anywhere)."""
+    settings = _settings()
+    _require_letter_rendering()
+    with database(settings) as db:
+        click.echo(f"letters worker started (concurrency {concurrency}); Ctrl-C stops it")
+        _run(run_worker(settings, db.url, concurrency=concurrency))
+    click.echo("letters worker stopped")
+
+
+@main.group()
+def letters() -> None:
+    """Issue award letters in batches through the workers."""
+
+
+@letters.command("issue")
+@click.option("--country", required=True, help="Deciding country, e.g. SE.")
+@click.option("--as", "username", required=True, help="The administrator the letters are from.")
+def letters_issue(country: str, username: str) -> None:
+    """Queue the letters of every decided claim of COUNTRY and wait until they are issued."""
+    settings = _settings()
+    with database(settings) as db, click.progressbar(length=0, label="letters") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            counts = _run(issue_batch(db.url, country.upper(), username, progress=progress))
+        except BatchRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none pending")

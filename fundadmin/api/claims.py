@@ -61,7 +61,8 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import idempotent, idempotent_responses
-from fundadmin.letters.service import StoredLetterRenderer, verify_url
+from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.security.audit import client_address
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -518,37 +519,18 @@ class ClaimsController(Controller):
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
     ) -> Response[bytes]:
-        async def run(actor: claims.Actor) -> ClaimRow:
-            renderer = StoredLetterRenderer(
+        async def run(_actor: claims.Actor) -> ClaimRow:
+            return await issue_and_audit(
                 session,
-                vault_of(request.app.state),
-                verify_url(request.app.state.settings.public_url),
-            )
-            claim = await services.issue_letter(
-                session,
-                actor,
+                principal,
                 claim_id,
+                vault=vault_of(request.app.state),
+                public_url=request.app.state.settings.public_url,
+                now=clock.now(),
                 expected_version=expected_version(if_match),
                 reason=data.reason,
-                now=clock.now(),
-                renderer=renderer,
+                remote_addr=client_address(request),
             )
-            for letter in renderer.issued:
-                # Her name, address (unless confidential) and bank account were read to write it.
-                await audit(
-                    session,
-                    request,
-                    principal,
-                    action="claim.letter.issue",
-                    subject_type="claim",
-                    subject_id=claim.id,
-                    details={
-                        "version": letter.version,
-                        "sha256": letter.sha256,
-                        "verification_code": letter.verification_code,
-                    },
-                )
-            return claim
 
         return await _money_step(session, request, principal, data, action="issue_letter", run=run)
 
