@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/fundadmin db upgrade
-	$(BIN)/fundadmin serve --demo
+	$(BIN)/fundadmin serve --demo --worker
 
 lint: install
 	$(BIN)/ruff check .

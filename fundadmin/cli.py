@@ -8,7 +8,11 @@ the command and stopped when it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,6 +105,22 @@ def _exit_cleanly_on_stop_signals() -> None:
         signal.signal(stop_signal, exit_normally)
 
 
+@contextmanager
+def _letters_worker(url: URL) -> Iterator[None]:
+    """`fundadmin worker` as a child process on the same database, ended with the service."""
+    env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
+    child = subprocess.Popen([sys.executable, "-m", "fundadmin.cli", "worker"], env=env)
+    click.echo(f"letters worker started beside the service (pid {child.pid})")
+    try:
+        yield
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def _require_letter_rendering() -> None:
     """Refuse to start where award letters would come out wrong (fonts, system libraries)."""
     try:
@@ -125,7 +145,8 @@ def main() -> None:
 @click.option(
     "--force", is_flag=True, help="Allow --demo on a DATABASE_URL that is not the embedded server."
 )
-def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
+@click.option("--worker", is_flag=True, help="Also start one letters worker beside the service.")
+def serve(host: str | None, port: int | None, demo: bool, force: bool, worker: bool) -> None:
     """Serve the HTTP API (stop it with Ctrl-C)."""
     settings = _settings()
     _require_letter_rendering()
@@ -160,14 +181,15 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
         click.echo(f"fundadmin is serving on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
         click.echo(f"API documentation: http://{bind_host}:{bind_port}/schema")
         _exit_cleanly_on_stop_signals()
-        uvicorn.run(
-            create_app(settings, db.url),
-            host=bind_host,
-            port=bind_port,
-            log_config=None,
-            proxy_headers=True,
-            server_header=False,
-        )
+        with _letters_worker(db.url) if worker else contextlib.nullcontext():
+            uvicorn.run(
+                create_app(settings, db.url),
+                host=bind_host,
+                port=bind_port,
+                log_config=None,
+                proxy_headers=True,
+                server_header=False,
+            )
     click.echo("fundadmin stopped")
 
 
@@ -404,3 +426,7 @@ def letters_issue(country: str, username: str) -> None:
         except BatchRefused as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none pending")
+
+
+if __name__ == "__main__":
+    main()

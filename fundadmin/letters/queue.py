@@ -125,7 +125,7 @@ async def queue_pending_letters(
         try:
             job_ids.append(
                 await app.configure_task(
-                    f"fundadmin:{ISSUE_TASK}", queueing_lock=f"letter:{claim_id}"
+                    f"fundadmin:{ISSUE_TASK}", queue=QUEUE, queueing_lock=f"letter:{claim_id}"
                 ).defer_async(claim_id=str(claim_id), by=str(by))
             )
         except procrastinate.exceptions.AlreadyEnqueued:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from fundadmin.letters.queue import ISSUE_TASK, job_statuses, queue_app
+from fundadmin.letters.queue import ISSUE_TASK, QUEUE, job_statuses, queue_app
 from fundadmin.settings import Settings
 from tests.claims.conftest import Auth, Driver, decision
 from tests.http import FUNDADMIN
@@ -113,12 +113,14 @@ async def _wait_for(
             return
         await asyncio.sleep(0.2)
     rows = await app.connector.execute_query_all_async(
-        "SELECT j.id, j.status::text, j.worker_id, j.attempts, "
+        "SELECT j.id, j.status::text, j.queue_name, j.lock, j.priority, j.worker_id, j.attempts, "
         "(SELECT string_agg(e.type::text, ',' ORDER BY e.id) FROM procrastinate_events e "
         " WHERE e.job_id = j.id) AS events FROM procrastinate_jobs j WHERE j.id = %(id)s",
         id=job_id,
     )
-    pytest.fail(f"job {job_id} is {status}, never {wanted}; jobs {rows}; workers said:\n{workers.output()}")
+    pytest.fail(
+        f"job {job_id} is {status}, never {wanted}; jobs {rows}; workers said:\n{workers.output()}"
+    )
 
 
 class TestKilledWorker:
@@ -140,7 +142,7 @@ class TestKilledWorker:
             await blocker.execute(
                 sa.text("SELECT 1 FROM claim WHERE id = :id FOR UPDATE"), {"id": claim["id"]}
             )
-            job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}").defer_async(
+            job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}", queue=QUEUE).defer_async(
                 claim_id=claim["id"], by=str(admin_id)
             )
             first = workers.start()
@@ -179,7 +181,7 @@ class TestKilledWorker:
         claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
         app = queue_app(database_url)
         async with app.open_async():
-            job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}").defer_async(
+            job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}", queue=QUEUE).defer_async(
                 claim_id=claim["id"], by=str(uuid.uuid4())
             )
             workers.start()
