@@ -93,7 +93,6 @@ class StoredLetterRenderer:
         # WeasyPrint is CPU work: a thread keeps the event loop answering other requests.
         pdf = await anyio.to_thread.run_sync(lambda: letter_pdf(facts, verify_url=self.verify_url))
         letter = ClaimLetter(
-            id=uuid.uuid4(),
             claim_id=notice.claim_id,
             claimant_id=claimant.id,
             version=version,

@@ -197,3 +197,35 @@ def test_the_worker_command_exists() -> None:
     assert result.returncode == 0
     assert "job queue" in result.stdout
     assert Path(FUNDADMIN).exists()
+
+
+class TestBatchIssue:
+    async def test_letters_issue_queues_the_countrys_decided_claims_and_waits_for_them(
+        self, driver: Driver, workers: Workers
+    ) -> None:
+        claims = [await decided(driver), await decided(driver)]
+        workers.start()
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [FUNDADMIN, "letters", "issue", "--country", "SE", "--as", "admin-se"],
+            env=workers.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr + workers.output()
+        assert result.stdout.strip().endswith("2 succeeded")
+        for claim in claims:
+            assert (await driver.get(claim))["status"] == "letter_issued"
+
+    def test_refuses_someone_who_is_not_an_administrator_there(self, workers: Workers) -> None:
+        result = subprocess.run(
+            [FUNDADMIN, "letters", "issue", "--country", "SE", "--as", "admin-lv"],
+            env=workers.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1
+        assert "admin-lv is not an administrator of SE" in result.stderr
