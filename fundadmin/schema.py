@@ -16,7 +16,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 QUEUE_TABLE_PREFIX = "procrastinate_"
-"""Tables of the job queue: created by migration 0010 from procrastinate's own SQL, not by our
+"""Tables of the job queue: created by migration 0013 from procrastinate's own SQL, not by our
 models, so comparing models with the database leaves them out."""
 
 

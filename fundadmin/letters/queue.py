@@ -1,6 +1,6 @@
 """Letters rendered by worker processes, fed by a job queue in the service's own PostgreSQL.
 
-procrastinate keeps the jobs durable in the database (migration 0010): any number of
+procrastinate keeps the jobs durable in the database (migration 0013): any number of
 `fundadmin worker` processes, on any machines that reach it, take jobs; a job that fails is
 retried with growing waits; a job whose worker died (no heartbeat) is put back in the queue by
 the next worker that starts and by a periodic sweep. A job issues one claim's letter in one

@@ -1,7 +1,7 @@
 """job queue: procrastinate's tables and functions, in the service's own database
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 
 Letters are rendered by worker processes fed by procrastinate's queue on this PostgreSQL, so a
 deployment adds workers without another server. The schema is procrastinate's own SQL, pinned by
@@ -15,8 +15,8 @@ from alembic import op
 from procrastinate.schema import SchemaManager
 from sqlalchemy.util import await_only
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
