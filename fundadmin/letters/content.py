@@ -116,6 +116,8 @@ class LetterFacts:
     outcome: str
     heads: tuple[LetterHead, ...]
     reason: str
+    no_proposal_reason: str | None
+    """Why the policy could propose nothing (the decision was made by hand), if so."""
     awarded_total: Decimal
     advances: Decimal
     already_paid: Decimal
@@ -162,6 +164,7 @@ def letter_facts(
             for h in notice.heads
         ),
         reason=notice.reason,
+        no_proposal_reason=notice.no_proposal_reason,
         awarded_total=notice.awarded_total,
         advances=notice.advances,
         already_paid=notice.already_paid,

@@ -29,6 +29,7 @@ def notice(country: str = "SE", languages: tuple[str, ...] = ("lv", "sv"), **ove
         "advances": Decimal("5000"),
         "already_paid": Decimal(0),
         "reason": "Decided on the evidence.",
+        "no_proposal_reason": None,
         "heads": (
             NoticeHead(
                 "non_material",

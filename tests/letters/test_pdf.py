@@ -144,3 +144,11 @@ class TestStartUpCheck:
         monkeypatch.setitem(sys.modules, "font_source_sans_pro", None)
         with pytest.raises(LettersUnavailable, match=r"font-source-sans-pro.*make install"):
             check_letter_rendering()
+
+
+class TestDecidedByHand:
+    def test_the_letter_says_why_the_rules_proposed_nothing(self) -> None:
+        stated = facts("SE", ("sv",), no_proposal_reason="Prisbasbeloppet för 2026 saknas.")
+        text = pdf_text(letter_pdf(stated, verify_url=VERIFY_URL))
+        assert "Reglerna kunde inte föreslå något belopp" in text
+        assert "Prisbasbeloppet för 2026 saknas." in text
