@@ -18,6 +18,7 @@ from fundadmin.api.claims import ClaimsController
 from fundadmin.api.conventions import allow_every_method
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
+from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
 from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.strict import strict_input
@@ -51,6 +52,8 @@ ROUTE_HANDLERS = [
     LedgerController,
     ClaimantsController,
     ClaimsController,
+    ClaimLettersController,
+    LetterVerificationController,
 ]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 
