@@ -179,7 +179,7 @@ def overpaid_receivable(
 
 OWNED_ACCOUNT_PATTERN = r"^[A-Z]{2}/(payable/award|payable/return|receivable/overpaid)/([^/]+)$"
 """Accounts that belong to one claim or one application. The database derives the same owner
-from the same pattern (the generated column `ledger_account.owner`, migrations 0010 and 0012):
+from the same pattern (the generated column `ledger_account.owner`, migrations 0010 and 0014):
 the third segment `return` names an application, any other a claim."""
 
 _OWNED_ACCOUNT = re.compile(OWNED_ACCOUNT_PATTERN)

@@ -1,7 +1,7 @@
 """ledger: the overpayment receivable of a claim belongs to the claim
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 
 An appeal that lowers an award below what was already paid leaves her owing the difference to
 the fund: `<CC>/receivable/overpaid/<claim>`. Like the claim's payable it belongs to the claim,
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
