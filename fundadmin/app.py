@@ -12,12 +12,15 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.engine import URL
 
 from fundadmin.api.audit import AuditController
 from fundadmin.api.auth import AuthController
 from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
+from fundadmin.api.funding import ROUTERS as FUNDING_ROUTERS
+from fundadmin.api.funding import ConfiscationsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.policies import PoliciesController
@@ -39,7 +42,7 @@ from fundadmin.security.trusted_idp import trusted_idp_from_settings
 from fundadmin.security.users import ActiveUsers
 from fundadmin.settings import Settings
 
-ROUTE_HANDLERS = [
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
     AuthController,
     UserController,
@@ -48,6 +51,8 @@ ROUTE_HANDLERS = [
     LedgerController,
     ClaimantsController,
     ClaimsController,
+    ConfiscationsController,
+    *FUNDING_ROUTERS,
 ]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 

@@ -61,6 +61,10 @@ class EntryKind(StrEnum):
     EXCHANGE = "exchange"
     OPENING = "opening"
     ADJUSTMENT = "adjustment"
+    GRANT = "grant"
+    """From the support-services fund to a named organisation."""
+    EARMARK_RELEASE = "earmark_release"
+    """Earmarked money of a case not claimed within the policy's period, back to the fund."""
 
 
 class TransactionStatus(StrEnum):

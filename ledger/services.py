@@ -478,6 +478,17 @@ async def account_balance(
     return await repository.balance_as_of(session, row, as_of)
 
 
+async def locked_balance(session: AsyncSession, code: str) -> Balance:
+    """The account's balance now, with its row locked until the caller's transaction ends, so
+    nothing else moves its money between this read and the caller's write."""
+    accounts = await repository.lock_accounts(session, [code])
+    if code not in accounts:
+        raise AccountNotFound("there is no such account")
+    row = await repository.account_by_code(session, code)
+    assert row is not None
+    return repository.balance_of(row)
+
+
 async def transactions_by_reference(
     session: AsyncSession, key: str, value: str, *, countries: Iterable[str] | None = None
 ) -> list[TransactionView]:

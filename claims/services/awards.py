@@ -25,14 +25,17 @@ from claims.schemas import DecisionRequest, PaymentCreate
 from claims.services.steps import get_claim, locked_claim, plan, record_step
 from claims.workflow import ClaimEvent, ClaimStatus
 from ledger import (
+    AccountNotFound,
     AccountType,
     EntryKind,
     PostingSpec,
     TransactionSpec,
     TransactionStatus,
     award_payable,
+    earmarked,
     ensure_account,
     get_transaction,
+    locked_balance,
     post_pending,
     record_transaction,
     reverse_transaction,
@@ -53,10 +56,24 @@ def _payable_code(claim: Claim) -> str:
     return award_payable(claim.country, str(claim.id), claim.currency).code
 
 
-def _source_code(claim: Claim) -> str:
-    if claim.earmarked_case:
-        return f"{claim.country}/earmarked/{claim.earmarked_case}"
-    return f"{claim.country}/fund/victims"
+async def _source_postings(
+    session: AsyncSession, claim: Claim, amount: Decimal
+) -> tuple[PostingSpec, ...]:
+    """Where an award of `amount` is drawn from: a claim in a confiscation case draws on the
+    case's earmarked money first (DESIGN.md principle 5) and on the victims' fund for the rest.
+    A reduction (`amount` < 0) goes back to the victims' fund, the case's money having served
+    its purpose; the earmark's row stays locked until the award commits."""
+    fund = f"{claim.country}/fund/victims"
+    if not claim.earmarked_case or amount <= 0:
+        return (PostingSpec(fund, amount, claim.currency),)
+    code = earmarked(claim.country, claim.earmarked_case).code
+    try:
+        available = (await locked_balance(session, code)).available
+    except AccountNotFound:
+        available = Decimal(0)
+    from_earmark = min(max(available, Decimal(0)), amount)
+    parts = ((code, from_earmark), (fund, amount - from_earmark))
+    return tuple(PostingSpec(account, part, claim.currency) for account, part in parts if part)
 
 
 async def release_award(
@@ -101,7 +118,7 @@ async def _reserve_award(
             kind=EntryKind.AWARD,
             effective_date=now.date(),
             postings=(
-                PostingSpec(_source_code(claim), total, claim.currency),
+                *await _source_postings(session, claim, total),
                 PostingSpec(payable.code, -total, claim.currency),
             ),
             memo=f"award on claim {claim.reference}",
