@@ -24,6 +24,7 @@ from fundadmin.api.funding import ConfiscationsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.policies import PoliciesController
+from fundadmin.api.reports import ReportsController
 from fundadmin.api.users import UserController
 from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
@@ -53,6 +54,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ClaimsController,
     ConfiscationsController,
     *FUNDING_ROUTERS,
+    ReportsController,
 ]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 
