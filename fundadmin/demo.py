@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from claims.demo import claims_seeder
 from fundadmin.clock import Clock
+from fundadmin.funding.demo import funding_seeder
 from fundadmin.security.demo_accounts import seed_service_accounts
 from fundadmin.security.principal import ALL_COUNTRIES, Role
 from fundadmin.security.users import Grant, create_user
@@ -70,6 +71,7 @@ SEEDERS: list[tuple[str, Seeder]] = [
     ("service-accounts", seed_service_accounts),
     ("ledger", seed_ledger),
     ("claims", claims_seeder(vault_from_settings)),
+    ("funding", funding_seeder(vault_from_settings)),
 ]
 """(name, seeder) in the order they run; later areas append theirs."""
 

@@ -103,7 +103,10 @@ class TestRealisation:
             assert problem["status"] == 422
         for amount in ("-1", "1e3", "10.001"):
             await funding.realise(order, amount, expect=422)
-        count = await session.scalar(sa.text("SELECT count(*) FROM confiscation_realisation"))
+        count = await session.scalar(
+            sa.text("SELECT count(*) FROM confiscation_realisation WHERE confiscation_id = :id"),
+            {"id": order["id"]},
+        )
         assert count == 0
 
     async def test_a_stale_if_match_is_refused(self, funding: Funding) -> None:
@@ -168,7 +171,8 @@ class TestEarmark:
         assert released["amount"] == "500.00"
         assert "earmark_period_months" in released["reason"]
         assert await _balance(session, f"SE/earmarked/{CASE}") == Decimal(0)
-        assert await _balance(session, "SE/fund/victims") == victims_before + Decimal(500)
+        released_in_se = sum(Decimal(r["amount"]) for r in release.json()["items"])
+        assert await _balance(session, "SE/fund/victims") == victims_before + released_in_se
         view = await ledger.get_transaction(session, uuid.UUID(released["transaction_id"]))
         assert view.kind == "earmark_release"
         again = await funding.driver.call(
