@@ -349,7 +349,7 @@ async def country_report(
         years,
     )
     shown = _published_periods(start, end)
-    trial = await ledger.trial_balance(session, country)
+    trial_debits, trial_credits = await queries.trial_balance(session, country)
     seq, head = audit_head or await queries.audit_head(session)
     return CountryReport(
         country=country,
@@ -361,8 +361,8 @@ async def country_report(
         months=months,
         claims=[cell for cell in cells if cell.period in shown],
         durations=[d for d in durations if d.period in shown],
-        trial_balance_debits=sum((t.debits for t in trial.totals), Decimal(0)),
-        trial_balance_credits=sum((t.credits for t in trial.totals), Decimal(0)),
+        trial_balance_debits=trial_debits,
+        trial_balance_credits=trial_credits,
         audit_head_seq=seq,
         audit_head_hash=head,
     )

@@ -131,3 +131,20 @@ async def audit_head(session: AsyncSession) -> tuple[int, str]:
         )
     ).first()
     return (0, "") if row is None else (int(row.seq), str(row.hash))
+
+
+async def trial_balance(session: AsyncSession, country: str) -> tuple[Decimal, Decimal]:
+    """The ledger's trial balance of `country` now: posted debits and credits over every
+    account, from the counters PostgreSQL keeps with each posting (they sum to zero per
+    currency, so the totals agree whenever the books balance)."""
+    row = (
+        await session.execute(
+            sa.text(
+                "SELECT coalesce(sum(posted_debits), 0) AS debits, "
+                "coalesce(sum(posted_credits), 0) AS credits "
+                "FROM ledger_account WHERE country = :country"
+            ),
+            {"country": country},
+        )
+    ).one()
+    return row.debits, row.credits

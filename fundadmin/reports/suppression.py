@@ -37,27 +37,38 @@ class Relation:
     parts: tuple[Key, ...]
 
 
-def _rank(rows: list[list[Fraction]]) -> int:
+def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[Fraction]]]:
+    """Reduced row echelon form: (pivot column, row) for each non-zero row."""
     matrix = [row[:] for row in rows if any(row)]
+    pivots: list[tuple[int, list[Fraction]]] = []
     rank = 0
-    columns = len(matrix[0]) if matrix else 0
     for column in range(columns):
         pivot = next((r for r in range(rank, len(matrix)) if matrix[r][column] != 0), None)
         if pivot is None:
             continue
         matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
         lead = matrix[rank][column]
+        matrix[rank] = [value / lead for value in matrix[rank]]
         for r in range(len(matrix)):
             if r != rank and matrix[r][column] != 0:
-                factor = matrix[r][column] / lead
+                factor = matrix[r][column]
                 matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
+        pivots.append((column, matrix[rank]))
         rank += 1
-    return rank
+    return [(column, matrix[i]) for i, (column, _) in enumerate(pivots)]
 
 
 def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]:
-    """The suppressed cells whose value follows from the published cells and the relations."""
+    """The suppressed cells whose value follows from the published cells and the relations.
+
+    With the published values moved to the right-hand side, the relations are a linear system
+    in the suppressed cells; a cell is determined exactly when no vector of the system's null
+    space moves it: in reduced echelon form, its column is a pivot whose row has no entry in a
+    free column.
+    """
     unknowns = sorted(suppressed, key=repr)
+    if not unknowns:
+        return set()
     index = {key: i for i, key in enumerate(unknowns)}
     rows = []
     for relation in relations:
@@ -68,15 +79,10 @@ def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]
             if part in index:
                 row[index[part]] -= 1
         rows.append(row)
-    if not unknowns:
-        return set()
-    full = _rank(rows)
-    found = set()
-    for key, i in index.items():
-        without = [[v for j, v in enumerate(row) if j != i] for row in rows]
-        if _rank(without) < full:
-            found.add(key)
-    return found
+    reduced = _reduced(rows, len(unknowns))
+    pivot_columns = {column for column, _ in reduced}
+    free = [c for c in range(len(unknowns)) if c not in pivot_columns]
+    return {unknowns[column] for column, row in reduced if all(row[f] == 0 for f in free)}
 
 
 def suppress(counts: Mapping[Key, int], relations: Sequence[Relation]) -> set[Key]:
