@@ -51,7 +51,7 @@ INSERT INTO ledger_transaction (id, country, kind, status, effective_date, memo,
     exchange_rates, idempotency_scope, idempotency_key, fingerprint, created_by)
 SELECT gen_random_uuid(), c.country,
        (ARRAY['appropriation','confiscation','recovery','confiscation','grant','award'])[1 + n % 6],
-       'posted', DATE '2025-01-01' + (n * 7919 % 730), 'bench', '{}', '{}', 'bench',
+       'posted', DATE '2025-01-01' + (n::bigint * 7919 % 730)::int, 'bench', '{}', '{}', 'bench',
        'bench-' || n, 'x', 'bench'
 FROM generate_series(1, $1) AS n
 JOIN (SELECT country, row_number() OVER (ORDER BY country) - 1 AS i

@@ -54,6 +54,8 @@ DEMO_USERS: dict[str, tuple[list[Grant], str | None]] = {
     "ministry-region": ([Grant(Role.MINISTRY, ALL_COUNTRIES)], None),
     "auditor": ([Grant(Role.AUDITOR, ALL_COUNTRIES)], None),
     "superuser": ([Grant(Role.SUPERUSER, ALL_COUNTRIES)], None),
+    # Grants reaching personal data or money, and such accounts' passwords, take two superusers.
+    "superuser2": ([Grant(Role.SUPERUSER, ALL_COUNTRIES)], None),
 }
 
 

@@ -227,6 +227,9 @@ async def assess(
     claim = await locked_claim(session, actor, claim_id, "administrator", expected_version)
     step = plan(claim, ClaimEvent.ASSESS)
     assert claim.submitted_at is not None
+    if as_of is not None and as_of < claim.crime_date:
+        # The rules of a date before the crime never applied to it (one may have been abolished).
+        raise InvalidClaimData("as_of", "must not be before the date of the crime")
     assessment = get_policy(claim.country).assess(
         claim_facts(claim, claim.submitted_at.date()), as_of or now.date()
     )
@@ -269,7 +272,7 @@ async def withdraw(
     """She withdraws before a decision; any reservation is voided."""
     claim = await locked_claim(session, actor, claim_id, "adviser", expected_version)
     step = plan(claim, ClaimEvent.WITHDRAW)
-    await release_award(session, claim, actor, now=now)
+    await release_award(session, claim, actor)
     record_step(session, claim, step, actor, reason, now=now)
     await session.flush()
     return claim

@@ -500,6 +500,40 @@ class ClaimsController(Controller):
         )
 
     @post(
+        "/{claim_id:uuid}/reservation",
+        guards=ADMINISTRATORS,
+        summary="Reserve a decided award again after its reservation was lost (If-Match, "
+        "Idempotency-Key)",
+        responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
+    )
+    async def reserve_again(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[StepRequest],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action="reserve_again",
+            run=lambda actor: services.reserve_again(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                now=clock.now(),
+            ),
+        )
+
+    @post(
         "/{claim_id:uuid}/letter",
         guards=ADMINISTRATORS,
         summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",

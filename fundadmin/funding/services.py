@@ -167,6 +167,11 @@ def earmark_account(country: str, case_reference: str) -> ledger.AccountDefiniti
     return ledger.earmarked(country, case_reference)
 
 
+def case_owner(case_reference: str) -> str:
+    """Whom these use cases act for in the ledger when they move a case's earmarked money."""
+    return f"case:{case_reference}"
+
+
 async def _ensure_earmark(session: AsyncSession, country: str, case_reference: str) -> str:
     account = earmark_account(country, case_reference)
     await ledger.ensure_account(
@@ -177,6 +182,7 @@ async def _ensure_earmark(session: AsyncSession, country: str, case_reference: s
         currency=account.currency,
         country=country,
         must_not_go_negative=True,
+        owner=case_owner(case_reference),
     )
     return account.code
 
@@ -232,6 +238,7 @@ async def record_realisation(
         idempotency_scope=LEDGER_SCOPE,
         created_by=str(writer.user_id),
         now=now,
+        owner=case_owner(order.case_reference),
     )
     realisation = Realisation(
         id=realisation_id,
@@ -368,6 +375,7 @@ async def release_earmarks(
             idempotency_scope=LEDGER_SCOPE,
             created_by=released_by,
             now=now,
+            owner=case_owner(earmark.case_reference),
         )
         release = EarmarkRelease(
             id=new_id(),

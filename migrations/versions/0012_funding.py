@@ -1,11 +1,12 @@
 """funding: confiscation orders and realisations, appropriations, recoveries, grants, releases
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 
 Each record points at the one ledger transaction that moved its money. The ledger learns two
 kinds: `grant` (support-services fund to an organisation) and `earmark_release` (a case's unclaimed
-earmark back to the victims' fund).
+earmark back to the victims' fund), and a case's earmarked account belongs to the case (`owner`
+`case:<case>`), so only the confiscation routes and that case's claims move its money.
 """
 
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,8 +37,45 @@ def _stamps() -> list[sa.Column]:
     return [sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)]
 
 
+_OWNER_BEFORE = (
+    "CASE WHEN code ~ '^[A-Z]{2}/payable/(award|return)/([^/]+)$' THEN "
+    "CASE split_part(code, '/', 3) WHEN 'award' THEN 'claim' ELSE 'application' END "
+    "|| ':' || split_part(code, '/', 4) END"
+)
+_OWNER_AFTER = (
+    "CASE WHEN code ~ '^[A-Z]{2}/(payable/award|payable/return|earmarked)/([^/]+)$' THEN "
+    "CASE WHEN split_part(code, '/', 2) = 'earmarked' THEN 'case:' || split_part(code, '/', 3) "
+    "WHEN split_part(code, '/', 3) = 'award' THEN 'claim:' || split_part(code, '/', 4) "
+    "ELSE 'application:' || split_part(code, '/', 4) END END"
+)
+
+
+def _owner(expression: str) -> None:
+    """A case's earmarked account belongs to the case (`case:<case>`), as payables belong to
+    their claim: its money moves only through the confiscation routes and that case's claims."""
+    op.drop_constraint(op.f("ck_ledger_account_owned_guarded"), "ledger_account", type_="check")
+    op.execute("ALTER TABLE ledger_account DROP COLUMN owner")
+    op.execute(
+        f"ALTER TABLE ledger_account ADD COLUMN owner varchar(210) "
+        f"GENERATED ALWAYS AS ({expression}) STORED"
+    )
+    # Earmarks were always opened guarded; this one correction of older rows is the migration's.
+    op.execute("ALTER TABLE ledger_account DISABLE TRIGGER ledger_account_guard_update")
+    op.execute(
+        "UPDATE ledger_account SET must_not_go_negative = true "
+        "WHERE owner IS NOT NULL AND NOT must_not_go_negative"
+    )
+    op.execute("ALTER TABLE ledger_account ENABLE TRIGGER ledger_account_guard_update")
+    op.create_check_constraint(
+        op.f("ck_ledger_account_owned_guarded"),
+        "ledger_account",
+        "owner IS NULL OR must_not_go_negative",
+    )
+
+
 def upgrade() -> None:
     _kinds(_KINDS_AFTER)
+    _owner(_OWNER_AFTER)
     op.create_table(
         "confiscation_order",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -191,4 +229,5 @@ def downgrade() -> None:
     op.drop_index("ix_confiscation_order_country_case", table_name="confiscation_order")
     op.drop_table("confiscation_order")
     op.execute("DROP FUNCTION funding_append_only()")
+    _owner(_OWNER_BEFORE)
     _kinds(_KINDS_BEFORE)

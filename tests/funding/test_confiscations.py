@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -184,3 +185,51 @@ class TestEarmark:
             expect=201,
         )
         assert [r for r in again.json()["items"] if r["case_reference"] == CASE] == []
+
+
+class TestEarmarkDoors:
+    async def test_the_generic_ledger_routes_cannot_move_a_cases_money(
+        self, funding: Funding, driver: Driver, session: AsyncSession
+    ) -> None:
+        order = await funding.order()
+        await funding.realise(order, "1000.00")
+        response = await driver.call(
+            "POST",
+            "/api/v1/ledger/transactions",
+            "admin-se",
+            json={
+                "country": "SE",
+                "kind": "adjustment",
+                "effective_date": "2026-11-01",
+                "postings": [
+                    {
+                        "account": f"SE/earmarked/{CASE}",
+                        "side": "debit",
+                        "amount": "100.00",
+                        "currency": "SEK",
+                    },
+                    {"account": "SE/bank", "side": "credit", "amount": "100.00", "currency": "SEK"},
+                ],
+            },
+            idempotency=True,
+            expect=409,
+        )
+        assert response.json()["owner"] == f"case:{CASE}"
+        assert await _balance(session, f"SE/earmarked/{CASE}") == Decimal("500.00")
+
+    async def test_the_database_refuses_an_overdrawn_earmark(
+        self, funding: Funding, session: AsyncSession
+    ) -> None:
+        order = await funding.order()
+        await funding.realise(order, "1000.00")
+        account = await ledger.get_account(session, f"SE/earmarked/{CASE}")
+        assert account.must_not_go_negative
+        with pytest.raises(sa.exc.DBAPIError):
+            await session.execute(
+                sa.text(
+                    "UPDATE ledger_account SET posted_debits = posted_debits + 10000 "
+                    "WHERE code = :code"
+                ),
+                {"code": f"SE/earmarked/{CASE}"},
+            )
+        await session.rollback()

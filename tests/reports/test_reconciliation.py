@@ -82,6 +82,7 @@ class TestRandomLedgers:
                 currency=currency,
                 country=country,
                 must_not_go_negative=True,
+                owner=f"case:{case}",
             )
         funds = [f"{country}/fund/victims", f"{country}/fund/support-services"]
         funds.append(f"{country}/earmarked/{case}")
@@ -110,6 +111,7 @@ class TestRandomLedgers:
                     idempotency_scope="test",
                     created_by="test",
                     now=NOW,
+                    owner=f"case:{case}",
                 )
         async with sessions() as session:
             for start, end in (
