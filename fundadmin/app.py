@@ -36,6 +36,7 @@ from fundadmin.logging import (
     request_context_middleware,
     stamp_and_log_response,
 )
+from fundadmin.parameter_values.routes import ParameterValuesController
 from fundadmin.security.authentication import BearerTokenMiddleware
 from fundadmin.security.headers import add_security_headers
 from fundadmin.security.keys import KeyRing
@@ -51,6 +52,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OwnAccountController,
     AuditController,
     PoliciesController,
+    ParameterValuesController,
     LedgerController,
     ClaimantsController,
     ClaimsController,

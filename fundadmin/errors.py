@@ -28,6 +28,7 @@ import claims
 import ledger
 from fundadmin.funding import errors as funding_errors
 from fundadmin.logging import request_id
+from fundadmin.parameter_values import errors as parameter_values
 from fundadmin.schema import SchemaBehind
 from fundadmin.security import errors as security_errors
 from policies import errors as policy_errors
@@ -94,9 +95,23 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     security_errors.CiphertextRejected: ProblemType(
         500, "integrity-error", "Stored data failed its integrity check"
     ),
+    parameter_values.InvalidParameterValue: UNPROCESSABLE,
+    parameter_values.ParameterValueNotFound: NOT_FOUND,
+    parameter_values.ParameterValueAlreadyDecided: ProblemType(
+        409, "parameter-value-decided", "The value is already confirmed or rejected"
+    ),
+    parameter_values.SecondAdministratorMustDiffer: ProblemType(
+        403, "four-eyes", "A second, different administrator must confirm"
+    ),
+    parameter_values.CountryNotAdministered: ProblemType(
+        403, "country-not-in-scope", "Not a country of your grants"
+    ),
     policy_errors.UnknownCountry: NOT_FOUND,
     policy_errors.ParameterNotInForce: ProblemType(
         422, "parameters-not-in-force", "No parameters in force on that date"
+    ),
+    policy_errors.UnknownOffence: ProblemType(
+        422, "unknown-offence", "Not an offence of the country's published list"
     ),
     policy_errors.CurrencyMismatch: ProblemType(
         422, "currency-mismatch", "Amount not in the country's currency"

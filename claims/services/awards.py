@@ -225,6 +225,7 @@ async def make_decision(
         currency=claim.currency,
         threshold=claim.second_approval_threshold,
         already_paid=claim.paid_total,
+        proposal_made=claim.no_proposal_code is None,
     )
     if decision.requires_second_approval:
         step = plan(claim, ClaimEvent.DECIDE_ABOVE_THRESHOLD)
@@ -321,6 +322,7 @@ async def issue_letter(
                 outcome=claim.outcome or Outcome.REJECTED.value,
                 awarded_total=claim.awarded_total,
                 reason=claim.decision_reason or "",
+                no_proposal_reason=claim.no_proposal_reason,
                 heads=tuple(
                     NoticeHead(
                         h.category,

@@ -61,6 +61,7 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -410,6 +411,8 @@ class ClaimsController(Controller):
                 as_of=data.as_of,
                 reason=data.reason,
                 now=clock.now(),
+                policies=policy_for,
+                vault=vault_of(request.app.state),
             ),
         )
 

@@ -1,7 +1,7 @@
 """funding: confiscation orders and realisations, appropriations, recoveries, grants, releases
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 
 Each record points at the one ledger transaction that moved its money. The ledger learns two
 kinds: `grant` (support-services fund to an organisation) and `earmark_release` (a case's unclaimed
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

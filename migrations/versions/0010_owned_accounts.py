@@ -1,7 +1,7 @@
 """ledger: accounts that belong to a claim or an application, and never go below zero
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 
 `owner` is derived from the code (`<CC>/payable/award/<claim>` belongs to `claim:<claim>`,
 `<CC>/payable/return/<application>` to `application:<application>`), so no writer can detach an
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
