@@ -109,7 +109,7 @@ async def _confiscation_out(
 
 class ConfiscationsController(Controller):
     path = "/api/v1/confiscations"
-    tags = ["money in"]
+    tags = ["confiscations"]
 
     @post(
         "/",
@@ -454,17 +454,17 @@ ROUTERS = [
     Router(
         "/api/v1/appropriations",
         route_handlers=[record_appropriation, *_movement_routes("appropriation")],
-        tags=["money in"],
+        tags=["appropriations"],
     ),
     Router(
         "/api/v1/recoveries",
         route_handlers=[record_recovery, *_movement_routes("recovery")],
-        tags=["money in"],
+        tags=["recoveries"],
     ),
     Router(
         "/api/v1/grants",
         route_handlers=[record_grant, *_movement_routes("grant")],
-        tags=["money out"],
+        tags=["grants"],
     ),
 ]
 """Appropriations, recoveries and grants: the same three routes each."""

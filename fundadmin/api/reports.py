@@ -77,6 +77,7 @@ def _check_period(start: date, end: date) -> None:
 
 class ReportsController(Controller):
     path = "/api/v1/reports"
+    tags = ["reports"]
 
     @get(
         "/allocation",

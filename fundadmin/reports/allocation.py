@@ -334,9 +334,13 @@ async def country_report(
     *,
     made_at: datetime,
     audit_head: tuple[int, str] | None = None,
+    flows: list[queries.Flow] | None = None,
 ) -> CountryReport:
-    """The report of one country; the caller has checked she may read it."""
-    funds, months = _money(await queries.flows(session, country, start, end), start, end)
+    """The report of one country; the caller has checked she may read it. `flows`: the
+    country's movements when the caller read them already (the regional report)."""
+    if flows is None:
+        flows = (await queries.flows(session, [country], start, end))[country]
+    funds, months = _money(flows, start, end)
     for fund, amount in (await queries.pending(session, country)).items():
         for line in funds:
             if line.fund == fund:
@@ -394,9 +398,13 @@ async def regional_report(
     statistics are not added up across countries: a regional total could undo a country's
     suppression)."""
     head = await queries.audit_head(session)
+    countries = sorted(ledger.COUNTRY_CURRENCY)
+    flows = await queries.flows(session, countries, start, end)
     reports = [
-        await country_report(session, country, start, end, made_at=made_at, audit_head=head)
-        for country in sorted(ledger.COUNTRY_CURRENCY)
+        await country_report(
+            session, country, start, end, made_at=made_at, audit_head=head, flows=flows[country]
+        )
+        for country in countries
     ]
     rates = {r.currency: rate_on(r.currency, end) for r in reports}
     money_in: dict[str, Decimal] = defaultdict(Decimal)
