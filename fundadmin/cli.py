@@ -40,11 +40,13 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.funding import services as funding_services
 from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
 from fundadmin.letters.worker import BatchRefused, issue_batch, run_worker
 from fundadmin.parameter_values.service import lapses
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
+from fundadmin.security.audit import write_audit
 from fundadmin.security.user_admin import NewUser
 from fundadmin.security.vault import master_keys_from_settings, new_master_key_line
 from fundadmin.settings import Settings, get_settings
@@ -367,6 +369,53 @@ def audit_verify(expect_head: str | None) -> None:
             f"({report.lines_checked} lines intact, head {report.head_hash})"
         )
     click.echo(f"audit trail intact: {report.lines_checked} lines, head {report.head_hash}")
+
+
+@main.group()
+def earmarks() -> None:
+    """Money earmarked for the victims of confiscation cases."""
+
+
+@earmarks.command("release")
+@click.option("--country", help="One country (e.g. SE); default: every country.")
+def earmarks_release(country: str | None) -> None:
+    """Release to the victims' fund what no claim took within the policy's period (as of the
+    business clock's today); each release is recorded with its reason and audited. Safe to run
+    again: a case with nothing releasable is left alone."""
+    settings = _settings()
+    with database(settings) as db_:
+
+        async def release() -> list[str]:
+            engine = create_engine(db_.url, pool_size=1)
+            try:
+                async with create_session_factory(engine)() as session, session.begin():
+                    released = await funding_services.release_earmarks(
+                        session,
+                        frozenset({"*"}),
+                        country=country.upper() if country else None,
+                        released_by="command",
+                        now=clock_from_settings(settings).now(),
+                    )
+                    for row in released:
+                        await write_audit(
+                            session,
+                            principal=None,
+                            action="earmark.release",
+                            subject_type="earmark_release",
+                            subject_id=str(row.id),
+                            details={"country": row.country, "by": "command"},
+                        )
+                    return [
+                        f"{row.country} {row.case_reference}: {row.amount} {row.currency}"
+                        for row in released
+                    ]
+            finally:
+                await engine.dispose()
+
+        lines = _run(release())
+    for line in lines:
+        click.echo(f"released {line}")
+    click.echo(f"{len(lines)} earmark(s) released")
 
 
 @main.group()

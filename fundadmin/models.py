@@ -4,6 +4,7 @@ from advanced_alchemy.base import orm_registry
 
 import claims.models  # noqa: F401
 import fundadmin.demo
+import fundadmin.funding.models
 import fundadmin.idempotency
 import fundadmin.letters.models
 import fundadmin.parameter_values.models
