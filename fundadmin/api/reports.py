@@ -93,8 +93,8 @@ class ReportsController(Controller):
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         country: Country,
-        start: Annotated[date, QueryParameter(query="from", description="First day")],
-        end: Annotated[date, QueryParameter(query="to", description="Last day")],
+        start: Annotated[date, QueryParameter(name="from", description="First day")],
+        end: Annotated[date, QueryParameter(name="to", description="Last day")],
         format: Format = None,  # noqa: A002 - the query parameter's name
     ) -> Response[Any]:
         _check_period(start, end)
