@@ -196,6 +196,8 @@ async def create_application(
         raise ClaimantNotFound()
     if not actor.may_file_in(data.country):
         raise CountryNotInScope(data.country)
+    if "return_assistance" not in claimant.mandate_scope:
+        raise InvalidClaimData("claimant_id", "her mandate does not cover return assistance")
     currency = country_currency(data.country)
     if data.return_country == data.country:
         raise InvalidClaimData("return_country", "must differ from the paying country")
@@ -242,6 +244,9 @@ async def create_application(
         created_by=actor.user_id,
         created_at=now,
         updated_at=now,
+        records=[],
+        instalments=[],
+        follow_ups=[],
     )
     _entitle(application, now.date())
     session.add(application)
