@@ -243,7 +243,8 @@ class TestReturnFromSwedenToLatvia:
             for m in moves
             if m.status is TransactionStatus.POSTED and m.effective_date == TODAY
         )
-        assert Decimal("11.50") in rates and Decimal("11.40") in rates
+        assert Decimal("11.50") in rates
+        assert Decimal("11.40") in rates
         payable = f"SE/payable/return/{application['id']}"
         assert (await ledger.account_balance(session, payable)).posted == 0
 
