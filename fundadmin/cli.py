@@ -36,11 +36,13 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.parameter_values.service import lapses
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
 from fundadmin.security.user_admin import NewUser
 from fundadmin.security.vault import master_keys_from_settings, new_master_key_line
 from fundadmin.settings import Settings, get_settings
+from policies import ParameterLapse
 
 T = TypeVar("T")
 
@@ -357,3 +359,38 @@ def keys_rewrap() -> None:
     with database(settings) as db_:
         count = _security_command(security_commands.rewrap_command(db_.url, ring))
     click.echo(f"re-wrapped {count} data keys with master key {ring.newest.kid}")
+
+
+@main.group()
+def policies() -> None:
+    """Check the country policies' figures."""
+
+
+@policies.command("check")
+@click.option("--days", default=60, show_default=True, type=click.IntRange(0, 3660))
+def policies_check(days: int) -> None:
+    """List the yearly figures that have lapsed or lapse within DAYS (entered values counted);
+    exit 1 if there is any, so a scheduler can alert before proposals become impossible."""
+    settings = _settings()
+    on = clock_from_settings(settings).now().date()
+    with database(settings) as db_:
+
+        async def check() -> dict[str, tuple[ParameterLapse, ...]]:
+            engine = create_engine(db_.url, pool_size=1)
+            try:
+                async with create_session_factory(engine)() as session:
+                    return await lapses(session, on, days)
+            finally:
+                await engine.dispose()
+
+        found = _run(check())
+    for country, country_lapses in found.items():
+        for lapse in country_lapses:
+            state = "LAPSED, proposals impossible" if lapse.lapsed else "lapses"
+            click.echo(
+                f"{country} {lapse.name}: value from {lapse.last_effective_from.isoformat()} "
+                f"{state} on {lapse.lapses_on.isoformat()}"
+            )
+    if found:
+        raise SystemExit(1)
+    click.echo(f"no figure lapses within {days} days of {on.isoformat()}")

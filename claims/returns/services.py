@@ -54,6 +54,7 @@ from ledger import (
     EntryKind,
     PostingSpec,
     TransactionSpec,
+    account_owner,
     ensure_account,
     exchange_account,
     post_pending,
@@ -103,8 +104,11 @@ def scope(actor: Actor, role: Role) -> ColumnElement[bool]:
 
 
 def owner(application: ReturnApplication) -> str:
-    """Whom the ledger's owned accounts of this application answer to."""
-    return f"application:{application.id}"
+    """Whom the application's payable answers to: the ledger moves its money only for this
+    owner, and PostgreSQL keeps the owned payable from going below zero (migration 0010)."""
+    owned = account_owner(_payable(application))
+    assert owned is not None, "the chart derives an owner for every return payable"
+    return owned
 
 
 async def get_application(
@@ -569,6 +573,7 @@ async def approve(
         currency=payable.currency,
         country=application.country,
         must_not_go_negative=payable.must_not_go_negative,
+        owner=owner(application),
     )
     _apply(application, ReturnEvent.APPROVE, now)
     application.approved_by = actor.user_id
@@ -604,6 +609,7 @@ async def approve(
             idempotency_scope=LEDGER_SCOPE,
             created_by=actor.ledger_name,
             now=now,
+            owner=owner(application),
         )
         row = ReturnInstalment(
             id=new_id(),
@@ -660,7 +666,11 @@ async def pay_instalment(
         else plan.at_rate(instalment.payee_amount, rate, application.currency)
     )
     await post_pending(
-        session, instalment.reservation_transaction_id, actor=actor.ledger_name, now=now
+        session,
+        instalment.reservation_transaction_id,
+        actor=actor.ledger_name,
+        now=now,
+        owner=owner(application),
     )
     if rate is None:
         postings: tuple[PostingSpec, ...] = (
@@ -698,6 +708,7 @@ async def pay_instalment(
         idempotency_scope=LEDGER_SCOPE,
         created_by=actor.ledger_name,
         now=now,
+        owner=owner(application),
     )
     instalment.status = "paid"
     instalment.payment_transaction_id = view.id
@@ -723,7 +734,10 @@ async def _void_remaining(
     for instalment in application.instalments:
         if instalment.status == "reserved":
             await void_pending(
-                session, instalment.reservation_transaction_id, actor=actor.ledger_name
+                session,
+                instalment.reservation_transaction_id,
+                actor=actor.ledger_name,
+                owner=owner(application),
             )
             instalment.status = "voided"
             instalment.settled_at = now

@@ -7,6 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
+import pytest
+from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
@@ -441,3 +444,65 @@ class TestScheduleControl:
         assert not application["follow_up_overdue"]
         queue = (await driver.call("GET", f"{BASE}?follow_up_overdue=true", "admin-se")).json()
         assert queue["items"] == []
+
+
+class TestApplicationMoneyMovesOnlyThroughItsRoutes:
+    async def test_generic_ledger_routes_and_direct_sql_are_refused(
+        self, driver: Driver, session: AsyncSession, database_url: URL
+    ) -> None:
+        returns = Returns(driver)
+        application = await returns.step(
+            await returns.prepared(),
+            "approval",
+            "admin-se",
+            {"exchange_rate": rate("11.47")},
+            money=True,
+        )
+        payable = f"SE/payable/return/{application['id']}"
+        reservation = application["instalments"][0]["reservation_transaction_id"]
+        tx = f"/api/v1/ledger/transactions/{reservation}"
+        bank = await _available(session, "SE/bank")
+        for path, body in (
+            (f"{tx}/post", None),
+            (f"{tx}/void", None),
+            (
+                "/api/v1/ledger/transactions",
+                {
+                    "country": "SE",
+                    "kind": "payment",
+                    "effective_date": TODAY.isoformat(),
+                    "postings": [
+                        {"account": payable, "side": "debit", "amount": "1", "currency": "EUR"},
+                        {
+                            "account": "SE/exchange/EUR",
+                            "side": "credit",
+                            "amount": "1",
+                            "currency": "EUR",
+                        },
+                    ],
+                },
+            ),
+        ):
+            response = await driver.call(
+                "POST", path, "admin-se", json=body, idempotency=True, expect=409
+            )
+            problem = response.json()
+            assert problem["owner"] == f"application:{application['id']}"
+            assert "/api/v1/return-assistance/" in problem["use"]
+        assert await _available(session, "SE/bank") == bank
+        assert {i["status"] for i in (await returns.get(application))["instalments"]} == {
+            "reserved"
+        }
+
+        # PostgreSQL itself keeps the owned payable guarded, whoever writes to it.
+        conn = await asyncpg.connect(
+            database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        try:
+            with pytest.raises(asyncpg.PostgresError):
+                await conn.execute(
+                    "UPDATE ledger_account SET must_not_go_negative = false WHERE code = $1",
+                    payable,
+                )
+        finally:
+            await conn.close()
