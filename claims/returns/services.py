@@ -403,6 +403,9 @@ async def record_risk(
     if data.level == "high" and not data.justification:
         raise InvalidClaimData("justification", "is required for a high risk level")
     _apply(application, ReturnEvent.RECORD, now)
+    # A new assessment needs its own confirmation: an earlier one confirmed another text.
+    application.risk_confirmed_by = None
+    application.risk_confirmed_at = None
     _record(
         session,
         application,

@@ -366,6 +366,25 @@ class TestRefusalsLeaveNothingChanged:
         )
         assert refused["type"].endswith("/four-eyes")
 
+    async def test_a_new_risk_assessment_needs_its_own_confirmation(self, driver: Driver) -> None:
+        returns = Returns(driver)
+        application = await returns.prepared("high")
+        application = await returns.step(
+            application, "risk-assessment/confirmation", "admin2-se", {}
+        )
+        application = await returns.step(
+            application,
+            "risk-assessment",
+            "adviser-marta",
+            {
+                "level": "high",
+                "safety_plan_in_place": False,
+                "receiving_capacity": "limited",
+                "justification": "Revised after the shelter moved.",
+            },
+        )
+        assert application["missing_records"] == ["risk_justification_confirmation"]
+
     async def test_a_high_risk_needs_a_written_justification(self, driver: Driver) -> None:
         returns = Returns(driver)
         application = await returns.consent(await returns.apply())
