@@ -69,6 +69,8 @@ LEDGER_SCOPE = "claims"
 """Idempotency scope of the ledger transactions claims records (shared with awards)."""
 
 MAX_RATE_AGE = timedelta(days=31)
+MIN_RATE, MAX_RATE = Decimal("0.0000000001"), Decimal(1000000)
+"""Bounds of a plausible rate between the region's currencies; 10 decimals are stored."""
 """A recorded exchange rate older than this is refused: it no longer prices the transfer."""
 
 Role = Literal["adviser", "administrator", "participant", "reader"]
@@ -503,8 +505,10 @@ def _check_rate(
             field,
             f"is required: {application.currency} is paid out as {application.payee_currency}",
         )
-    if not rate.rate.is_finite() or rate.rate <= 0 or rate.rate >= Decimal("1000000"):
-        raise InvalidClaimData(f"{field}.rate", "must be a positive number")
+    if not rate.rate.is_finite() or not MIN_RATE <= rate.rate <= MAX_RATE:
+        raise InvalidClaimData(f"{field}.rate", f"must be between {MIN_RATE} and {MAX_RATE}")
+    if rate.rate != rate.rate.quantize(MIN_RATE):
+        raise InvalidClaimData(f"{field}.rate", "has at most 10 decimals")
     if rate.date > today or rate.date < today - MAX_RATE_AGE:
         raise InvalidClaimData(f"{field}.date", "must be within the last 31 days")
     return rate.rate
