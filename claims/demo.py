@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
 from claims.access import Actor
+from claims.letters import LetterLanguage, LetterRenderer
 from claims.models import Claim
 from claims.personal_data import PersonalDataVault
 from claims.returns.demo import seed_return
@@ -30,6 +31,7 @@ from claims.schemas import (
     PaymentCreate,
     PersonalData,
 )
+from ledger.chart import Country, Currency
 from policies import HeadCategory
 
 ADVISER = "adviser-marta"
@@ -61,7 +63,7 @@ async def _actors(session: AsyncSession) -> dict[str, Actor]:
     return actors
 
 
-def _heads(currency: str, non_material: str, medical: str, wages: str) -> list[HeadIn]:
+def _heads(currency: Currency, non_material: str, medical: str, wages: str) -> list[HeadIn]:
     return [
         HeadIn(HeadCategory.NON_MATERIAL, Decimal(non_material), currency),
         HeadIn(HeadCategory.MATERIAL_LOSS, Decimal(medical), currency, "medical"),
@@ -86,13 +88,17 @@ class _Demo:
         vault: PersonalDataVault,
         actors: dict[str, Actor],
         now: datetime,
+        renderer: LetterRenderer | None = None,
     ):
         self.session = session
         self.vault = vault
         self.actors = actors
         self.now = now
+        self.renderer = renderer
 
-    async def claimant(self, number: int, language: str, adviser: str = ADVISER) -> uuid.UUID:
+    async def claimant(
+        self, number: int, language: LetterLanguage, adviser: str = ADVISER
+    ) -> uuid.UUID:
         row = await services.register_claimant(
             self.session,
             self.vault,
@@ -115,7 +121,7 @@ class _Demo:
         return row.id
 
     async def claim(
-        self, claimant_id: uuid.UUID, country: str, heads: list[HeadIn], adviser: str = ADVISER
+        self, claimant_id: uuid.UUID, country: Country, heads: list[HeadIn], adviser: str = ADVISER
     ) -> Claim:
         return await services.create_claim(
             self.session,
@@ -133,8 +139,11 @@ class _Demo:
         )
 
     async def run(self, claim: Claim, *steps: Step) -> Claim:
-        for name, user, kwargs in steps:
+        for name, user, step_kwargs in steps:
             action = getattr(services, name)
+            kwargs = dict(step_kwargs)
+            if name == "issue_letter" and self.renderer is not None:
+                kwargs["renderer"] = self.renderer
             await action(
                 self.session,
                 self.actors[user],
@@ -147,8 +156,13 @@ class _Demo:
         return claim
 
 
-async def _seed(session: AsyncSession, vault: PersonalDataVault, now: datetime) -> list[str]:
-    demo = _Demo(session, vault, await _actors(session), now)
+async def _seed(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    now: datetime,
+    renderer: LetterRenderer | None = None,
+) -> list[str]:
+    demo = _Demo(session, vault, await _actors(session), now, renderer)
     today = now.date()
     submit: Step = ("submit", ADVISER, {})
     review_se: Step = ("start_review", "admin-se", {})
@@ -230,10 +244,14 @@ async def _seed(session: AsyncSession, vault: PersonalDataVault, now: datetime) 
 
 def claims_seeder(
     vault_of: Callable[[Any], PersonalDataVault],
+    renderer_of: Callable[[AsyncSession, PersonalDataVault, Any], LetterRenderer] | None = None,
 ) -> Callable[[AsyncSession, Any, datetime], Awaitable[list[str]]]:
-    """The demo seeder, given how the shell builds the vault from its settings."""
+    """The demo seeder, given how the shell builds the vault (and the letter renderer, so demo
+    letters are real PDFs) from its settings."""
 
     async def seed(session: AsyncSession, settings: Any, now: datetime) -> list[str]:
-        return await _seed(session, vault_of(settings), now)
+        vault = vault_of(settings)
+        renderer = renderer_of(session, vault, settings) if renderer_of else None
+        return await _seed(session, vault, now, renderer)
 
     return seed

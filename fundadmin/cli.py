@@ -8,7 +8,11 @@ the command and stopped when it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +40,8 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
+from fundadmin.letters.worker import BatchRefused, issue_batch, run_worker
 from fundadmin.parameter_values.service import lapses
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
@@ -101,6 +107,30 @@ def _exit_cleanly_on_stop_signals() -> None:
         signal.signal(stop_signal, exit_normally)
 
 
+@contextmanager
+def _letters_worker(url: URL) -> Iterator[None]:
+    """`fundadmin worker` as a child process on the same database, ended with the service."""
+    env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
+    child = subprocess.Popen([sys.executable, "-m", "fundadmin.cli", "worker"], env=env)
+    click.echo(f"letters worker started beside the service (pid {child.pid})")
+    try:
+        yield
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _require_letter_rendering() -> None:
+    """Refuse to start where award letters would come out wrong (fonts, system libraries)."""
+    try:
+        check_letter_rendering()
+    except LettersUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Administer the crime-victims' funds: serve the API and manage the database.
@@ -117,9 +147,11 @@ def main() -> None:
 @click.option(
     "--force", is_flag=True, help="Allow --demo on a DATABASE_URL that is not the embedded server."
 )
-def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
+@click.option("--worker", is_flag=True, help="Also start one letters worker beside the service.")
+def serve(host: str | None, port: int | None, demo: bool, force: bool, worker: bool) -> None:
     """Serve the HTTP API (stop it with Ctrl-C)."""
     settings = _settings()
+    _require_letter_rendering()
     if demo and settings.is_production:
         raise click.ClickException("demo data is refused in production mode")
     if demo and settings.database_url is not None and not force:
@@ -151,14 +183,15 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
         click.echo(f"fundadmin is serving on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
         click.echo(f"API documentation: http://{bind_host}:{bind_port}/schema")
         _exit_cleanly_on_stop_signals()
-        uvicorn.run(
-            create_app(settings, db.url),
-            host=bind_host,
-            port=bind_port,
-            log_config=None,
-            proxy_headers=True,
-            server_header=False,
-        )
+        with _letters_worker(db.url) if worker else contextlib.nullcontext():
+            uvicorn.run(
+                create_app(settings, db.url),
+                host=bind_host,
+                port=bind_port,
+                log_config=None,
+                proxy_headers=True,
+                server_header=False,
+            )
     click.echo("fundadmin stopped")
 
 
@@ -361,6 +394,42 @@ def keys_rewrap() -> None:
     click.echo(f"re-wrapped {count} data keys with master key {ring.newest.kid}")
 
 
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, help="Letters rendered at once.")
+def worker(concurrency: int) -> None:
+    """Render and issue award letters from the job queue (any number may run, anywhere)."""
+    settings = _settings()
+    _require_letter_rendering()
+    with database(settings) as db:
+        click.echo(f"letters worker started (concurrency {concurrency}); Ctrl-C stops it")
+        _run(run_worker(settings, db.url, concurrency=concurrency))
+    click.echo("letters worker stopped")
+
+
+@main.group()
+def letters() -> None:
+    """Issue award letters in batches through the workers."""
+
+
+@letters.command("issue")
+@click.option("--country", required=True, help="Deciding country, e.g. SE.")
+@click.option("--as", "username", required=True, help="The administrator the letters are from.")
+def letters_issue(country: str, username: str) -> None:
+    """Queue the letters of every decided claim of COUNTRY and wait until they are issued."""
+    settings = _settings()
+    with database(settings) as db, click.progressbar(length=0, label="letters") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            counts = _run(issue_batch(db.url, country.upper(), username, progress=progress))
+        except BatchRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none pending")
+
+
 @main.group()
 def policies() -> None:
     """Check the country policies' figures."""
@@ -394,3 +463,7 @@ def policies_check(days: int) -> None:
     if found:
         raise SystemExit(1)
     click.echo(f"no figure lapses within {days} days of {on.isoformat()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,7 @@ import claims.models
 import claims.returns.models  # noqa: F401
 import fundadmin.demo
 import fundadmin.idempotency
+import fundadmin.letters.models
 import fundadmin.parameter_values.models
 import fundadmin.security.models  # noqa: F401
 import ledger.models  # noqa: F401

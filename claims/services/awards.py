@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -298,6 +299,10 @@ async def issue_letter(
                 currency=claim.currency,
                 outcome=claim.outcome or Outcome.REJECTED.value,
                 awarded_total=claim.awarded_total,
+                advances=sum(
+                    (p.amount for p in claim.prior_payments if p.source == "advance"), Decimal(0)
+                ),
+                already_paid=claim.paid_total,
                 reason=claim.decision_reason or "",
                 no_proposal_reason=claim.no_proposal_reason,
                 heads=tuple(
@@ -307,6 +312,7 @@ async def issue_letter(
                         h.amount_claimed,
                         h.awarded or Decimal(0),
                         h.decision_reason,
+                        _trace_references(claim, h.position),
                     )
                     for h in claim.heads
                 ),
@@ -316,6 +322,13 @@ async def issue_letter(
             )
         )
     return claim
+
+
+def _trace_references(claim: Claim, position: int) -> tuple[str, ...]:
+    """The legal references the policy's assessment cited for one head, each once."""
+    heads: list[dict[str, Any]] = (claim.assessment or {}).get("heads", [])
+    head: dict[str, Any] = next((h for h in heads if h.get("position") == position), {})
+    return tuple(dict.fromkeys(s["reference"] for s in head.get("trace", []) if s.get("reference")))
 
 
 def outstanding(claim: Claim) -> Decimal:

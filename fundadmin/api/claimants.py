@@ -19,16 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims import services, views
 from claims.schemas import Claimant, ClaimantCreate, ClaimantPage, ClaimantUpdate, DocumentView
 from fundadmin.api.claims_support import (
-    ETAG_HEADER,
     DocumentUpload,
+    actor_of,
+    audit,
+    store_upload,
+    vault_of,
+)
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
     IfMatch,
     Limit,
     Offset,
-    actor_of,
-    audit,
     expected_version,
-    store_upload,
-    vault_of,
     with_etag,
 )
 from fundadmin.clock import Clock
@@ -66,14 +69,20 @@ async def _claimant_response(
             subject_id=row.id,
             reason=reason,
         )
-    return with_etag(views.claimant_view(row, clear, mandate), row.version, status_code)
+    return with_etag(
+        views.claimant_view(row, clear, mandate),
+        row.version,
+        status_code,
+        location=f"{ClaimantsController.path}/{row.id}" if status_code == 201 else None,
+        request=request,
+    )
 
 
 class ClaimantsController(Controller):
     path = "/api/v1/claimants"
     tags = ["claimants"]
 
-    @post("/", guards=ADVISERS, summary="Register a claimant", response_headers=ETAG_HEADER)
+    @post("/", guards=ADVISERS, summary="Register a claimant", response_headers=CREATED_HEADERS)
     async def register(
         self,
         *,
@@ -145,6 +154,7 @@ class ClaimantsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         state: State,
         claimant_id: FromPath[uuid.UUID],
         data: JSONBody[ClaimantUpdate],
@@ -158,6 +168,7 @@ class ClaimantsController(Controller):
                 claimant_id,
                 data=data,
                 expected_version=expected_version(if_match),
+                now=clock.now(),
             )
             await audit(
                 session,
@@ -173,6 +184,7 @@ class ClaimantsController(Controller):
         "/{claimant_id:uuid}/mandate",
         guards=ADVISERS,
         summary="Upload the signed mandate (PDF, JPEG or PNG; If-Match required)",
+        response_headers=CREATED_HEADERS,
     )
     async def upload_mandate(
         self,
@@ -185,7 +197,7 @@ class ClaimantsController(Controller):
         claimant_id: FromPath[uuid.UUID],
         data: MultipartBody[DocumentUpload],
         if_match: IfMatch = None,
-    ) -> DocumentView:
+    ) -> Response[DocumentView]:
         return await store_upload(
             session,
             request,
@@ -198,4 +210,5 @@ class ClaimantsController(Controller):
             action="claimant.mandate.upload",
             if_match=if_match,
             now=clock.now(),
+            location=lambda _: f"{self.path}/{claimant_id}",
         )

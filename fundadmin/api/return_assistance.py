@@ -35,16 +35,14 @@ from claims.returns.schemas import (
     RiskConfirmationIn,
     StatusChangeIn,
 )
-from fundadmin.api.claims_support import (
+from fundadmin.api.claims_support import DocumentUpload, actor_of, audit, vault_of
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
     ETAG_HEADER,
-    DocumentUpload,
     IfMatch,
     Limit,
-    actor_of,
-    audit,
     etag,
     expected_version,
-    vault_of,
     with_etag,
 )
 from fundadmin.clock import Clock
@@ -134,7 +132,12 @@ class ReturnAssistanceController(Controller):
     path = "/api/v1/return-assistance"
     tags = ["return assistance"]
 
-    @post("/", guards=ADVISERS, summary="Apply for return assistance", response_headers=ETAG_HEADER)
+    @post(
+        "/",
+        guards=ADVISERS,
+        summary="Apply for return assistance",
+        response_headers=CREATED_HEADERS,
+    )
     async def create(
         self,
         *,
@@ -151,9 +154,7 @@ class ReturnAssistanceController(Controller):
             )
             await _audited(session, request, principal, application, "create")
         view = views.application_view(application, today=clock.now().date())
-        response = with_etag(view, application.version, 201)
-        response.headers["Location"] = f"{self.path}/{application.id}"
-        return response
+        return with_etag(view, application.version, 201, location=f"{self.path}/{application.id}")
 
     @get("/", guards=READERS, summary="Applications in your scope; the follow-up queue")
     async def list_applications(
@@ -210,7 +211,7 @@ class ReturnAssistanceController(Controller):
                 reason=reason,
             )
         view = views.application_view(application, today=clock.now().date(), bank_account=bank)
-        return with_etag(view, application.version)
+        return with_etag(view, application.version, request=request)
 
     @post(
         "/{application_id:uuid}/consent",

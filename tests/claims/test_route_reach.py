@@ -29,6 +29,7 @@ class TestMinistriesReachNoClaimRoute:
             concrete = path
             for name in ("claim_id", "claimant_id", "request_id", "document_id"):
                 concrete = concrete.replace(f"{{{name}:uuid}}", some_id)
+            concrete = concrete.replace("{version:int}", "1")
             response = await driver.call(
                 method, concrete, user, json={} if method != "GET" else None, expect=403
             )
