@@ -191,7 +191,56 @@ class PersonalDataErased(ClaimsError):
         super().__init__("the claimant's personal data has been erased")
 
 
+class ApplicationNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("return-assistance application")
+
+
+class ReturnTransitionRefused(ClaimsError):
+    """The step is not allowed in the application's current status."""
+
+    def __init__(self, status: str, event: str, allowed: tuple[str, ...]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        super().__init__(
+            f"an application in status {status!r} cannot take {event!r}; allowed now: "
+            f"{allowed_text}"
+        )
+        self.status = status
+        self.event = event
+        self.allowed = allowed
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {
+            "application_status": self.status,
+            "event": self.event,
+            "allowed_events": list(self.allowed),
+        }
+
+
+class RecordsMissing(ClaimsError):
+    """A return is approved only with her consent, a risk and a needs assessment on file."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(f"approval needs these records first: {', '.join(missing)}")
+        self.missing = missing
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"missing": list(self.missing)}
+
+
+class InstalmentNotPayable(ClaimsError):
+    """No such instalment in the schedule, or it is paid or voided already."""
+
+    def __init__(self, position: int, why: str) -> None:
+        super().__init__(f"instalment {position} cannot be paid: {why}")
+        self.position = position
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"instalment": self.position}
+
+
 __all__ = [
+    "ApplicationNotFound",
     "AwardBelowPaid",
     "AwardNotBooked",
     "ClaimNotFound",
@@ -201,6 +250,7 @@ __all__ = [
     "DocumentNotFound",
     "DocumentTooLarge",
     "InformationRequestNotFound",
+    "InstalmentNotPayable",
     "InvalidClaimData",
     "InvalidTransition",
     "NoOrganisation",
@@ -208,8 +258,10 @@ __all__ = [
     "OutstandingBalance",
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
+    "RecordsMissing",
     "ReservationIntact",
     "ReservationLost",
+    "ReturnTransitionRefused",
     "SecondApproverMustDiffer",
     "StaleVersion",
     "UnsupportedDocumentType",

@@ -25,6 +25,7 @@ from fundadmin.api.letters import ClaimLettersController, LetterVerificationCont
 from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.reports import ReportsController
+from fundadmin.api.return_assistance import ReturnAssistanceController
 from fundadmin.api.strict import strict_input
 from fundadmin.api.users import OwnAccountController, UserController
 from fundadmin.clock import Clock, clock_from_settings
@@ -56,6 +57,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LedgerController,
     ClaimantsController,
     ClaimsController,
+    ReturnAssistanceController,
     ClaimLettersController,
     LetterVerificationController,
     ConfiscationsController,

@@ -185,6 +185,15 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     funding_errors.StaleOrder: ProblemType(
         412, "stale-version", "The record changed since you read it"
     ),
+    claims.ReturnTransitionRefused: ProblemType(
+        409, "invalid-transition", "Not allowed in the application's status"
+    ),
+    claims.RecordsMissing: ProblemType(
+        409, "return-records-missing", "Consent, risk or needs assessment missing"
+    ),
+    claims.InstalmentNotPayable: ProblemType(
+        409, "instalment-not-payable", "The instalment cannot be paid"
+    ),
 }
 """Domain error class -> problem type. Subclasses inherit their closest ancestor's entry."""
 

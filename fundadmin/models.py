@@ -2,7 +2,8 @@
 
 from advanced_alchemy.base import orm_registry
 
-import claims.models  # noqa: F401
+import claims.models
+import claims.returns.models  # noqa: F401
 import fundadmin.demo
 import fundadmin.funding.models
 import fundadmin.idempotency
