@@ -21,6 +21,7 @@ from fundadmin.api.claims import ClaimsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.policies import PoliciesController
+from fundadmin.api.privacy import PrivacyController
 from fundadmin.api.users import UserController
 from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
@@ -48,6 +49,7 @@ ROUTE_HANDLERS = [
     LedgerController,
     ClaimantsController,
     ClaimsController,
+    PrivacyController,
 ]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 
