@@ -39,7 +39,9 @@ class RetentionPeriod:
 def _parameters() -> dict[str, DatedParameter]:
     text = resources.files("policies").joinpath("retention.toml").read_text(encoding="utf-8")
     raw = tomllib.loads(text).get("parameters", {})
-    return {country: parse_parameter(f"{country}.{PARAMETER}", item) for country, item in raw.items()}
+    return {
+        country: parse_parameter(f"{country}.{PARAMETER}", item) for country, item in raw.items()
+    }
 
 
 def retention_countries() -> tuple[str, ...]:

@@ -159,7 +159,9 @@ class PrivacyController(Controller):
         principal: NamedDependency[Principal],
         request_id: FromPath[uuid.UUID],
     ) -> ErasureRequestView:
-        return _erasure_view(await erasure.erasure_request(session, actor_of(principal), request_id))
+        return _erasure_view(
+            await erasure.erasure_request(session, actor_of(principal), request_id)
+        )
 
     @post(
         "/erasure-requests/{request_id:uuid}/confirmation",

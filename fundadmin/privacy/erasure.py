@@ -18,7 +18,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from claims import Actor, ClaimantNotFound, PersonalDataVault
+from claims import Actor, ClaimantNotFound, InvalidClaimData, PersonalDataVault
 from claims.access import ALL
 from claims.models import Claim, Claimant, Document
 from fundadmin.privacy.errors import (
@@ -102,6 +102,8 @@ async def request_erasure(
     Refused (ErasureRefused, nothing recorded) while the law requires keeping her data, unless
     `when_free`: then it is recorded and, once confirmed, carried out when the grounds end.
     """
+    if received_on > now.date():
+        raise InvalidClaimData("received_on", "must not be in the future")
     claimant = await claimant_for(session, actor, claimant_id, advisers=True, lock=True)
     if claimant is None:
         raise ClaimantNotFound()
@@ -139,7 +141,8 @@ def _confirmable_by(actor: Actor) -> sa.ColumnElement[bool]:
         return sa.true()
     if not countries:
         return sa.false()
-    return ErasureRequest.countries.overlap(sorted(countries))
+    overlap: sa.ColumnElement[bool] = ErasureRequest.countries.overlap(sorted(countries))
+    return overlap
 
 
 async def erasure_request(
@@ -185,7 +188,10 @@ async def confirm_erasure(
     and the law still requires keeping her data. A retry by the same administrator answers
     what the first confirmation did."""
     request = await erasure_request(session, actor, request_id, lock=True)
-    if not (ALL in actor.administrator_countries or set(request.countries) & actor.administrator_countries):
+    if not (
+        ALL in actor.administrator_countries
+        or set(request.countries) & actor.administrator_countries
+    ):
         raise ErasureRequestNotFound()
     if request.confirmed_by == actor.user_id and request.status in ("scheduled", "erased"):
         return Confirmation(request, None)

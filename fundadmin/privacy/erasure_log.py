@@ -68,12 +68,16 @@ async def reapply_erasures(
         ).all()
     )
     resurrected = (
-        await session.scalars(
-            sa.select(PersonalDataKey.subject_id).where(
-                PersonalDataKey.subject_id.in_(listed), PersonalDataKey.erased_at.is_(None)
+        (
+            await session.scalars(
+                sa.select(PersonalDataKey.subject_id).where(
+                    PersonalDataKey.subject_id.in_(listed), PersonalDataKey.erased_at.is_(None)
+                )
             )
-        )
-    ).all() if listed else []
+        ).all()
+        if listed
+        else []
+    )
     for subject_id in resurrected:
         await vault.erase(session, subject_id)
     await session.flush()

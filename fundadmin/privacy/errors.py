@@ -28,7 +28,9 @@ class ErasureRefused(PrivacyError):
 
 class ErasureAlreadyRequested(PrivacyError):
     def __init__(self) -> None:
-        super().__init__("an erasure of this claimant is already awaiting confirmation or scheduled")
+        super().__init__(
+            "an erasure of this claimant is already awaiting confirmation or scheduled"
+        )
 
 
 class ErasureRequestNotFound(PrivacyError, LookupError):
@@ -47,8 +49,9 @@ class ErasureNotOpen(PrivacyError):
 
 class SecondPersonRequired(PrivacyError):
     def __init__(self) -> None:
-        super().__init__("the person who recorded the request cannot confirm it: a second "
-                         "administrator must")
+        super().__init__(
+            "the person who recorded the request cannot confirm it: a second administrator must"
+        )
 
 
 class HoldNotFound(PrivacyError, LookupError):

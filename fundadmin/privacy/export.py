@@ -56,7 +56,9 @@ Amounts are decimal strings in the claim's currency; times are UTC (ISO 8601).
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(msgspec.to_builtins(value), indent=2, ensure_ascii=False, sort_keys=True).encode()
+    return json.dumps(
+        msgspec.to_builtins(value), indent=2, ensure_ascii=False, sort_keys=True
+    ).encode()
 
 
 async def her_claims(session: AsyncSession, claimant_id: uuid.UUID) -> Sequence[Claim]:
@@ -190,7 +192,9 @@ async def _claim_entry(
         exchanges.append(views.information_view(services.InformationExchange(request, answer)))
     return {
         "claim": views.claim_view(claim),
-        "history": [views.transition_view(t) for t in await repository.transitions(session, claim.id)],
+        "history": [
+            views.transition_view(t) for t in await repository.transitions(session, claim.id)
+        ],
         "information_requests": exchanges,
         "payments": [views.payment_view(p) for p in await repository.payments(session, claim.id)],
         "documents": [

@@ -98,12 +98,18 @@ def _claim_reason(claim: ClaimState) -> Ground | None:
     if claim.status in _BEING_DECIDED:
         return Ground.CLAIM_BEING_DECIDED
     awarded = claim.awarded_total or Decimal(0)
-    if claim.status not in ENDED and claim.status is not ClaimStatus.DRAFT and awarded > claim.paid_total:
+    if (
+        claim.status not in ENDED
+        and claim.status is not ClaimStatus.DRAFT
+        and awarded > claim.paid_total
+    ):
         return Ground.PENDING_PAYMENT
     return None
 
 
-def keep_reasons(claims: Iterable[ClaimState], holds: Iterable[HoldState]) -> tuple[KeepReason, ...]:
+def keep_reasons(
+    claims: Iterable[ClaimState], holds: Iterable[HoldState]
+) -> tuple[KeepReason, ...]:
     """Every ground that requires keeping her data now; empty when she may be erased."""
     reasons = [
         KeepReason(ground, claim=claim.reference)

@@ -24,7 +24,9 @@ async def _reached(session: AsyncSession, actor: Actor, claimant_id: uuid.UUID) 
         raise ClaimantNotFound()
     countries = await claim_countries(session, claimant.id)
     reached = [
-        c for c in countries if ALL in actor.administrator_countries or c in actor.administrator_countries
+        c
+        for c in countries
+        if ALL in actor.administrator_countries or c in actor.administrator_countries
     ]
     if not reached:
         raise NoCountryInScope()

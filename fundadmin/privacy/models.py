@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from advanced_alchemy.base import DefaultBase
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims.models import new_id
@@ -35,7 +35,9 @@ class ErasureRequest(DefaultBase):
         sa.CheckConstraint(_in("status", ERASURE_STATUSES), name="status_known"),
         sa.CheckConstraint(_in("basis", ERASURE_BASES), name="basis_known"),
         sa.CheckConstraint("(basis = 'request') = (requested_by IS NOT NULL)", name="requester"),
-        sa.CheckConstraint("confirmed_by IS NULL OR confirmed_by <> requested_by", name="four_eyes"),
+        sa.CheckConstraint(
+            "confirmed_by IS NULL OR confirmed_by <> requested_by", name="four_eyes"
+        ),
         sa.CheckConstraint("(status = 'erased') = (erased_at IS NOT NULL)", name="erased_when"),
         # Four eyes in the database too: a request is carried out only once confirmed.
         sa.CheckConstraint(
@@ -62,13 +64,13 @@ class ErasureRequest(DefaultBase):
     status: Mapped[str] = mapped_column(sa.String(30))
     """`awaiting_confirmation`, `scheduled` (confirmed, waiting for a legal ground to end),
     `erased` or `cancelled`."""
-    countries: Mapped[list[str]] = mapped_column(sa.ARRAY(sa.String(2)))
+    countries: Mapped[list[str]] = mapped_column(ARRAY(sa.String(2)))
     """ISO 3166 codes whose administrators may confirm: the countries of her claims."""
     received_on: Mapped[date | None] = mapped_column(sa.Date)
     """The day she made her request (the one-month clock of Art. 12(3) runs from it)."""
     when_free: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     """True: if the law requires keeping her data now, erase it as soon as that ends."""
-    kept_for: Mapped[list[str]] = mapped_column(sa.ARRAY(sa.String(30)), server_default="{}")
+    kept_for: Mapped[list[str]] = mapped_column(ARRAY(sa.String(30)), server_default="{}")
     """The legal grounds found at the last check (`open_appeal`, `pending_payment`, ...)."""
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="RESTRICT")

@@ -23,7 +23,7 @@ from claims.models import Claim, Claimant
 from fundadmin.privacy.erasure import erase_claimant
 from fundadmin.privacy.grounds import ENDED, Ground, retention_due_on
 from fundadmin.privacy.models import OPEN_ERASURE_STATUSES, ErasureRequest, RetentionRun
-from fundadmin.privacy.state import claim_states, claim_countries, reasons_to_keep
+from fundadmin.privacy.state import claim_countries, claim_states, reasons_to_keep
 from fundadmin.security.audit import write_audit
 from fundadmin.security.models import PersonalDataKey
 from policies import MissingParameter
@@ -77,9 +77,7 @@ async def run_retention(
     erased_subjects: list[uuid.UUID] = []
     for claimant_id in await _candidates(session):
         claimant = await session.scalar(
-            sa.select(Claimant)
-            .where(Claimant.id == claimant_id)
-            .with_for_update(skip_locked=True)
+            sa.select(Claimant).where(Claimant.id == claimant_id).with_for_update(skip_locked=True)
         )
         if claimant is None:
             continue  # another run (or a request) is handling her right now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from fundadmin.privacy.grounds import ENDED, ClaimState, HoldState, KeepReason, 
 from fundadmin.privacy.models import LegalHold
 
 
-def _ended_on() -> sa.ScalarSelect[object]:
+def _ended_on() -> sa.ScalarSelect[datetime]:
     # The day the claim entered its current status, for a claim that has ended (a closed claim
     # may be appealed and closed again: the latest closing counts).
     return (
@@ -39,8 +40,8 @@ async def claim_states(session: AsyncSession, claimant_id: uuid.UUID) -> list[Cl
         ).where(Claim.claimant_id == claimant_id)
     )
     states = []
-    for reference, country, status, decided_before, awarded, paid, ended_at in rows:
-        status = ClaimStatus(status)
+    for reference, country, raw_status, decided_before, awarded, paid, ended_at in rows:
+        status = ClaimStatus(raw_status)
         states.append(
             ClaimState(
                 reference=reference,
