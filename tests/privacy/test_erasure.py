@@ -200,7 +200,7 @@ class TestErasureOnRequest:
         )
         assert refused["type"].endswith("/validation-error")
 
-    async def test_she_may_change_her_mind(self, privacy: Privacy, session: AsyncSession) -> None:
+    async def test_she_may_change_her_mind(self, privacy: Privacy) -> None:
         claimant = await privacy.register()
         request = await privacy.request_erasure(claimant["id"])
         cancelled = await privacy.call(
