@@ -114,7 +114,7 @@ def _fund(n: int) -> str:
 
 
 def _payable(n: int) -> str:
-    return f"SE/payable/award/bench-{n}"
+    return f"SE/payable/bench/{n}"
 
 
 def _spec(n: int) -> TransactionSpec:
@@ -399,6 +399,8 @@ def start_server(url: URL, data_dir: Path, port: int) -> subprocess.Popen[bytes]
         "FUNDADMIN_LOG_LEVEL": "WARNING",
         "FUNDADMIN_DB_POOL_SIZE": "40",
         "FUNDADMIN_ENVIRONMENT": "development",
+        # The transactions are dated DAY: the service's business day must be it (not back-dated).
+        "FUNDADMIN_FIXED_NOW": NOW.isoformat(),
     }
     code = (
         "import uvicorn; from sqlalchemy.engine import make_url; "

@@ -10,6 +10,7 @@ from claims.decision import Outcome
 from claims.documents import MAX_DOCUMENT_BYTES
 from claims.errors import (
     AwardBelowPaid,
+    AwardNotBooked,
     ClaimantNotFound,
     ClaimNotFound,
     ClaimsError,
@@ -24,6 +25,8 @@ from claims.errors import (
     OutstandingBalance,
     PaymentExceedsOutstanding,
     PersonalDataErased,
+    ReservationIntact,
+    ReservationLost,
     SecondApproverMustDiffer,
     StaleVersion,
     UnsupportedDocumentType,
@@ -39,6 +42,7 @@ __all__ = [
     "TRANSITIONS",
     "Actor",
     "AwardBelowPaid",
+    "AwardNotBooked",
     "ClaimEvent",
     "ClaimFilter",
     "ClaimNotFound",
@@ -60,6 +64,8 @@ __all__ = [
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
     "PersonalDataVault",
+    "ReservationIntact",
+    "ReservationLost",
     "SecondApproverMustDiffer",
     "SortKey",
     "StaleVersion",

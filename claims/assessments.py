@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from claims.models import Claim
@@ -16,14 +17,20 @@ from policies import (
     ClaimFacts,
     HeadCategory,
     HeadClaim,
-    MaterialLossKind,
     PriorPayment,
     RuleApplication,
 )
+from policies.base import sub_kind_of
+
+NO_PROPOSAL_LAPSED = "parameter-lapsed"
+"""A yearly figure's newest value has lapsed and the new one is not entered yet."""
+NO_PROPOSAL_MISSING = "parameter-not-in-force"
+"""A figure the policy needs has no value on the date (or the country defines none)."""
 
 
-def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
-    """The facts of `claim` as a policy reads them: no name, no birth date, no address."""
+def claim_facts(claim: Claim, application_date: date, birth_date: date | None = None) -> ClaimFacts:
+    """The facts of `claim` as a policy reads them: no name, no address; her birth date only
+    for the age rules (a child victim's time limit), never kept in the assessment record."""
     return ClaimFacts(
         country=claim.country,
         offence=claim.offence,
@@ -34,11 +41,12 @@ def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
                 category=HeadCategory(head.category),
                 amount=head.amount_claimed,
                 currency=head.currency,
-                sub_kind=MaterialLossKind(head.sub_kind) if head.sub_kind else None,
+                sub_kind=sub_kind_of(HeadCategory(head.category), head.sub_kind),
             )
             for head in claim.heads
         ),
         reported_to_police=claim.reported_to_police,
+        police_report_date=claim.police_report_date,
         judgment_date=claim.judgment_date,
         proceedings_end_date=claim.proceedings_end_date,
         victim_recognition_date=claim.victim_recognition_date,
@@ -55,6 +63,7 @@ def claim_facts(claim: Claim, application_date: date) -> ClaimFacts:
         ),
         court_awarded=claim.court_awarded,
         is_minor_at_crime=claim.is_minor_at_crime,
+        claimant_birth_date=birth_date,
     )
 
 
@@ -105,4 +114,50 @@ def assessment_record(
         "trace": _trace(assessment.trace),
         "assessed_at": assessed_at.isoformat(),
         "assessed_by": str(assessed_by),
+    }
+
+
+def no_proposal_record(
+    claim: Claim,
+    as_of: date,
+    *,
+    code: str,
+    reason: str,
+    threshold: Decimal,
+    assessed_at: datetime,
+    assessed_by: uuid.UUID,
+) -> dict[str, Any]:
+    """An assessment that could make no proposal: the heads as claimed, and why."""
+    return {
+        "country": claim.country,
+        "currency": claim.currency,
+        "as_of": as_of.isoformat(),
+        "heads": [
+            {
+                "position": head.position,
+                "category": head.category,
+                "sub_kind": head.sub_kind,
+                "claimed": str(head.amount_claimed),
+                "proposed": None,
+                "trace": [],
+            }
+            for head in claim.heads
+        ],
+        "findings": [
+            {
+                "code": "no_proposal",
+                "severity": "attention",
+                "message": reason + "; decide by hand, with a reason for every head",
+                "reference": "DESIGN.md principle 1: a missing figure stops the proposal, "
+                "never the claim",
+            }
+        ],
+        "total_proposed": None,
+        "second_approval_threshold": str(threshold),
+        "requires_second_approval": False,
+        "trace": [],
+        "assessed_at": assessed_at.isoformat(),
+        "assessed_by": str(assessed_by),
+        "no_proposal_code": code,
+        "no_proposal_reason": reason,
     }

@@ -49,13 +49,15 @@ def decide(
     currency: str,
     threshold: Decimal,
     already_paid: Decimal = Decimal(0),
+    proposal_made: bool = True,
 ) -> Decision:
     """Check the awards against the heads and classify the decision.
 
     Every head gets exactly one award between zero and the amount claimed. A head awarded less
     than claimed, or other than the policy proposed, needs a written reason (the claimant is owed
     one, and a departure from the policy must be explained). Above `threshold` a second, different
-    administrator must confirm.
+    administrator must confirm. When the policy could make no proposal, every head needs a
+    reason: the decision then rests on her judgement alone.
     """
     by_position = {award.position: award for award in awards}
     if len(by_position) != len(awards) or set(by_position) != {h.position for h in heads}:
@@ -70,7 +72,13 @@ def decide(
         departs = award.awarded < head.claimed or (
             head.proposed is not None and award.awarded != head.proposed
         )
-        if departs and not (award.reason and award.reason.strip()):
+        has_reason = bool(award.reason and award.reason.strip())
+        if not proposal_made and not has_reason:
+            raise InvalidClaimData(
+                f"heads[{head.position}].reason",
+                "the policy could make no proposal for this claim: give a reason for every head",
+            )
+        if departs and not has_reason:
             raise InvalidClaimData(
                 f"heads[{head.position}].reason",
                 "a reason is required when the award is below the claim or departs from the "

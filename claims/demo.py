@@ -29,7 +29,7 @@ from claims.schemas import (
     PaymentCreate,
     PersonalData,
 )
-from policies import HeadCategory, MaterialLossKind
+from policies import HeadCategory
 
 ADVISER = "adviser-marta"
 FINNISH_ADVISER = "adviser-pro"
@@ -63,7 +63,7 @@ async def _actors(session: AsyncSession) -> dict[str, Actor]:
 def _heads(currency: str, non_material: str, medical: str, wages: str) -> list[HeadIn]:
     return [
         HeadIn(HeadCategory.NON_MATERIAL, Decimal(non_material), currency),
-        HeadIn(HeadCategory.MATERIAL_LOSS, Decimal(medical), currency, MaterialLossKind.MEDICAL),
+        HeadIn(HeadCategory.MATERIAL_LOSS, Decimal(medical), currency, "medical"),
         HeadIn(HeadCategory.WITHHELD_EARNINGS, Decimal(wages), currency),
     ]
 

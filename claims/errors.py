@@ -128,6 +128,41 @@ class AwardBelowPaid(ClaimsError):
         )
 
 
+class ReservationLost(ClaimsError):
+    """The award's reservation in the ledger is no longer pending: the step that relies on it
+    waits until the award is reserved again."""
+
+    def __init__(self, claim_id: str, ledger_status: str) -> None:
+        super().__init__(
+            f"the award's reservation in the ledger is {ledger_status}, so the award is not "
+            f"reserved; reserve it again with POST /api/v1/claims/{claim_id}/reservation"
+        )
+        self.claim_id = claim_id
+        self.ledger_status = ledger_status
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {
+            "reservation_status": self.ledger_status,
+            "reserve_again": f"/api/v1/claims/{self.claim_id}/reservation",
+        }
+
+
+class ReservationIntact(ClaimsError):
+    """Reserving again is for an award whose reservation was lost; this one is in place."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"nothing to reserve: {why}")
+
+
+class AwardNotBooked(ClaimsError):
+    """A payment settles a booked award; the ledger does not show this one booked."""
+
+    def __init__(self, ledger_status: str) -> None:
+        super().__init__(
+            f"the award is {ledger_status} in the ledger, not booked; no payment can settle it"
+        )
+
+
 class OutstandingBalance(ClaimsError):
     """A claim with money still owed cannot be closed."""
 
@@ -158,6 +193,7 @@ class PersonalDataErased(ClaimsError):
 
 __all__ = [
     "AwardBelowPaid",
+    "AwardNotBooked",
     "ClaimNotFound",
     "ClaimantNotFound",
     "ClaimsError",
@@ -172,6 +208,8 @@ __all__ = [
     "OutstandingBalance",
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
+    "ReservationIntact",
+    "ReservationLost",
     "SecondApproverMustDiffer",
     "StaleVersion",
     "UnsupportedDocumentType",

@@ -37,6 +37,9 @@ class DecisionNotice:
     outcome: str
     awarded_total: Decimal
     reason: str
+    no_proposal_reason: str | None
+    """Set when the policy could make no proposal: the letter says the decision was made by hand
+    and why no proposal could be made."""
     heads: tuple[NoticeHead, ...]
     languages: tuple[str, ...]
     """Her preferred language first, then the deciding country's letter languages."""

@@ -165,6 +165,8 @@ class Claim(DefaultBase):
     reported_to_police: Mapped[bool] = mapped_column()
     """Whether the crime was reported to the police (never a condition, only a fact)."""
     police_case_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    police_report_date: Mapped[date | None] = mapped_column(sa.Date)
+    """When the crime was reported to the police, if it was."""
     """Police or prosecution case number, if any."""
     judgment_reference: Mapped[str | None] = mapped_column(sa.String(100))
     """Court and case number of the judgment, if any."""
@@ -197,6 +199,10 @@ class Claim(DefaultBase):
     )
     second_approval_threshold: Mapped[Decimal | None] = mapped_column(MONEY)
     """Awards above this (in `currency`) need a second administrator; from the assessment."""
+    no_proposal_code: Mapped[str | None] = mapped_column(sa.String(40))
+    """Why the last assessment could make no proposal (`parameter-lapsed`, ...); NULL: it did."""
+    no_proposal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    """The policy's explanation (which figure, which date): shown to her in the letter."""
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     """`approved`, `partly_approved` or `rejected`; NULL before a decision."""
     awarded_total: Mapped[Decimal | None] = mapped_column(MONEY)
@@ -245,7 +251,12 @@ class ClaimHead(DefaultBase):
         sa.CheckConstraint("amount_claimed > 0", name="claimed_positive"),
         sa.CheckConstraint("awarded IS NULL OR awarded >= 0", name="awarded_not_negative"),
         sa.CheckConstraint(
-            "(category = 'material_loss') = (sub_kind IS NOT NULL)", name="sub_kind"
+            "(category = 'material_loss' AND sub_kind IN "
+            "('medical', 'property', 'lost_income', 'other')) "
+            "OR (category = 'non_material' AND (sub_kind IS NULL OR sub_kind IN "
+            "('pain_and_suffering', 'violation', 'permanent_injury'))) "
+            "OR (category = 'withheld_earnings' AND sub_kind IS NULL)",
+            name="sub_kind",
         ),
     )
 

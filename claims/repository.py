@@ -51,10 +51,14 @@ def _adviser_claims(actor: Actor) -> ColumnElement[bool]:
 
 
 def _administrator_claims(actor: Actor) -> ColumnElement[bool]:
-    # A draft is the adviser's working copy until she submits it.
+    # A draft is the adviser's working copy until she submits it. No administrator reviews,
+    # decides, confirms or pays a claim her own organisation filed.
     return sa.and_(
         _countries(Claim.country, actor.administrator_countries),
         Claim.status != ClaimStatus.DRAFT.value,
+        Claim.organisation_id != actor.organisation_id
+        if actor.organisation_id is not None
+        else sa.true(),
     )
 
 

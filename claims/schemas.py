@@ -14,7 +14,7 @@ import msgspec
 
 from claims.decision import Outcome
 from claims.workflow import ClaimEvent, ClaimStatus
-from policies.base import HeadCategory, MaterialLossKind
+from policies.base import HeadCategory, SubKindName
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -137,8 +137,10 @@ class HeadIn(Struct):
     amount_claimed: Decimal
     """Amount claimed for this head, in `currency`."""
     currency: CurrencyCode
-    sub_kind: MaterialLossKind | None = None
-    """Required for `material_loss`, absent otherwise."""
+    sub_kind: SubKindName | None = None
+    """Required for `material_loss` (medical, property, lost_income, other); optional for
+    `non_material` (pain_and_suffering, violation: the default, permanent_injury); absent for
+    `withheld_earnings`."""
 
 
 class PriorPaymentIn(Struct):
@@ -161,6 +163,8 @@ class ClaimDraft(Struct, kw_only=True):
     crime_in_country: bool = True
     resident_in_country: bool | None = None
     police_case_reference: Reference | None = None
+    police_report_date: date | None = None
+    """When the crime was reported to the police (Denmark: within 72 hours of the crime)."""
     judgment_reference: Reference | None = None
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
@@ -226,6 +230,7 @@ class Claim(Struct):
     resident_in_country: bool | None
     reported_to_police: bool
     police_case_reference: str | None
+    police_report_date: date | None
     judgment_reference: str | None
     judgment_date: date | None
     proceedings_end_date: date | None
@@ -233,6 +238,9 @@ class Claim(Struct):
     is_minor_at_crime: bool | None
     court_awarded: Decimal | None
     earmarked_case: str | None
+    no_proposal_code: str | None
+    """Set when the last assessment could make no proposal (decide by hand, a reason per head)."""
+    no_proposal_reason: str | None
     heads: list[HeadView]
     prior_payments: list[PriorPaymentView]
     claimed_total: Decimal
@@ -317,7 +325,8 @@ class HeadAssessmentView(Struct):
     category: str
     sub_kind: str | None
     claimed: Decimal
-    proposed: Decimal
+    proposed: Decimal | None
+    """None when no proposal could be made (see the assessment's `no_proposal_code`)."""
     trace: list[RuleApplicationView]
 
 
@@ -327,12 +336,16 @@ class AssessmentView(Struct):
     as_of: date
     heads: list[HeadAssessmentView]
     findings: list[FindingView]
-    total_proposed: Decimal
+    total_proposed: Decimal | None
     second_approval_threshold: Decimal
     requires_second_approval: bool
     trace: list[RuleApplicationView]
     assessed_at: datetime
     assessed_by: uuid.UUID
+    no_proposal_code: str | None = None
+    """Set when the policy could make no proposal: `parameter-lapsed` or
+    `parameter-not-in-force`; the administrator then decides by hand, a reason per head."""
+    no_proposal_reason: str | None = None
 
 
 class HeadDecisionIn(Struct):

@@ -59,6 +59,7 @@ def claim_view(claim: Claim) -> schemas.Claim:
         resident_in_country=claim.resident_in_country,
         reported_to_police=claim.reported_to_police,
         police_case_reference=claim.police_case_reference,
+        police_report_date=claim.police_report_date,
         judgment_reference=claim.judgment_reference,
         judgment_date=claim.judgment_date,
         proceedings_end_date=claim.proceedings_end_date,
@@ -66,6 +67,8 @@ def claim_view(claim: Claim) -> schemas.Claim:
         is_minor_at_crime=claim.is_minor_at_crime,
         court_awarded=claim.court_awarded,
         earmarked_case=claim.earmarked_case,
+        no_proposal_code=claim.no_proposal_code,
+        no_proposal_reason=claim.no_proposal_reason,
         heads=[
             schemas.HeadView(
                 position=h.position,

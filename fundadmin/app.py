@@ -22,16 +22,18 @@ from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.privacy import PrivacyController
-from fundadmin.api.users import UserController
+from fundadmin.api.users import OwnAccountController, UserController
 from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
 from fundadmin.errors import EXCEPTION_HANDLERS
+from fundadmin.json_depth import refuse_deep_json
 from fundadmin.logging import (
     configure_logging,
     request_context_middleware,
     stamp_and_log_response,
 )
+from fundadmin.parameter_values.routes import ParameterValuesController
 from fundadmin.security.authentication import BearerTokenMiddleware
 from fundadmin.security.headers import add_security_headers
 from fundadmin.security.keys import KeyRing
@@ -44,8 +46,10 @@ ROUTE_HANDLERS = [
     HealthController,
     AuthController,
     UserController,
+    OwnAccountController,
     AuditController,
     PoliciesController,
+    ParameterValuesController,
     LedgerController,
     ClaimantsController,
     ClaimsController,
@@ -73,7 +77,9 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            database_url, pool_size=settings.db_pool_size, wait_seconds=settings.db_wait_seconds
+        )
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.active_users = ActiveUsers(app.state.session_factory)
@@ -108,6 +114,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         else None,
         before_send=[stamp_and_log_response, add_security_headers],
         request_max_body_size=settings.max_request_bytes,
+        before_request=refuse_deep_json,
         openapi_config=OpenAPIConfig(
             title="fundadmin",
             version="1",

@@ -36,6 +36,7 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.parameter_values.service import lapses
 from fundadmin.privacy import commands as privacy_commands
 from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.security import commands as security_commands
@@ -47,6 +48,7 @@ from fundadmin.security.vault import (
     vault_from_settings,
 )
 from fundadmin.settings import Settings, get_settings
+from policies import ParameterLapse
 
 T = TypeVar("T")
 
@@ -414,3 +416,38 @@ def privacy_reapply() -> None:
             )
         )
     click.echo(f"erased again: {done.erased_again}; added to the erasure log: {done.recorded}")
+
+
+@main.group()
+def policies() -> None:
+    """Check the country policies' figures."""
+
+
+@policies.command("check")
+@click.option("--days", default=60, show_default=True, type=click.IntRange(0, 3660))
+def policies_check(days: int) -> None:
+    """List the yearly figures that have lapsed or lapse within DAYS (entered values counted);
+    exit 1 if there is any, so a scheduler can alert before proposals become impossible."""
+    settings = _settings()
+    on = clock_from_settings(settings).now().date()
+    with database(settings) as db_:
+
+        async def check() -> dict[str, tuple[ParameterLapse, ...]]:
+            engine = create_engine(db_.url, pool_size=1)
+            try:
+                async with create_session_factory(engine)() as session:
+                    return await lapses(session, on, days)
+            finally:
+                await engine.dispose()
+
+        found = _run(check())
+    for country, country_lapses in found.items():
+        for lapse in country_lapses:
+            state = "LAPSED, proposals impossible" if lapse.lapsed else "lapses"
+            click.echo(
+                f"{country} {lapse.name}: value from {lapse.last_effective_from.isoformat()} "
+                f"{state} on {lapse.lapses_on.isoformat()}"
+            )
+    if found:
+        raise SystemExit(1)
+    click.echo(f"no figure lapses within {days} days of {on.isoformat()}")

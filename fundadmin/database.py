@@ -43,13 +43,29 @@ def normalise_database_url(raw: str) -> URL:
     return url.set(drivername=ASYNC_DRIVER, query=query)
 
 
-def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: URL, *, pool_size: int = 10, wait_seconds: float | None = None
+) -> AsyncEngine:
+    """An engine whose every wait is bounded when `wait_seconds` is given (the service's): a
+    connection from the pool or from the server, a statement, a row lock. A database that stops
+    answering (frozen, unreachable) then costs a request a few seconds and a 503, not a hang.
+    Commands (migrations, the CLI) leave it None: they may run long on purpose."""
+    server_settings = {"lock_timeout": "5s", "application_name": "fundadmin"}
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    bounds: dict[str, Any] = {}
+    if wait_seconds is not None:
+        milliseconds = str(int(wait_seconds * 1000))
+        # A request that waits longer than this for a row lock gets a clear 409 instead of hanging.
+        server_settings |= {"lock_timeout": milliseconds, "statement_timeout": milliseconds}
+        # The server's own timeouts need a server that runs; these hold when it does not.
+        connect_args |= {"timeout": wait_seconds, "command_timeout": wait_seconds + 1}
+        bounds = {"pool_timeout": wait_seconds}
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        # A request that waits longer than this for a row lock gets a clear 409 instead of hanging.
-        connect_args={"server_settings": {"lock_timeout": "5s", "application_name": "fundadmin"}},
+        connect_args=connect_args,
+        **bounds,
     )
     event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
     return engine

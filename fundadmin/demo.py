@@ -44,15 +44,20 @@ DEMO_USERS: dict[str, tuple[list[Grant], str | None]] = {
     "admin-se": ([Grant(Role.ADMINISTRATOR, "SE")], None),
     "admin2-se": ([Grant(Role.ADMINISTRATOR, "SE")], None),
     "admin-lv": ([Grant(Role.ADMINISTRATOR, "LV")], None),
+    "admin-no": ([Grant(Role.ADMINISTRATOR, "NO")], None),
+    "admin2-no": ([Grant(Role.ADMINISTRATOR, "NO")], None),
     "adviser-marta": (
         [Grant(Role.LEGAL_ADVISER, "LV"), Grant(Role.LEGAL_ADVISER, "SE")],
         "Marta Centre",
     ),
     "adviser-pro": ([Grant(Role.LEGAL_ADVISER, "FI")], "Pro-tukipiste"),
+    "adviser-rosa": ([Grant(Role.LEGAL_ADVISER, "NO")], "ROSA"),
     "ministry-se": ([Grant(Role.MINISTRY, "SE")], None),
     "ministry-region": ([Grant(Role.MINISTRY, ALL_COUNTRIES)], None),
     "auditor": ([Grant(Role.AUDITOR, ALL_COUNTRIES)], None),
     "superuser": ([Grant(Role.SUPERUSER, ALL_COUNTRIES)], None),
+    # Grants reaching personal data or money, and such accounts' passwords, take two superusers.
+    "superuser2": ([Grant(Role.SUPERUSER, ALL_COUNTRIES)], None),
 }
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 import claims
 import ledger
 from fundadmin.logging import request_id
+from fundadmin.parameter_values import errors as parameter_values
 from fundadmin.privacy import errors as privacy_errors
 from fundadmin.schema import SchemaBehind
 from fundadmin.security import errors as security_errors
@@ -81,6 +82,13 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     security_errors.UserNotFound: NOT_FOUND,
     security_errors.UserExists: CONFLICT,
     security_errors.InvalidUserChange: UNPROCESSABLE,
+    security_errors.SeparationOfDuties: ProblemType(
+        403, "separation-of-duties", "Not by one superuser alone"
+    ),
+    security_errors.ChangeNotFound: NOT_FOUND,
+    security_errors.ChangeAlreadyPending: ProblemType(
+        409, "change-pending", "A change waits for confirmation"
+    ),
     security_errors.BreakGlassReasonInvalid: UNPROCESSABLE,
     security_errors.BreakGlassRequired: ProblemType(
         403, "break-glass-required", "A logged reason is required"
@@ -89,9 +97,23 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     security_errors.CiphertextRejected: ProblemType(
         500, "integrity-error", "Stored data failed its integrity check"
     ),
+    parameter_values.InvalidParameterValue: UNPROCESSABLE,
+    parameter_values.ParameterValueNotFound: NOT_FOUND,
+    parameter_values.ParameterValueAlreadyDecided: ProblemType(
+        409, "parameter-value-decided", "The value is already confirmed or rejected"
+    ),
+    parameter_values.SecondAdministratorMustDiffer: ProblemType(
+        403, "four-eyes", "A second, different administrator must confirm"
+    ),
+    parameter_values.CountryNotAdministered: ProblemType(
+        403, "country-not-in-scope", "Not a country of your grants"
+    ),
     policy_errors.UnknownCountry: NOT_FOUND,
     policy_errors.ParameterNotInForce: ProblemType(
         422, "parameters-not-in-force", "No parameters in force on that date"
+    ),
+    policy_errors.UnknownOffence: ProblemType(
+        422, "unknown-offence", "Not an offence of the country's published list"
     ),
     policy_errors.CurrencyMismatch: ProblemType(
         422, "currency-mismatch", "Amount not in the country's currency"
@@ -125,6 +147,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     ),
     ledger.PendingExpired: ProblemType(409, "pending-expired", "Pending transaction expired"),
     ledger.AlreadyReversed: ProblemType(409, "already-reversed", "Already reversed"),
+    ledger.OwnedElsewhere: ProblemType(
+        409, "owned-by-claim", "This money moves only through its claim's routes"
+    ),
     ledger.IdempotencyConflict: ProblemType(
         409, "idempotency-key-reused", "Idempotency key already used"
     ),
@@ -146,6 +171,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     claims.PaymentExceedsOutstanding: _AWARD_CONFLICT,
     claims.AwardBelowPaid: _AWARD_CONFLICT,
     claims.OutstandingBalance: _AWARD_CONFLICT,
+    claims.ReservationLost: ProblemType(409, "reservation-lost", "The award is not reserved"),
+    claims.ReservationIntact: ProblemType(409, "reservation-intact", "Nothing to reserve"),
+    claims.AwardNotBooked: _AWARD_CONFLICT,
     claims.DocumentTooLarge: ProblemType(413, "document-too-large", "Document too large"),
     claims.UnsupportedDocumentType: ProblemType(
         415, "unsupported-document-type", "Unsupported document type"
@@ -176,7 +204,8 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 # The database went away or will not take the session (class 08 is "connection exception"):
 # administrator or crash shutdown, still starting, out of connections.
-_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+# 57014: a statement ran past statement_timeout (an overloaded or stalled database).
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300", "57014"}
 # PostgreSQL stores no NUL character in text (22021) or JSON (22P05); only a request's own text
 # can carry one, so the request is at fault, and its transaction is rolled back like any other.
 _UNSTORABLE_TEXT_SQLSTATES = {"22021", "22P05"}
@@ -301,8 +330,15 @@ def _database_unavailable(exc: Exception) -> bool:
     """The connection was lost or could not be had (a failover, a restart, an exhausted pool)."""
     if isinstance(exc, DBAPIError):
         state = _sqlstate(exc) or ""
-        return exc.connection_invalidated or state[:2] == "08" or state in _UNAVAILABLE_SQLSTATES
-    return isinstance(exc, PoolTimeout | ConnectionError)
+        return (
+            exc.connection_invalidated
+            or state[:2] == "08"
+            or state in _UNAVAILABLE_SQLSTATES
+            or isinstance(exc.orig, TimeoutError)
+            or isinstance(getattr(exc.orig, "__cause__", None), TimeoutError)
+        )
+    # A TimeoutError is a database that did not answer in time (the driver's command timeout).
+    return isinstance(exc, PoolTimeout | ConnectionError | TimeoutError)
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

@@ -5,6 +5,7 @@ from advanced_alchemy.base import orm_registry
 import claims.models  # noqa: F401
 import fundadmin.demo
 import fundadmin.idempotency
+import fundadmin.parameter_values.models
 import fundadmin.privacy.models
 import fundadmin.security.models  # noqa: F401
 import ledger.models  # noqa: F401

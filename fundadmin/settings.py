@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     """Connections kept open per service instance."""
 
+    db_wait_seconds: float = Field(default=5.0, gt=0, le=60)
+    """Longest a request waits for the database (a pooled connection, a new connection, a
+    statement, a row lock) before it answers 503 with Retry-After (409 for a row lock)."""
+
     demo_password: SecretStr = SecretStr(DEVELOPMENT_DEMO_PASSWORD)
     """Password of the demo users created by `fundadmin serve --demo`."""
 

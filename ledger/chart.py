@@ -8,6 +8,7 @@ that need them, with :func:`earmarked`, :func:`award_payable` and :func:`return_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -127,27 +128,49 @@ def earmarked(country: str, case: str) -> AccountDefinition:
 
 
 def award_payable(country: str, claim_id: str, currency: str | None = None) -> AccountDefinition:
-    """What the fund owes on one approved compensation claim."""
+    """What the fund owes on one approved compensation claim; never below zero."""
     return AccountDefinition(
         f"{country}/payable/award/{claim_id}",
         "Award payable on one claim",
         AccountType.LIABILITY,
         currency or COUNTRY_CURRENCY[country],
         country,
+        must_not_go_negative=True,
     )
 
 
 def return_payable(
     country: str, application_id: str, currency: str | None = None
 ) -> AccountDefinition:
-    """What the fund owes on one approved return-assistance application."""
+    """What the fund owes on one approved return-assistance application; never below zero."""
     return AccountDefinition(
         f"{country}/payable/return/{application_id}",
         "Return assistance payable on one application",
         AccountType.LIABILITY,
         currency or COUNTRY_CURRENCY[country],
         country,
+        must_not_go_negative=True,
     )
+
+
+OWNED_ACCOUNT_PATTERN = r"^[A-Z]{2}/payable/(award|return)/([^/]+)$"
+"""Accounts that belong to one claim or one application. The database derives the same owner
+from the same pattern (the generated column `ledger_account.owner`, migration 0009)."""
+
+_OWNED_ACCOUNT = re.compile(OWNED_ACCOUNT_PATTERN)
+_OWNER_KIND = MappingProxyType({"award": "claim", "return": "application"})
+
+
+def account_owner(code: str) -> str | None:
+    """`claim:<id>` or `application:<id>` for an account that belongs to one, else None.
+
+    Money on such an account moves only through its owner's own routes: the ledger refuses a
+    caller that does not act for that owner.
+    """
+    match = _OWNED_ACCOUNT.match(code)
+    if match is None:
+        return None
+    return f"{_OWNER_KIND[match.group(1)]}:{match.group(2)}"
 
 
 def exchange_account(country: str, currency: str) -> str:

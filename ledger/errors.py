@@ -120,6 +120,24 @@ class AlreadyReversed(LedgerError):
     """The transaction has been reversed already (a transaction is reversed at most once)."""
 
 
+class OwnedElsewhere(LedgerError):
+    """The money belongs to a claim or an application and moves only through its own routes."""
+
+    def __init__(self, owner: str, account_code: str) -> None:
+        kind, _, owner_id = owner.partition(":")
+        super().__init__(
+            f"account {account_code} belongs to {kind} {owner_id}; its money moves only through "
+            f"that {kind}'s own routes"
+        )
+        self.owner = owner
+        self.owner_kind = kind
+        self.owner_id = owner_id
+        self.account_code = account_code
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {**super().problem_extensions(), "owner": self.owner, "account": self.account_code}
+
+
 class IdempotencyConflict(LedgerError):
     """The idempotency key was used before for a different transaction."""
 
@@ -138,6 +156,7 @@ __all__ = [
     "InvalidTransition",
     "LedgerError",
     "NonPositiveAmount",
+    "OwnedElsewhere",
     "PendingExpired",
     "PrecisionExceeded",
     "TransactionNotFound",

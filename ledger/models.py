@@ -18,7 +18,7 @@ from advanced_alchemy.base import DefaultBase
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.chart import AccountType
+from ledger.chart import OWNED_ACCOUNT_PATTERN, AccountType
 from ledger.posting import EntryKind, TransactionStatus
 
 
@@ -36,6 +36,14 @@ _AVAILABLE_NOT_NEGATIVE = (
     "THEN posted_debits - posted_credits - pending_credits "
     "ELSE posted_credits - posted_debits - pending_debits END >= 0"
 )
+
+
+OWNER_EXPRESSION = (
+    f"CASE WHEN code ~ '{OWNED_ACCOUNT_PATTERN}' THEN "
+    "CASE split_part(code, '/', 3) WHEN 'award' THEN 'claim' ELSE 'application' END "
+    "|| ':' || split_part(code, '/', 4) END"
+)
+"""The database's copy of `chart.account_owner` (a test proves the two agree)."""
 
 
 class Currency(DefaultBase):
@@ -65,6 +73,7 @@ class Account(DefaultBase):
             name="counters_not_negative",
         ),
         sa.CheckConstraint(_AVAILABLE_NOT_NEGATIVE, name="available_not_negative"),
+        sa.CheckConstraint("owner IS NULL OR must_not_go_negative", name="owned_guarded"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -81,6 +90,11 @@ class Account(DefaultBase):
     must_not_go_negative: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     """True for money the fund really holds (bank, funds, earmarked): the available balance,
     in the account's normal direction, may never fall below zero."""
+    owner: Mapped[str | None] = mapped_column(
+        sa.String(210), sa.Computed(OWNER_EXPRESSION, persisted=True)
+    )
+    """`claim:<id>` or `application:<id>` for a payable that belongs to one (derived from the
+    code); such an account is always guarded, and its money moves only through its owner."""
     posted_debits: Mapped[Decimal] = mapped_column(sa.Numeric, default=0, server_default="0")
     """Sum of debits of posted transactions, in `currency`; kept by trigger only."""
     posted_credits: Mapped[Decimal] = mapped_column(sa.Numeric, default=0, server_default="0")

@@ -18,7 +18,13 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 
-from ledger.chart import COUNTRY_CURRENCY, MINOR_UNITS, AccountType, exchange_account
+from ledger.chart import (
+    COUNTRY_CURRENCY,
+    MINOR_UNITS,
+    AccountType,
+    account_owner,
+    exchange_account,
+)
 from ledger.errors import (
     CurrencyMismatch,
     ForeignAccount,
@@ -27,6 +33,7 @@ from ledger.errors import (
     InvalidPosting,
     InvalidTransaction,
     NonPositiveAmount,
+    OwnedElsewhere,
     PrecisionExceeded,
     UnbalancedTransaction,
     UnknownAccount,
@@ -135,6 +142,15 @@ def check_account_code(code: str, country: str) -> None:
         )
     if code.rsplit("/", 1)[-1] in RESERVED_CODE_SUFFIXES:
         raise InvalidAccount(f"an account code may not end in /{code.rsplit('/', 1)[-1]}")
+
+
+def check_owner(postings: Iterable[PostingSpec], owner: str | None) -> None:
+    """Money on an account that belongs to a claim or an application moves only for that owner:
+    `owner` is who the caller acts for (`claim:<id>`), None for the generic ledger routes."""
+    for posting in postings:
+        belongs_to = account_owner(posting.account_code)
+        if belongs_to is not None and belongs_to != owner:
+            raise OwnedElsewhere(belongs_to, posting.account_code)
 
 
 def check_transaction(spec: TransactionSpec) -> None:

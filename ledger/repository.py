@@ -49,12 +49,16 @@ def balance_of(row: Any) -> Balance:
     """The balance from the account's trigger-kept counters (current, all dates)."""
     if AccountType(row.type).normal_sign > 0:
         posted = row.posted_debits - row.posted_credits
-        pending = row.pending_credits
+        pending, pending_in = row.pending_credits, row.pending_debits
     else:
         posted = row.posted_credits - row.posted_debits
-        pending = row.pending_debits
+        pending, pending_in = row.pending_debits, row.pending_credits
     return Balance(
-        posted=posted, pending=pending, available=posted - pending, currency=row.currency
+        posted=posted,
+        pending=pending,
+        available=posted - pending,
+        currency=row.currency,
+        pending_in=pending_in,
     )
 
 
@@ -339,10 +343,38 @@ def _counted(as_of: date | None, *statuses: TransactionStatus) -> list[sa.Column
     return conditions
 
 
+async def books_opened(session: AsyncSession, country: str) -> date | None:
+    """The effective date of the country's first transaction: its books start there."""
+    return await session.scalar(
+        sa.select(sa.func.min(Transaction.effective_date)).where(Transaction.country == country)
+    )
+
+
+async def posted_changes_since(
+    session: AsyncSession, account: Account, since: date
+) -> list[tuple[date, Decimal]]:
+    """Per effective date from `since` on, the posted change in the account's normal
+    direction, by date."""
+    sign = AccountType(account.type).normal_sign
+    rows = await session.execute(
+        sa.select(Transaction.effective_date, sa.func.sum(Posting.amount))
+        .select_from(Posting)
+        .join(Transaction, Transaction.id == Posting.transaction_id)
+        .where(
+            Posting.account_id == account.id,
+            Transaction.status == str(TransactionStatus.POSTED),
+            Transaction.effective_date >= since,
+        )
+        .group_by(Transaction.effective_date)
+        .order_by(Transaction.effective_date)
+    )
+    return [(day, Decimal(total) * sign) for day, total in rows.all()]
+
+
 async def balance_as_of(session: AsyncSession, account: Account, as_of: date) -> Balance:
     """Posted and pending sums of transactions effective on or before `as_of`."""
     sign = AccountType(account.type).normal_sign
-    posted, pending_out = (
+    posted, pending_out, pending_in = (
         await session.execute(
             sa.select(
                 sa.func.coalesce(
@@ -358,6 +390,13 @@ async def balance_as_of(session: AsyncSession, account: Account, as_of: date) ->
                     ),
                     0,
                 ),
+                sa.func.coalesce(
+                    sa.func.sum(sa.func.abs(Posting.amount)).filter(
+                        Transaction.status == str(TransactionStatus.PENDING),
+                        Posting.amount * sign > 0,
+                    ),
+                    0,
+                ),
             )
             .select_from(Posting)
             .join(Transaction, Transaction.id == Posting.transaction_id)
@@ -369,7 +408,7 @@ async def balance_as_of(session: AsyncSession, account: Account, as_of: date) ->
     ).one()
     posted = Decimal(posted) * sign
     pending = Decimal(pending_out)
-    return Balance(posted, pending, posted - pending, account.currency)
+    return Balance(posted, pending, posted - pending, account.currency, Decimal(pending_in))
 
 
 async def posted_sum_before(session: AsyncSession, account: Account, before: date) -> Decimal:

@@ -144,6 +144,9 @@ class BalanceOut(msgspec.Struct):
     """Reserved by pending transactions taking money out."""
     available: str
     """posted - pending."""
+    pending_in: str = "0"
+    """Reserved by pending transactions bringing money in: posted when they are (an award's
+    reservation on its payable account shows here until the letter books it)."""
 
 
 class StatementLineOut(msgspec.Struct):
@@ -293,6 +296,7 @@ def balance_out(code: str, balance: Balance, as_of: date | None) -> BalanceOut:
         posted=money(balance.posted, c),
         pending=money(balance.pending, c),
         available=money(balance.available, c),
+        pending_in=money(balance.pending_in, c),
     )
 
 

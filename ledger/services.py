@@ -16,16 +16,24 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger import repository
-from ledger.chart import COUNTRY_CURRENCY, MINOR_UNITS, AccountDefinition, AccountType
+from ledger.chart import (
+    COUNTRY_CURRENCY,
+    MINOR_UNITS,
+    AccountDefinition,
+    AccountType,
+    account_owner,
+)
 from ledger.errors import (
     AccountConflict,
     AccountNotFound,
     AlreadyReversed,
     IdempotencyConflict,
+    InsufficientFunds,
     InvalidAccount,
     InvalidTransaction,
     InvalidTransition,
     LedgerError,
+    OwnedElsewhere,
     PendingExpired,
     TransactionNotFound,
 )
@@ -39,6 +47,7 @@ from ledger.posting import (
     check_against_accounts,
     check_funds,
     check_not_expired,
+    check_owner,
     check_transaction,
     fingerprint,
     has_expired,
@@ -79,15 +88,24 @@ async def record_transaction(
     idempotency_scope: str,
     created_by: str,
     now: datetime,
+    owner: str | None = None,
 ) -> TransactionView:
     """Record a balanced transaction, posted at once or pending (a reservation).
 
+    `owner` (`claim:<id>`) is whom the caller acts for: only then may the transaction touch that
+    owner's accounts (OwnedElsewhere otherwise; see `chart.account_owner`).
     `now` is the business moment against which a reservation's expiry is checked. The same key
     and the same spec in the same scope return the first result and move nothing;
     the same key with a different spec raises IdempotencyConflict.
     """
     views = await _record(
-        session, [_Item(spec, idempotency_key)], idempotency_scope, created_by, now, batch=False
+        session,
+        [_Item(spec, idempotency_key)],
+        idempotency_scope,
+        created_by,
+        now,
+        batch=False,
+        owner=owner,
     )
     return views[0]
 
@@ -127,8 +145,9 @@ async def _record(
     now: datetime,
     *,
     batch: bool,
+    owner: str | None = None,
 ) -> list[TransactionView]:
-    _check_items(items, batch=batch)
+    _check_items(items, batch=batch, owner=owner)
     # A transaction already expired takes the long way: only its key lookup, which comes first
     # there, can tell a late retry (answered with the first result) from a mistake.
     if not batch and not has_expired(items[0].spec, now):
@@ -142,8 +161,8 @@ async def _record(
     return await _record_checked(session, items, scope, created_by, now, batch=batch)
 
 
-def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
-    """Everything checked before the database is asked: keys, shape, amounts, balance."""
+def _check_items(items: Sequence[_Item], *, batch: bool, owner: str | None) -> None:
+    """Everything checked before the database is asked: keys, owner, shape, amounts, balance."""
     seen: set[str] = set()
     for index, item in enumerate(items):
         if not 0 < len(item.key) <= MAX_KEY_LENGTH:
@@ -156,6 +175,7 @@ def _check_items(items: Sequence[_Item], *, batch: bool) -> None:
             )
         seen.add(item.key)
         try:
+            check_owner(item.spec.postings, owner)
             check_transaction(item.spec)
         except LedgerError as error:
             raise _at(error, index, batch) from None
@@ -265,6 +285,52 @@ async def _insert(
     ]
 
 
+async def check_dates(
+    session: AsyncSession, specs: Sequence[TransactionSpec], *, today: date
+) -> None:
+    """For a caller who chooses the effective date: refuse one after `today`, one before the
+    country's books were opened, and a back-dated one that would take a guarded account below
+    zero on any date from its effective date on (balances as of a past date stay true)."""
+    for index, spec in enumerate(specs):
+        batch = len(specs) > 1
+        if spec.effective_date > today:
+            raise _at(InvalidTransaction("the effective date is in the future"), index, batch)
+        opened = await repository.books_opened(session, spec.country)
+        if opened is not None and spec.effective_date < opened:
+            raise _at(
+                InvalidTransaction(
+                    f"the effective date is before the books of {spec.country} were opened "
+                    f"({opened.isoformat()})"
+                ),
+                index,
+                batch,
+            )
+        if spec.effective_date < today and not spec.pending:
+            await _check_back_dated(session, spec, index, batch)
+
+
+async def _check_back_dated(
+    session: AsyncSession, spec: TransactionSpec, index: int, batch: bool
+) -> None:
+    for position, posting in enumerate(spec.postings):
+        row = await repository.account_by_code(session, posting.account_code)
+        if row is None or not row.must_not_go_negative:
+            continue
+        change = posting.amount * AccountType(row.type).normal_sign
+        if change >= 0:
+            continue
+        # The lowest balance as of any date from the effective date on: what came before it
+        # (today's balance less the later days' changes), then after each later day's change.
+        later = await repository.posted_changes_since(session, row, spec.effective_date)
+        running = repository.balance_of(row).posted - sum((c for _, c in later), Decimal(0))
+        lowest = running
+        for _, day_change in later:
+            running += day_change
+            lowest = min(lowest, running)
+        if lowest + change < 0:
+            raise _at(InsufficientFunds(position, posting.account_code), index, batch)
+
+
 async def get_transaction(session: AsyncSession, transaction_id: uuid.UUID) -> TransactionView:
     views = await repository.transaction_views(session, [transaction_id])
     if transaction_id not in views:
@@ -273,20 +339,28 @@ async def get_transaction(session: AsyncSession, transaction_id: uuid.UUID) -> T
 
 
 async def post_pending(
-    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str, now: datetime
+    session: AsyncSession,
+    transaction_id: uuid.UUID,
+    *,
+    actor: str,
+    now: datetime,
+    owner: str | None = None,
 ) -> TransactionView:
     """Post a pending transaction: its reservation becomes posted money. Posting a transaction
     that is already posted returns it unchanged (a safe retry); a voided one cannot be posted,
-    nor one whose expiry is not after `now`."""
-    return await _settle(session, transaction_id, TransactionStatus.POSTED, actor, now)
+    nor one whose expiry is not after `now`. A transaction on an owner's accounts is posted only
+    for that `owner` (as in record_transaction)."""
+    return await _settle(session, transaction_id, TransactionStatus.POSTED, actor, now, owner=owner)
 
 
 async def void_pending(
-    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str
+    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str, owner: str | None = None
 ) -> TransactionView:
     """Void a pending transaction: its reservation is released. Voiding a voided one returns it
-    unchanged; a posted one cannot be voided (reverse it instead)."""
-    return await _settle(session, transaction_id, TransactionStatus.VOIDED, actor, None)
+    unchanged; a posted one cannot be voided (reverse it instead). `owner` as in post_pending."""
+    return await _settle(
+        session, transaction_id, TransactionStatus.VOIDED, actor, None, owner=owner
+    )
 
 
 async def _settle(
@@ -295,11 +369,14 @@ async def _settle(
     target: TransactionStatus,
     actor: str,
     now: datetime | None,
+    *,
+    owner: str | None,
 ) -> TransactionView:
     """Move a pending transaction to `target`; `now` is needed only to post (expiry)."""
     row = await repository.transaction_for_update(session, transaction_id)
     if row is None:
         raise TransactionNotFound("there is no such transaction")
+    check_owner((await get_transaction(session, transaction_id)).postings, owner)
     status = TransactionStatus(row.status)
     if status is not TransactionStatus.PENDING:
         if status is target:
@@ -327,8 +404,10 @@ async def reverse_transaction(
     now: datetime,
     idempotency_scope: str | None = None,
     effective_date: date | None = None,
+    owner: str | None = None,
 ) -> TransactionView:
     """Record the mirror of a posted transaction, linked to it; a transaction is reversed once.
+    A transaction on an owner's accounts is reversed only for that `owner`.
 
     `idempotency_scope` defaults to `actor`. `effective_date` defaults to the date of `now`: the
     correction is booked when it is made, and the original stays in the books as it was.
@@ -337,6 +416,8 @@ async def reverse_transaction(
     original = await repository.transaction_for_update(session, transaction_id)
     if original is None:
         raise TransactionNotFound("there is no such transaction")
+    view = await get_transaction(session, transaction_id)
+    check_owner(view.postings, owner)
     earlier = (await repository.existing_by_keys(session, scope, [idempotency_key])).get(
         idempotency_key
     )
@@ -355,7 +436,6 @@ async def reverse_transaction(
         )
     if await repository.reversal_of(session, transaction_id) is not None:
         raise AlreadyReversed("the transaction has been reversed already")
-    view = await get_transaction(session, transaction_id)
     spec = TransactionSpec(
         country=view.country,
         kind=EntryKind.REVERSAL,
@@ -366,7 +446,13 @@ async def reverse_transaction(
         exchange_rates=view.exchange_rates,
     )
     views = await _record(
-        session, [_Item(spec, idempotency_key, transaction_id)], scope, actor, now, batch=False
+        session,
+        [_Item(spec, idempotency_key, transaction_id)],
+        scope,
+        actor,
+        now,
+        batch=False,
+        owner=owner,
     )
     return views[0]
 
@@ -380,11 +466,15 @@ async def void_expired(
 ) -> list[uuid.UUID]:
     """Void every pending transaction (of `countries`; None: all) whose expiry is not after
     `now`, so its reservation stops holding money; returns their ids (for a job or an
-    administrator)."""
-    ids = await repository.expired_pending_ids(session, now, countries)
-    for transaction_id in ids:
-        await _settle(session, transaction_id, TransactionStatus.VOIDED, actor, None)
-    return ids
+    administrator). A reservation that belongs to a claim or an application is left to it."""
+    voided = []
+    for transaction_id in await repository.expired_pending_ids(session, now, countries):
+        view = await get_transaction(session, transaction_id)
+        if any(account_owner(p.account_code) for p in view.postings):
+            continue
+        await _settle(session, transaction_id, TransactionStatus.VOIDED, actor, None, owner=None)
+        voided.append(transaction_id)
+    return voided
 
 
 async def ensure_account(
@@ -396,10 +486,13 @@ async def ensure_account(
     currency: str,
     country: str,
     must_not_go_negative: bool = False,
+    owner: str | None = None,
 ) -> AccountView:
-    """The account `code`, created if missing; raises AccountConflict if it exists differently."""
+    """The account `code`, created if missing; raises AccountConflict if it exists differently.
+    An account that belongs to a claim or an application is opened only for that `owner`."""
     definition = AccountDefinition(code, name, type, currency, country, must_not_go_negative)
     _check_definition(definition)
+    _check_account_owner(code, owner)
     await repository.insert_account_if_missing(session, _account_values(definition))
     row = await repository.account_by_code(session, code)
     assert row is not None
@@ -414,9 +507,12 @@ async def ensure_account(
     return view
 
 
-async def create_account(session: AsyncSession, definition: AccountDefinition) -> AccountView:
-    """A new account; raises AccountConflict if the code is taken."""
+async def create_account(
+    session: AsyncSession, definition: AccountDefinition, *, owner: str | None = None
+) -> AccountView:
+    """A new account; raises AccountConflict if the code is taken (`owner` as in ensure_account)."""
     _check_definition(definition)
+    _check_account_owner(definition.code, owner)
     if await repository.account_by_code(session, definition.code) is not None:
         raise AccountConflict(f"account {definition.code} exists already")
     return await ensure_account(
@@ -427,7 +523,14 @@ async def create_account(session: AsyncSession, definition: AccountDefinition) -
         currency=definition.currency,
         country=definition.country,
         must_not_go_negative=definition.must_not_go_negative,
+        owner=owner,
     )
+
+
+def _check_account_owner(code: str, owner: str | None) -> None:
+    belongs_to = account_owner(code)
+    if belongs_to is not None and belongs_to != owner:
+        raise OwnedElsewhere(belongs_to, code)
 
 
 def _check_definition(definition: AccountDefinition) -> None:

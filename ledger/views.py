@@ -55,6 +55,8 @@ class Balance:
     available: Decimal
     """posted - pending: what can still be spent or reserved."""
     currency: str
+    pending_in: Decimal = Decimal(0)
+    """Reserved by pending transactions bringing money in (counted once they are posted)."""
 
 
 @dataclass(frozen=True, slots=True)

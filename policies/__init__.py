@@ -14,7 +14,10 @@ from policies.base import (
     HeadCategory,
     HeadClaim,
     MaterialLossKind,
+    NonMaterialKind,
+    Offence,
     ParameterInForce,
+    ParameterLapse,
     ParameterValue,
     PriorPayment,
     ReturnAllowance,
@@ -34,6 +37,7 @@ from policies.errors import (
     ParameterNotInForce,
     PolicyError,
     UnknownCountry,
+    UnknownOffence,
     WrongCountry,
 )
 from policies.parameters import DatedParameter
@@ -56,8 +60,11 @@ __all__ = [
     "InvalidPolicyData",
     "MaterialLossKind",
     "MissingParameter",
+    "NonMaterialKind",
+    "Offence",
     "ParameterExpired",
     "ParameterInForce",
+    "ParameterLapse",
     "ParameterNotInForce",
     "ParameterValue",
     "PolicyError",
@@ -69,6 +76,7 @@ __all__ = [
     "RuleApplication",
     "StandardPolicy",
     "UnknownCountry",
+    "UnknownOffence",
     "WrongCountry",
     "get_policy",
 ]

@@ -5,7 +5,7 @@ Amounts are `Decimal` in the country's currency; nothing here rounds unless a ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,6 +30,41 @@ class MaterialLossKind(StrEnum):
     OTHER = "other"
 
 
+class NonMaterialKind(StrEnum):
+    """What a non-material head is for; caps differ by kind (Finland's kärsimys and its pain
+    and suffering). A non-material head that names no kind is read as `violation`: the head a
+    trafficked woman's claim is mostly about (kränkning, kärsimys, oppreisning, krænkelse, miski).
+    """
+
+    PAIN_AND_SUFFERING = "pain_and_suffering"
+    VIOLATION = "violation"
+    PERMANENT_INJURY = "permanent_injury"
+
+
+SubKind = MaterialLossKind | NonMaterialKind
+SubKindName = Literal[
+    "medical",
+    "property",
+    "lost_income",
+    "other",
+    "pain_and_suffering",
+    "violation",
+    "permanent_injury",
+]
+"""Every sub-kind's wire name (one string type: a wire union holds at most one)."""
+
+
+def sub_kind_of(category: HeadCategory, name: str | None) -> SubKind | None:
+    """The sub-kind `name` of a head of `category`; ValueError when it does not belong to it."""
+    if name is None:
+        return None
+    if category is HeadCategory.MATERIAL_LOSS:
+        return MaterialLossKind(name)
+    if category is HeadCategory.NON_MATERIAL:
+        return NonMaterialKind(name)
+    raise ValueError(f"{category.value} has no sub-kinds")
+
+
 PriorPaymentSource = Literal["offender", "insurance", "other_scheme", "advance"]
 Layer = Literal["statute", "fund"]
 Severity = Literal["info", "attention"]
@@ -42,7 +77,7 @@ class HeadClaim:
     category: HeadCategory
     amount: Decimal
     currency: str
-    sub_kind: MaterialLossKind | None = None
+    sub_kind: SubKind | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +106,10 @@ class ClaimFacts:
     heads: tuple[HeadClaim, ...]
     reported_to_police: bool
     claimant_birth_date: date | None = None
+    age_at_application: int | None = None
+    """Her age in whole years on the application date, when no birth date is given (a dry run)."""
+    police_report_date: date | None = None
+    """When the crime was reported to the police (Denmark requires 72 hours)."""
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
     victim_recognition_date: date | None = None
@@ -97,9 +136,10 @@ class Finding:
     """Something the administrator must see; it informs, it never refuses.
 
     Codes: deadline_passed, deadline_met_by_exception, deadline_not_running,
-    police_report_missing, crime_outside_country, court_award_missing, cap_reached, cap_unknown,
-    deduction_applied, deductible_applied, head_not_covered_by_statute, head_covered_by_fund_rule,
-    base_date_missing, tier_not_determined, unverified_parameter, requires_second_approval.
+    police_report_missing, police_report_late, crime_outside_country, offence_not_covered,
+    court_award_missing, cap_reached, cap_unknown, deduction_applied, deductible_applied,
+    head_not_covered_by_statute, head_covered_by_fund_rule, base_date_missing,
+    tier_not_determined, unverified_parameter, requires_second_approval.
     """
 
     code: str
@@ -113,7 +153,7 @@ class HeadAssessment:
     """The proposal for one claimed head, with every rule applied in order."""
 
     category: HeadCategory
-    sub_kind: MaterialLossKind | None
+    sub_kind: SubKind | None
     claimed: Decimal
     proposed: Decimal
     trace: tuple[RuleApplication, ...]
@@ -206,6 +246,51 @@ class ParameterValue:
     source: str
     verified: bool
     note: str = ""
+    entered_by: str | None = None
+    """Who entered the value at run time; None: it ships in the country's data file."""
+    confirmed_by: str | None = None
+    """The second administrator who confirmed an entered value."""
+    source_document: str | None = None
+    """Where the entered value's legal source can be read (a URL or a document reference)."""
+
+    @property
+    def origin(self) -> Literal["package", "entered"]:
+        return "package" if self.entered_by is None else "entered"
+
+
+@dataclass(frozen=True)
+class Offence:
+    """One offence of a country's published list: the code a claim stores, and its law.
+
+    `covered` false: the offence is known (a claim may name it) but the statute does not cover
+    it on these dates, so the proposal is 0 and the administrator sees why. `tier` names the
+    flat-rate tier where the statute pays by tier (Latvia).
+    """
+
+    code: str
+    name: str
+    reference: str
+    effective_from: date
+    effective_until: date | None = None
+    covered: bool = True
+    verified: bool = True
+    tier: str | None = None
+    note: str = ""
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (
+            self.effective_until is None or on <= self.effective_until
+        )
+
+
+@dataclass(frozen=True)
+class ParameterLapse:
+    """A yearly figure whose newest value lapses on `lapses_on` unless a new one is entered."""
+
+    name: str
+    last_effective_from: date
+    lapses_on: date
+    lapsed: bool
 
 
 @dataclass(frozen=True)
@@ -258,6 +343,22 @@ class CountryPolicy(Protocol):
     def letter_languages(self, as_of: date) -> tuple[str, ...]: ...
 
     def parameters_in_force(self, as_of: date) -> tuple[ParameterInForce, ...]: ...
+
+    def offences_on(self, on: date) -> tuple[Offence, ...]:
+        """The published offences a claim may name on `on` (covered or not)."""
+
+    def offence(self, code: str, on: date) -> Offence:
+        """The published offence `code` on `on`; raises UnknownOffence naming the accepted ones."""
+
+    def lapses(self, as_of: date, within_days: int) -> tuple[ParameterLapse, ...]:
+        """Yearly figures lapsed on `as_of` or lapsing within `within_days` after it."""
+
+    def parameter_kind(self, name: str) -> Literal["amount", "flag", "list", "text"]:
+        """What an entered value of `name` must be; raises MissingParameter."""
+
+    def with_entered_values(self, values: Mapping[str, Sequence[ParameterValue]]) -> CountryPolicy:
+        """The same policy with values entered at run time; on a date both define, the entered
+        value wins. The caller hands in confirmed values only."""
 
 
 PolicyRegistry = Mapping[str, CountryPolicy]

@@ -38,13 +38,18 @@ from policies.base import (
     HeadClaim,
     Layer,
     MaterialLossKind,
+    NonMaterialKind,
+    Offence,
     ParameterInForce,
+    ParameterLapse,
+    ParameterValue,
     ReturnAllowance,
     ReturnAssistanceEntitlement,
     ReturnAssistanceRequest,
     ReturnItem,
     RuleApplication,
     Severity,
+    sub_kind_of,
 )
 from policies.errors import (
     CurrencyMismatch,
@@ -52,6 +57,7 @@ from policies.errors import (
     InvalidFacts,
     InvalidPolicyData,
     ParameterNotInForce,
+    UnknownOffence,
     WrongCountry,
 )
 from policies.parameters import DatedParameter, ParameterSet, add_months, parse_parameter
@@ -105,8 +111,14 @@ class Cap:
     minor: bool | None = None
 
     def selects(self, head: HeadClaim) -> bool:
-        kind = (head.sub_kind or MaterialLossKind.OTHER).value
-        return head.category.value in self.heads or f"{head.category.value}:{kind}" in self.heads
+        if head.category.value in self.heads:
+            return True
+        defaults = {
+            HeadCategory.MATERIAL_LOSS: MaterialLossKind.OTHER,
+            HeadCategory.NON_MATERIAL: NonMaterialKind.VIOLATION,
+        }
+        kind = head.sub_kind or defaults.get(head.category)
+        return kind is not None and f"{head.category.value}:{kind.value}" in self.heads
 
     def applies_to(self, offence: str, minor: bool | None) -> bool:
         if self.offences and offence not in self.offences:
@@ -135,6 +147,8 @@ class AssessmentRun:
     """The findings and assessment-level trace gathered while assessing one claim."""
 
     parameters: ParameterSet
+    offence: Offence
+    minor: bool | None = None
     findings: list[Finding] = field(default_factory=list)
     trace: list[RuleApplication] = field(default_factory=list)
 
@@ -162,6 +176,7 @@ class StandardPolicy:
     caps: tuple[Cap, ...]
     deductible_heads: tuple[str, ...] = ()
     minor_until_age: str | None = None
+    offences: tuple[Offence, ...] = ()
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -201,6 +216,7 @@ class StandardPolicy:
                 caps=tuple(_cap(raw) for raw in data.get("caps", ())),
                 deductible_heads=tuple(data.get("deductible_heads", ())),
                 minor_until_age=data.get("minor_until_age"),
+                offences=tuple(_offence(raw) for raw in data.get("offences", ())),
             )
         except (TypeError, KeyError, ValueError) as exc:
             raise InvalidPolicyData(f"{code} data file: {exc}") from exc
@@ -233,6 +249,14 @@ class StandardPolicy:
             self._require_reference("share")
         if self.minor_until_age:
             names.append(self.minor_until_age)
+        if not self.offences:
+            raise InvalidPolicyData(f"{self.code}: the data file publishes no offences")
+        known = {offence.code for offence in self.offences}
+        named = {code for cap in self.caps for code in (*cap.offences, *cap.except_offences)}
+        if named - known:
+            raise InvalidPolicyData(
+                f"{self.code}: caps name offences not published: {', '.join(sorted(named - known))}"
+            )
         undefined = sorted({name for name in names if name not in self.parameters})
         if undefined:
             raise InvalidPolicyData(f"{self.code}: parameters not defined: {', '.join(undefined)}")
@@ -256,11 +280,36 @@ class StandardPolicy:
         if rule not in self.references:
             raise InvalidPolicyData(f"{self.code}: references.{rule} is required by its rule")
 
+    def with_entered_values(self, values: Mapping[str, Sequence[ParameterValue]]) -> Self:
+        entered = replace(self, parameters=self.parameters.with_entered(values))
+        entered.check_data()
+        return entered
+
+    def lapses(self, as_of: date, within_days: int) -> tuple[ParameterLapse, ...]:
+        return self.parameters.lapses(as_of, within_days)
+
+    def parameter_kind(self, name: str) -> Literal["amount", "flag", "list", "text"]:
+        return self.parameters.kind(name)
+
     def with_parameters(self, overrides: Iterable[DatedParameter]) -> Self:
         """The same policy with some parameters replaced or added (a ministry's fund rules)."""
         return replace(self, parameters=self.parameters.replaced({p.name: p for p in overrides}))
 
     # -- the contract --------------------------------------------------------------------------
+
+    def offences_on(self, on: date) -> tuple[Offence, ...]:
+        return tuple(offence for offence in self.offences if offence.in_force(on))
+
+    def offence(self, code: str, on: date) -> Offence:
+        """The published offence `code` on `on`; raises UnknownOffence naming the accepted ones."""
+        accepted = self.offences_on(on)
+        if not accepted:
+            first = min(offence.effective_from for offence in self.offences)
+            raise ParameterNotInForce(self.code, "offences", on, first if first > on else None)
+        for offence in accepted:
+            if offence.code == code:
+                return offence
+        raise UnknownOffence(self.code, code, tuple(o.code for o in accepted))
 
     def parameters_in_force(self, as_of: date) -> tuple[ParameterInForce, ...]:
         first = self.parameters.first_effective_from()
@@ -276,8 +325,10 @@ class StandardPolicy:
 
     def assess(self, facts: ClaimFacts, as_of: date) -> Assessment:
         self._check_facts(facts)
-        run = AssessmentRun(self.parameters.recording())
         minor = self._minor_at_crime(facts)
+        # The list in force when she applied: the statute that governs the application.
+        offence = self.offence(facts.offence, facts.application_date)
+        run = AssessmentRun(self.parameters.recording(), offence, minor)
         self._check_conditions(facts, as_of, run)
         self._check_time_limit(facts, minor, run)
         heads = [WorkingHead(claim, claim.amount, None) for claim in facts.heads]
@@ -418,11 +469,20 @@ class StandardPolicy:
             "judgment": facts.judgment_date,
             "end of proceedings": facts.proceedings_end_date,
             "recognition as victim": facts.victim_recognition_date,
+            "police report": facts.police_report_date,
         }
         for event, on in later_events.items():
             if on is not None and on < facts.crime_date:
                 raise InvalidFacts(f"the date of the {event} is before the date of the crime")
         for index, head in enumerate(facts.heads):
+            if head.sub_kind is not None:
+                try:
+                    sub_kind_of(head.category, head.sub_kind.value)
+                except ValueError as exc:
+                    raise InvalidFacts(
+                        f"head {index}: {head.sub_kind.value!r} is not a kind of "
+                        f"{head.category.value}"
+                    ) from exc
             if head.currency.upper() != self.currency:
                 raise CurrencyMismatch(self.code, self.currency, head.currency, f"head {index}")
             if head.amount < 0:
@@ -441,6 +501,48 @@ class StandardPolicy:
         if facts.claimant_birth_date is not None:
             return _age_on(facts.claimant_birth_date, facts.crime_date) < ADULT_AGE
         return facts.is_minor_at_crime
+
+    def _check_report_delay(self, facts: ClaimFacts, as_of: date, run: AssessmentRun) -> None:
+        """Where the law sets a delay for the police report: dates carry no hour, so the report
+        is in time when made by the end of the day the delay may end on (her benefit)."""
+        name = "police_report_within_hours"
+        if not facts.reported_to_police or name not in run.parameters:
+            return
+        hours = int(run.parameters.decimal(name, as_of))
+        reference = self.references["police_report"]
+        if facts.police_report_date is None:
+            run.find(
+                "police_report_date_missing",
+                "attention",
+                f"the law requires a report within {hours} hours of the crime; the report's date "
+                "is not recorded",
+                reference,
+            )
+            return
+        days = (facts.police_report_date - facts.crime_date).days
+        if days * 24 <= hours:
+            run.step(
+                "police_report",
+                f"reported {days} days after the crime",
+                "in time",
+                reference,
+                "statute",
+            )
+            return
+        run.step(
+            "police_report",
+            f"reported {days} days after the crime",
+            f"later than {hours} hours: the administrator weighs the exception",
+            reference,
+            "statute",
+        )
+        run.find(
+            "police_report_late",
+            "attention",
+            f"reported {days} days after the crime; the law requires a report within {hours} "
+            "hours unless the circumstances excuse the delay: the administrator decides",
+            reference,
+        )
 
     def _check_conditions(self, facts: ClaimFacts, as_of: date, run: AssessmentRun) -> None:
         if run.parameters.flag("police_report_required", as_of) and not facts.reported_to_police:
@@ -474,6 +576,7 @@ class StandardPolicy:
                     "recorded",
                     reference,
                 )
+        self._check_report_delay(facts, as_of, run)
         if not facts.crime_in_country:
             reference = self.references["territory"]
             resident_abroad_rule = run.parameters.flag_or_off("covers_residents_abroad", as_of)
@@ -540,7 +643,12 @@ class StandardPolicy:
         )
         if minor and until_age is not None:
             age = int(until_age)
-            if facts.claimant_birth_date is None:
+            age_then = (
+                _age_on(facts.claimant_birth_date, facts.application_date)
+                if facts.claimant_birth_date is not None
+                else facts.age_at_application
+            )
+            if age_then is None:
                 run.find(
                     "deadline_passed",
                     "attention",
@@ -549,7 +657,7 @@ class StandardPolicy:
                     clock.reference,
                 )
                 return
-            if _age_on(facts.claimant_birth_date, facts.application_date) < age:
+            if age_then < age:
                 run.step(
                     "time_limit_minor",
                     "a child at the time of the crime",
@@ -582,10 +690,18 @@ class StandardPolicy:
 
     def _coverage(self, heads: Sequence[WorkingHead], as_of: date, run: AssessmentRun) -> None:
         reference = self.references["coverage"]
+        if not run.offence.covered:
+            run.find(
+                "offence_not_covered",
+                "attention",
+                f"the statute does not cover {run.offence.name} on this date"
+                + (f" ({run.offence.note})" if run.offence.note else ""),
+                run.offence.reference,
+            )
         for head in heads:
             category = head.claim.category.value
             label = category.replace("_", " ")
-            if run.parameters.flag(f"statute_covers_{category}", as_of):
+            if run.offence.covered and run.parameters.flag(f"statute_covers_{category}", as_of):
                 head.layer = "statute"
                 head.step("coverage", label, "covered by the statute", reference)
             elif run.parameters.flag_or_off(f"fund_covers_{category}", as_of):
@@ -897,6 +1013,23 @@ def _required(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidPolicyData(f"data file: '{key}' is required")
     return value
+
+
+def _offence(raw: Mapping[str, Any]) -> Offence:
+    for key in ("from", "until"):
+        if key in raw and not isinstance(raw[key], date):
+            raise InvalidPolicyData(f"offence {raw.get('code')!r}: '{key}' must be a date")
+    return Offence(
+        code=str(raw["code"]),
+        name=str(raw["name"]),
+        reference=str(raw["reference"]),
+        effective_from=raw["from"],
+        effective_until=raw.get("until"),
+        covered=bool(raw.get("covered", True)),
+        verified=bool(raw.get("verified", True)),
+        tier=raw.get("tier"),
+        note=str(raw.get("note", "")),
+    )
 
 
 def _cap(raw: Mapping[str, Any]) -> Cap:

@@ -95,3 +95,17 @@ class InvalidFacts(PolicyError):
 
 class InvalidAmount(PolicyError):
     """An amount that a rule cannot take (negative, or finer than the currency's minor unit)."""
+
+
+class UnknownOffence(PolicyError):
+    """An offence code that is not on the country's published list on the date."""
+
+    def __init__(self, country: str, given: str, accepted: tuple[str, ...]) -> None:
+        super().__init__(
+            f"{given[:40]!r} is not an offence of {country}'s published list on the date; "
+            f"accepted: {', '.join(accepted)}"
+        )
+        self.accepted = accepted
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"accepted_offences": list(self.accepted)}

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import bisect
 import calendar
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
-from policies.base import Layer, ParameterInForce, ParameterValue
+from policies.base import Layer, ParameterInForce, ParameterLapse, ParameterValue
 from policies.errors import (
     InvalidPolicyData,
     MissingParameter,
@@ -68,6 +68,23 @@ class DatedParameter:
         ):
             raise ParameterExpired(country, self.name, on, value.effective_from)
         return value
+
+    def lapses_on(self) -> date | None:
+        """When the newest value lapses, for a yearly figure; None for a value that stays."""
+        if self.valid_for_months is None:
+            return None
+        return add_months(self.values[-1].effective_from, self.valid_for_months)
+
+    def kind(self) -> Literal["amount", "flag", "list", "text"]:
+        """What every value of this parameter is (a "none" amount counts as an amount)."""
+        kinds = {kind for v in self.values if (kind := _kind(v.value)) is not None}
+        return kinds.pop() if len(kinds) == 1 else "text"
+
+    def with_entered(self, entered: Sequence[ParameterValue]) -> DatedParameter:
+        """Entered values merged in by date; on a date both define, the entered one wins."""
+        by_date = {v.effective_from: v for v in self.values}
+        by_date.update({v.effective_from: v for v in entered})
+        return replace(self, values=tuple(by_date[d] for d in sorted(by_date)))
 
 
 @dataclass(frozen=True)
@@ -160,8 +177,47 @@ class ParameterSet:
     def first_effective_from(self) -> date:
         return min(p.first_effective_from for p in self.parameters.values())
 
+    def lapses(self, on: date, within_days: int) -> tuple[ParameterLapse, ...]:
+        """Yearly figures lapsed on `on` or lapsing before `on` + `within_days`, soonest first."""
+        horizon = on + timedelta(days=within_days)
+        found = []
+        for p in self.parameters.values():
+            lapses_on = p.lapses_on()
+            if lapses_on is not None and lapses_on <= horizon:
+                found.append(
+                    ParameterLapse(p.name, p.values[-1].effective_from, lapses_on, lapses_on <= on)
+                )
+        return tuple(sorted(found, key=lambda lapse: (lapse.lapses_on, lapse.name)))
+
+    def with_entered(self, entered: Mapping[str, Sequence[ParameterValue]]) -> ParameterSet:
+        """Values entered at run time merged into the packaged ones (names must exist)."""
+        merged = dict(self.parameters)
+        for name, values in entered.items():
+            parameter = self.parameters.get(name)
+            if parameter is None:
+                raise MissingParameter(self.country, name)
+            if values:
+                merged[name] = parameter.with_entered(values)
+        return ParameterSet(self.country, merged)
+
+    def kind(self, name: str) -> Literal["amount", "flag", "list", "text"]:
+        parameter = self.parameters.get(name)
+        if parameter is None:
+            raise MissingParameter(self.country, name)
+        return parameter.kind()
+
     def replaced(self, overrides: Mapping[str, DatedParameter]) -> ParameterSet:
         return ParameterSet(self.country, {**self.parameters, **overrides})
+
+
+def _kind(value: Value) -> Literal["amount", "flag", "list", "text"] | None:
+    if value is None or isinstance(value, Decimal):
+        return "amount" if value is not None else None
+    if isinstance(value, bool):
+        return "flag"
+    if isinstance(value, tuple):
+        return "list"
+    return "text"
 
 
 def add_months(start: date, months: int) -> date:

@@ -1,7 +1,8 @@
 """Wire schemas of the policies API (msgspec). Amounts travel as decimal strings, never floats.
 
-A dry-run assessment takes no personal data: no name, no birth date, no identity number; the
-claimant's minority is a yes/no.
+A dry-run assessment takes no name, no identity number and no address; for the age rules it
+takes a yes/no for minority and, optionally, a birth date or her age on the application date
+(Sweden's child victim may apply until 21). Nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from policies.base import (
     HeadAssessment,
     HeadCategory,
     HeadClaim,
-    MaterialLossKind,
     ParameterInForce,
+    ParameterLapse,
     PriorPayment,
     PriorPaymentSource,
     RuleApplication,
+    SubKind,
+    SubKindName,
+    sub_kind_of,
 )
+from policies.base import Offence as PublishedOffence
+from policies.errors import InvalidFacts
 
 Amount = Annotated[Decimal, msgspec.Meta(description="decimal string in the currency, >= 0")]
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
@@ -58,6 +64,11 @@ class ParameterOut(msgspec.Struct, frozen=True):
     note: str
     lapsed: bool
     """A yearly figure whose newest value has lapsed: the new value must be entered."""
+    origin: Literal["package", "entered"]
+    """package: the country's data file in this release; entered: by an administrator."""
+    entered_by: str | None
+    confirmed_by: str | None
+    source_document: str | None
 
     @classmethod
     def of(cls, parameter: ParameterInForce) -> ParameterOut:
@@ -80,6 +91,48 @@ class ParameterOut(msgspec.Struct, frozen=True):
             v.verified,
             v.note,
             parameter.lapsed,
+            v.origin,
+            v.entered_by,
+            v.confirmed_by,
+            v.source_document,
+        )
+
+
+class LapseOut(msgspec.Struct, frozen=True):
+    """A yearly figure that has lapsed or lapses soon: enter and confirm its new value."""
+
+    name: str
+    last_effective_from: date
+    lapses_on: date
+    lapsed: bool
+
+    @classmethod
+    def of(cls, lapse: ParameterLapse) -> LapseOut:
+        return cls(lapse.name, lapse.last_effective_from, lapse.lapses_on, lapse.lapsed)
+
+
+class OffenceOut(msgspec.Struct, frozen=True):
+    """An offence a claim may name: `code` is what a claim stores."""
+
+    code: str
+    name: str
+    reference: str
+    effective_from: date
+    effective_until: date | None
+    covered: bool
+    """false: known, but the statute does not cover it on this date (the proposal is 0)."""
+    verified: bool
+
+    @classmethod
+    def of(cls, offence: PublishedOffence) -> OffenceOut:
+        return cls(
+            offence.code,
+            offence.name,
+            offence.reference,
+            offence.effective_from,
+            offence.effective_until,
+            offence.covered,
+            offence.verified,
         )
 
 
@@ -93,9 +146,14 @@ class PolicyDetail(msgspec.Struct, frozen=True):
     letter_languages: list[str]
     second_approval_threshold: Decimal
     parameters: list[ParameterOut]
+    offences: list[OffenceOut]
+    """The published offence list on `as_of`; a claim or a dry run naming another is 422."""
+    lapsing: list[LapseOut]
+    """Yearly figures lapsed on `as_of` or lapsing within `lapse_days` of it."""
+    lapse_days: int
 
     @classmethod
-    def of(cls, policy: CountryPolicy, as_of: date) -> PolicyDetail:
+    def of(cls, policy: CountryPolicy, as_of: date, lapse_days: int = 60) -> PolicyDetail:
         parameters = policy.parameters_in_force(as_of)
         return cls(
             policy.code,
@@ -107,6 +165,9 @@ class PolicyDetail(msgspec.Struct, frozen=True):
             list(policy.letter_languages(as_of)),
             policy.second_approval_threshold(as_of),
             [ParameterOut.of(p) for p in parameters],
+            [OffenceOut.of(offence) for offence in policy.offences_on(as_of)],
+            [LapseOut.of(lapse) for lapse in policy.lapses(as_of, lapse_days)],
+            lapse_days,
         )
 
 
@@ -114,7 +175,9 @@ class HeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     category: HeadCategory
     amount: Amount
     currency: Currency
-    sub_kind: MaterialLossKind | None = None
+    sub_kind: SubKindName | None = None
+    """material_loss: medical, property, lost_income, other; non_material: pain_and_suffering,
+    violation (the default), permanent_injury."""
 
 
 class PriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -132,6 +195,8 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     application_date: date
     heads: Annotated[list[HeadIn], msgspec.Meta(min_length=1, max_length=50)]
     reported_to_police: bool
+    police_report_date: date | None = None
+    """When it was reported; Denmark requires a report within 72 hours of the crime."""
     judgment_date: date | None = None
     proceedings_end_date: date | None = None
     victim_recognition_date: date | None = None
@@ -140,6 +205,9 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     prior_payments: Annotated[list[PriorPaymentIn], msgspec.Meta(max_length=50)] = []
     court_awarded: Amount | None = None
     is_minor_at_crime: bool | None = None
+    claimant_birth_date: date | None = None
+    """Or her age on the application date: Sweden lets a child victim apply until 21."""
+    age_at_application: Annotated[int, msgspec.Meta(ge=0, le=130)] | None = None
     as_of: date | None = None
     """Decision date to assess on; today when omitted."""
 
@@ -150,9 +218,12 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             crime_date=self.crime_date,
             application_date=self.application_date,
             heads=tuple(
-                HeadClaim(h.category, h.amount, h.currency, h.sub_kind) for h in self.heads
+                HeadClaim(h.category, h.amount, h.currency, _sub_kind(h)) for h in self.heads
             ),
             reported_to_police=self.reported_to_police,
+            police_report_date=self.police_report_date,
+            claimant_birth_date=self.claimant_birth_date,
+            age_at_application=self.age_at_application,
             judgment_date=self.judgment_date,
             proceedings_end_date=self.proceedings_end_date,
             victim_recognition_date=self.victim_recognition_date,
@@ -192,7 +263,7 @@ class FindingOut(msgspec.Struct, frozen=True):
 
 class HeadOut(msgspec.Struct, frozen=True):
     category: HeadCategory
-    sub_kind: MaterialLossKind | None
+    sub_kind: str | None
     claimed: Decimal
     proposed: Decimal
     trace: list[RuleOut]
@@ -234,3 +305,10 @@ class AssessmentOut(msgspec.Struct, frozen=True):
             assessment.second_approval_threshold,
             assessment.requires_second_approval,
         )
+
+
+def _sub_kind(head: HeadIn) -> SubKind | None:
+    try:
+        return sub_kind_of(head.category, head.sub_kind)
+    except ValueError as exc:
+        raise InvalidFacts(f"{head.sub_kind!r} is not a kind of {head.category.value}") from exc

@@ -18,6 +18,7 @@ from claims.services.awards import (
     outstanding,
     payments,
     record_payment,
+    reserve_again,
     review_decision,
 )
 from claims.services.claimants import (
@@ -82,6 +83,7 @@ __all__ = [
     "record_payment",
     "register_claimant",
     "request_information",
+    "reserve_again",
     "review_decision",
     "revise_draft",
     "start_review",

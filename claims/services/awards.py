@@ -17,12 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims import repository
 from claims.access import Actor
 from claims.decision import HeadAward, HeadFigures, Outcome, decide
-from claims.errors import InvalidClaimData, PaymentExceedsOutstanding, SecondApproverMustDiffer
+from claims.errors import (
+    AwardNotBooked,
+    InvalidClaimData,
+    PaymentExceedsOutstanding,
+    ReservationIntact,
+    ReservationLost,
+    SecondApproverMustDiffer,
+)
 from claims.letters import DecisionNotice, LetterRenderer, NoticeHead, letter_languages
 from claims.models import Claim, Claimant, Payment, new_id
 from claims.money import check_amount
 from claims.schemas import DecisionRequest, PaymentCreate
-from claims.services.steps import get_claim, locked_claim, plan, record_step
+from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
 from claims.workflow import ClaimEvent, ClaimStatus
 from ledger import (
     AccountType,
@@ -30,12 +37,13 @@ from ledger import (
     PostingSpec,
     TransactionSpec,
     TransactionStatus,
+    account_balance,
+    account_owner,
     award_payable,
     ensure_account,
     get_transaction,
     post_pending,
     record_transaction,
-    reverse_transaction,
     void_pending,
 )
 from policies import get_policy
@@ -53,38 +61,42 @@ def _payable_code(claim: Claim) -> str:
     return award_payable(claim.country, str(claim.id), claim.currency).code
 
 
+def ledger_owner(claim: Claim) -> str:
+    """Whom claims acts for in the ledger: only then may it move this claim's money."""
+    return account_owner(_payable_code(claim)) or f"claim:{claim.id}"
+
+
 def _source_code(claim: Claim) -> str:
     if claim.earmarked_case:
         return f"{claim.country}/earmarked/{claim.earmarked_case}"
     return f"{claim.country}/fund/victims"
 
 
-async def release_award(
-    session: AsyncSession, claim: Claim, actor: Actor, *, now: datetime
-) -> None:
-    """Undo the current award in the ledger: void a reservation, reverse a booked award."""
+async def release_award(session: AsyncSession, claim: Claim, actor: Actor) -> None:
+    """Let go of the current decision's ledger movement: a reservation not yet booked by a
+    letter is voided; a booked award stays in the books, and the next decision reserves only
+    its difference from it (so no balance is ever overstated, and the payable never negative)."""
     if claim.award_transaction_id is None:
         return
     current = await get_transaction(session, claim.award_transaction_id)
     if current.status is TransactionStatus.PENDING:
-        await void_pending(session, current.id, actor=actor.ledger_name)
-    elif current.status is TransactionStatus.POSTED:
-        await reverse_transaction(
-            session,
-            current.id,
-            actor=actor.ledger_name,
-            idempotency_key=f"claim:{claim.id}:release:{claim.version}",
-            idempotency_scope=LEDGER_SCOPE,
-            memo=f"award on claim {claim.reference} changed",
-            now=now,
-        )
+        await void_pending(session, current.id, actor=actor.ledger_name, owner=ledger_owner(claim))
     claim.award_transaction_id = None
+
+
+async def _booked(session: AsyncSession, claim: Claim) -> Decimal:
+    """What the letters so far have booked as owed on the claim: the payable's posted balance
+    plus what was paid from it."""
+    balance = await account_balance(session, _payable_code(claim))
+    return balance.posted + claim.paid_total
 
 
 async def _reserve_award(
     session: AsyncSession, claim: Claim, actor: Actor, total: Decimal, *, now: datetime
 ) -> None:
-    """Pending `Dr fund (or the case's earmarked money)  Cr payable/award/<claim>`."""
+    """Reserve, pending until the letter, what moves the booked award to `total`:
+    `Dr fund (or the case's earmarked money)  Cr payable/award/<claim>` for an increase, the
+    mirror for a decrease. Nothing moves when `total` is what is booked already."""
     payable = award_payable(claim.country, str(claim.id), claim.currency)
     await ensure_account(
         session,
@@ -93,7 +105,12 @@ async def _reserve_award(
         type=AccountType.LIABILITY,
         currency=claim.currency,
         country=claim.country,
+        must_not_go_negative=payable.must_not_go_negative,
+        owner=ledger_owner(claim),
     )
+    change = total - await _booked(session, claim)
+    if change == 0:
+        return
     view = await record_transaction(
         session,
         TransactionSpec(
@@ -101,10 +118,11 @@ async def _reserve_award(
             kind=EntryKind.AWARD,
             effective_date=now.date(),
             postings=(
-                PostingSpec(_source_code(claim), total, claim.currency),
-                PostingSpec(payable.code, -total, claim.currency),
+                PostingSpec(_source_code(claim), change, claim.currency),
+                PostingSpec(payable.code, -change, claim.currency),
             ),
-            memo=f"award on claim {claim.reference}",
+            memo=f"award on claim {claim.reference}"
+            + ("" if change == total else f" changed to {total}"),
             references={"claim": str(claim.id)},
             pending=True,
         ),
@@ -112,8 +130,53 @@ async def _reserve_award(
         idempotency_scope=LEDGER_SCOPE,
         created_by=actor.ledger_name,
         now=now,
+        owner=ledger_owner(claim),
     )
     claim.award_transaction_id = view.id
+
+
+async def _award_status(session: AsyncSession, claim: Claim) -> TransactionStatus | None:
+    """The ledger status of the claim's current award; None when it has none (nothing awarded)."""
+    if claim.award_transaction_id is None:
+        return None
+    return (await get_transaction(session, claim.award_transaction_id)).status
+
+
+async def _check_reservation_pending(session: AsyncSession, claim: Claim) -> None:
+    """Confirming a decision and issuing its letter rely on the award being reserved."""
+    status = await _award_status(session, claim)
+    if status is TransactionStatus.VOIDED:
+        raise ReservationLost(str(claim.id), str(status))
+
+
+async def reserve_again(
+    session: AsyncSession,
+    actor: Actor,
+    claim_id: uuid.UUID,
+    *,
+    expected_version: int | None,
+    now: datetime,
+) -> Claim:
+    """Reserve a decided award whose reservation is no longer in the ledger (voided), so the
+    claim can go on to its letter; the way out of ReservationLost."""
+    claim = await locked_claim(session, actor, claim_id, "administrator", expected_version)
+    if ClaimStatus(claim.status) not in (
+        ClaimStatus.AWAITING_SECOND_APPROVAL,
+        ClaimStatus.DECIDED,
+    ):
+        raise ReservationIntact(f"a claim in status {claim.status!r} has no award to reserve")
+    if claim.awarded_total is None or claim.awarded_total <= 0:
+        raise ReservationIntact("the decision awards nothing")
+    status = await _award_status(session, claim)
+    if status is not None and status is not TransactionStatus.VOIDED:
+        raise ReservationIntact(f"the award is {status} in the ledger")
+    claim.award_transaction_id = None
+    await _reserve_award(session, claim, actor, claim.awarded_total, now=now)
+    if claim.award_transaction_id is None:
+        raise ReservationIntact("the award booked in the ledger already matches the decision")
+    touch(claim, now)
+    await session.flush()
+    return claim
 
 
 async def make_decision(
@@ -127,8 +190,8 @@ async def make_decision(
 ) -> Claim:
     """Award per head; reserve the total; above the threshold, wait for a second administrator.
 
-    On a claim decided before (an appeal), the earlier award is voided or reversed first and the
-    new one entered in full, so the ledger shows both the correction and the new award.
+    On a claim decided before (an appeal), a reservation not yet booked is voided, and the new
+    decision reserves its difference from what the letters booked; the letter books it.
     """
     claim = await locked_claim(session, actor, claim_id, "administrator", expected_version)
     step = plan(claim, ClaimEvent.DECIDE)
@@ -139,6 +202,7 @@ async def make_decision(
         currency=claim.currency,
         threshold=claim.second_approval_threshold,
         already_paid=claim.paid_total,
+        proposal_made=claim.no_proposal_code is None,
     )
     if decision.requires_second_approval:
         step = plan(claim, ClaimEvent.DECIDE_ABOVE_THRESHOLD)
@@ -152,9 +216,8 @@ async def make_decision(
     claim.decided_by = actor.user_id
     claim.confirmed_at = None
     claim.confirmed_by = None
-    await release_award(session, claim, actor, now=now)
-    if decision.total > 0:
-        await _reserve_award(session, claim, actor, decision.total, now=now)
+    await release_award(session, claim, actor)
+    await _reserve_award(session, claim, actor, decision.total, now=now)
     record_step(session, claim, step, actor, data.reason, now=now)
     if step.after is ClaimStatus.DECIDED:
         claim.decided_before = True
@@ -180,11 +243,12 @@ async def review_decision(
     if not approve and not reason:
         raise InvalidClaimData("reason", "is required when sending a decision back")
     if approve:
+        await _check_reservation_pending(session, claim)
         claim.confirmed_by = actor.user_id
         claim.confirmed_at = now
         claim.decided_before = True
     else:
-        await release_award(session, claim, actor, now=now)
+        await release_award(session, claim, actor)
     record_step(session, claim, step, actor, reason, now=now)
     await session.flush()
     return claim
@@ -211,8 +275,15 @@ async def issue_letter(
     languages = letter_languages(
         claimant.preferred_language, get_policy(claim.country).letter_languages(now.date())
     )
+    await _check_reservation_pending(session, claim)
     if claim.award_transaction_id is not None:
-        await post_pending(session, claim.award_transaction_id, actor=actor.ledger_name, now=now)
+        await post_pending(
+            session,
+            claim.award_transaction_id,
+            actor=actor.ledger_name,
+            now=now,
+            owner=ledger_owner(claim),
+        )
     claim.letter_issued_at = now
     claim.letter_languages = list(languages)
     record_step(session, claim, step, actor, reason, now=now)
@@ -228,6 +299,7 @@ async def issue_letter(
                 outcome=claim.outcome or Outcome.REJECTED.value,
                 awarded_total=claim.awarded_total,
                 reason=claim.decision_reason or "",
+                no_proposal_reason=claim.no_proposal_reason,
                 heads=tuple(
                     NoticeHead(
                         h.category,
@@ -275,6 +347,11 @@ async def record_payment(
     check_amount("amount", data.amount, data.currency, claim.currency)
     if data.paid_on > now.date():
         raise InvalidClaimData("paid_on", "must not be in the future")
+    if claim.letter_issued_at is not None and data.paid_on < claim.letter_issued_at.date():
+        raise InvalidClaimData("paid_on", "must not be before the decision letter was issued")
+    status = await _award_status(session, claim)
+    if status is not None and status is not TransactionStatus.POSTED:
+        raise AwardNotBooked(str(status))
     owed = outstanding(claim)
     if data.amount > owed:
         raise PaymentExceedsOutstanding(str(owed), claim.currency)
@@ -297,6 +374,7 @@ async def record_payment(
         idempotency_scope=LEDGER_SCOPE,
         created_by=actor.ledger_name,
         now=now,
+        owner=ledger_owner(claim),
     )
     payment = Payment(
         id=new_id(),

@@ -61,6 +61,7 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -410,6 +411,8 @@ class ClaimsController(Controller):
                 as_of=data.as_of,
                 reason=data.reason,
                 now=clock.now(),
+                policies=policy_for,
+                vault=vault_of(request.app.state),
             ),
         )
 
@@ -495,6 +498,40 @@ class ClaimsController(Controller):
                 expected_version=expected_version(if_match),
                 approve=data.approve,
                 reason=data.reason,
+                now=clock.now(),
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/reservation",
+        guards=ADMINISTRATORS,
+        summary="Reserve a decided award again after its reservation was lost (If-Match, "
+        "Idempotency-Key)",
+        responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
+    )
+    async def reserve_again(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[StepRequest],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action="reserve_again",
+            run=lambda actor: services.reserve_again(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
                 now=clock.now(),
             ),
         )

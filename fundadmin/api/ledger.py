@@ -9,7 +9,8 @@ are read at `/accounts/<code>/balance` and `/accounts/<code>/statement` through 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
@@ -56,6 +57,33 @@ FORBIDDEN_COUNTRY = ProblemType(403, "country-not-administered", "Not your count
 
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Lines per page")]
+
+OWNED_MONEY = ProblemType(409, "owned-by-claim", "This money moves only through its own routes")
+_CLAIM_ROUTES = {
+    "write": "POST /api/v1/claims/{id}/payments (a payment) or /decision (an award)",
+    "post": "POST /api/v1/claims/{id}/letter (the letter books the award)",
+    "void": "POST /api/v1/claims/{id}/approvals (send back) or /decision (a new decision)",
+    "reverse": "POST /api/v1/claims/{id}/appeal, then /decision (a new decision)",
+    "open": "POST /api/v1/claims/{id}/decision (the decision opens the account)",
+}
+
+
+@asynccontextmanager
+async def _generic_route(operation: str) -> AsyncIterator[None]:
+    """Money that belongs to a claim (its reservation, payable account and payments) moves only
+    through the claim's routes, which keep the claim and its books in step: say which to use."""
+    try:
+        yield
+    except ledger.OwnedElsewhere as error:
+        if error.owner_kind == "claim":
+            use = _CLAIM_ROUTES[operation].format(id=error.owner_id)
+        else:
+            use = f"the routes of {error.owner_kind} {error.owner_id}"
+        raise ProblemError(
+            OWNED_MONEY,
+            f"{error}; the ledger's generic routes do not {operation} it: use {use}",
+            extensions={**error.problem_extensions(), "use": use},
+        ) from None
 
 
 def _readable(principal: Principal) -> frozenset[str] | None:
@@ -143,7 +171,8 @@ async def _settle(
 
     async def action() -> TransactionOut:
         await _writable_transaction(session, principal, transaction_id)
-        view = await settle(session, transaction_id)
+        async with _generic_route(verb):
+            view = await settle(session, transaction_id)
         await _audit(session, request, principal, f"ledger.transaction.{verb}", view)
         return transaction_out(view)
 
@@ -179,7 +208,7 @@ class LedgerController(Controller):
         data: JSONBody[AccountIn],
     ) -> AccountOut:
         _require_write(principal, [data.country])
-        async with unit_of_work(session):
+        async with unit_of_work(session), _generic_route("open"):
             view = await ledger.create_account(session, definition_from_wire(data))
             await write_audit(
                 session,
@@ -242,14 +271,16 @@ class LedgerController(Controller):
         _require_write(principal, [spec.country])
 
         async def action() -> TransactionOut:
-            view = await ledger.record_transaction(
-                session,
-                spec,
-                idempotency_key=key,
-                idempotency_scope=_scope(principal),
-                created_by=principal.username,
-                now=clock.now(),
-            )
+            await ledger.check_dates(session, [spec], today=clock.now().date())
+            async with _generic_route("write"):
+                view = await ledger.record_transaction(
+                    session,
+                    spec,
+                    idempotency_key=key,
+                    idempotency_scope=_scope(principal),
+                    created_by=principal.username,
+                    now=clock.now(),
+                )
             await _audit(session, request, principal, "ledger.transaction.record", view)
             return transaction_out(view)
 
@@ -274,13 +305,17 @@ class LedgerController(Controller):
         _require_write(principal, {item.spec.country for item in items})
 
         async def action() -> BatchOut:
-            views = await ledger.record_batch(
-                session,
-                items,
-                idempotency_scope=_scope(principal),
-                created_by=principal.username,
-                now=clock.now(),
+            await ledger.check_dates(
+                session, [item.spec for item in items], today=clock.now().date()
             )
+            async with _generic_route("write"):
+                views = await ledger.record_batch(
+                    session,
+                    items,
+                    idempotency_scope=_scope(principal),
+                    created_by=principal.username,
+                    now=clock.now(),
+                )
             await write_audit(
                 session,
                 principal=principal,
@@ -423,16 +458,17 @@ class LedgerController(Controller):
 
         async def action() -> TransactionOut:
             await _writable_transaction(session, principal, transaction_id)
-            view = await ledger.reverse_transaction(
-                session,
-                transaction_id,
-                actor=principal.username,
-                idempotency_key=key,
-                idempotency_scope=_scope(principal),
-                memo=data.memo,
-                effective_date=data.effective_date,
-                now=clock.now(),
-            )
+            async with _generic_route("reverse"):
+                view = await ledger.reverse_transaction(
+                    session,
+                    transaction_id,
+                    actor=principal.username,
+                    idempotency_key=key,
+                    idempotency_scope=_scope(principal),
+                    memo=data.memo,
+                    effective_date=data.effective_date,
+                    now=clock.now(),
+                )
             await _audit(session, request, principal, "ledger.transaction.reverse", view)
             return transaction_out(view)
 

@@ -8,15 +8,17 @@ ask it of any country (a Swedish adviser may estimate a Latvian claim before fil
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.clock import Clock, today
+from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Role
-from policies import get_policy
 from policies.registry import POLICIES
 from policies.schemas import AssessmentOut, AssessRequest, PolicyDetail, PolicySummary
 
@@ -28,6 +30,12 @@ READERS = (
     Role.SUPERUSER,
 )
 ASSESSORS = (Role.LEGAL_ADVISER, Role.ADMINISTRATOR)
+LapseDays = Annotated[
+    int,
+    QueryParameter(
+        ge=0, le=3660, description="List the yearly figures lapsing within this many days"
+    ),
+]
 
 
 class PoliciesController(Controller):
@@ -46,10 +54,13 @@ class PoliciesController(Controller):
     async def policy(
         self,
         clock: NamedDependency[Clock],
+        session: NamedDependency[AsyncSession],
         country: FromPath[str],
         as_of: FromQuery[date | None] = None,
+        lapse_days: LapseDays = 60,
     ) -> PolicyDetail:
-        return PolicyDetail.of(get_policy(country), as_of or today(clock))
+        policy = await policy_for(session, country)
+        return PolicyDetail.of(policy, as_of or today(clock), lapse_days)
 
     @post(
         "/{country:str}/assess",
@@ -58,7 +69,11 @@ class PoliciesController(Controller):
         summary="Dry-run assessment of a claim's facts (an estimate; nothing is stored)",
     )
     async def assess(
-        self, clock: NamedDependency[Clock], country: FromPath[str], data: JSONBody[AssessRequest]
+        self,
+        clock: NamedDependency[Clock],
+        session: NamedDependency[AsyncSession],
+        country: FromPath[str],
+        data: JSONBody[AssessRequest],
     ) -> AssessmentOut:
-        policy = get_policy(country)
+        policy = await policy_for(session, country)
         return AssessmentOut.of(policy.assess(data.facts(policy.code), data.as_of or today(clock)))

@@ -1,4 +1,6 @@
-"""User management (superuser only): list, create, disable, set roles."""
+"""User management (superuser only): list, create, disable, set roles, and the second superuser's
+confirmation of changes that reach personal data or money; each person reads the changes to her
+own account at `/api/v1/me/account-changes`."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -16,15 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fundadmin.database import unit_of_work
 from fundadmin.security.audit import client_address
 from fundadmin.security.guards import requires
-from fundadmin.security.models import UserAccount
+from fundadmin.security.models import UserAccount, UserChange
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.user_admin import (
     NewUser,
+    changes_of,
     create_account,
+    decide_change,
     disable_account,
     enable_account,
     find_account,
     list_accounts,
+    pending_changes,
+    pending_of,
     replace_secret,
     set_account_grants,
 )
@@ -61,9 +67,29 @@ class SecretReplace(msgspec.Struct, forbid_unknown_fields=True):
     """A person's new password (12 characters or more); omitted for a service account."""
 
 
+class AccountChange(msgspec.Struct):
+    """One change to an account; `pending` until a second superuser confirms or rejects it."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    """create, grants, secret, disable or enable."""
+    status: str
+    """pending, applied or rejected."""
+    scopes: list[str] | None
+    """For create and grants: the roles after the change, as `role:country`."""
+    requested_by: uuid.UUID | None
+    """The superuser who asked; null for the host operator's command line."""
+    requested_at: datetime
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+
+
 class SecretReplaced(msgspec.Struct):
     client_secret: str | None = None
     """A service account's new secret: shown this once."""
+    pending_change: AccountChange | None = None
+    """Set when the new password waits for a second superuser (answer 202)."""
 
 
 class User(msgspec.Struct):
@@ -74,6 +100,28 @@ class User(msgspec.Struct):
     organisation: str | None
     grants: list[GrantBody]
     created_at: datetime
+    pending_changes: list[AccountChange] = []
+    """Changes to this account waiting for a second superuser."""
+
+
+def _change(change: UserChange) -> AccountChange:
+    return AccountChange(
+        id=change.id,
+        user_id=change.user_id,
+        kind=change.kind,
+        status=change.status,
+        scopes=change.scopes.split() if change.scopes is not None else None,
+        requested_by=change.requested_by,
+        requested_at=change.requested_at,
+        decided_by=change.decided_by,
+        decided_at=change.decided_at,
+    )
+
+
+async def _user_with_pending(session: AsyncSession, account: UserAccount) -> User:
+    user = _user(account)
+    user.pending_changes = [_change(c) for c in await pending_of(session, account.id)]
+    return user
 
 
 class UserCreated(msgspec.Struct):
@@ -124,13 +172,13 @@ class UserController(Controller):
         async with unit_of_work(session):
             account, secret = await create_account(session, principal, new, client_address(request))
         await session.refresh(account, ["organisation", "grants", "created_at"])
-        return UserCreated(_user(account), secret)
+        return UserCreated(await _user_with_pending(session, account), secret)
 
     @get("/{user_id:uuid}", summary="One user")
     async def get_user(
         self, session: NamedDependency[AsyncSession], user_id: FromPath[uuid.UUID]
     ) -> User:
-        return _user(await find_account(session, user_id=user_id))
+        return await _user_with_pending(session, await find_account(session, user_id=user_id))
 
     @post("/{user_id:uuid}/disable", status_code=200, summary="Disable a user: her tokens stop")
     async def disable(
@@ -148,7 +196,11 @@ class UserController(Controller):
         state.active_users.forget(account.id)
         return _user(account)
 
-    @put("/{user_id:uuid}/roles", summary="Replace a user's roles")
+    @put(
+        "/{user_id:uuid}/roles",
+        summary="Replace a user's roles (202: a new role reaching personal data or money waits "
+        "for a second superuser)",
+    )
     async def set_roles(
         self,
         *,
@@ -158,7 +210,7 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-    ) -> User:
+    ) -> Response[User]:
         async with unit_of_work(session):
             account = await find_account(session, user_id=user_id)
             await set_account_grants(
@@ -171,7 +223,9 @@ class UserController(Controller):
             )
         state.active_users.forget(account.id)
         await session.refresh(account, ["organisation", "grants"])
-        return _user(account)
+        user = await _user_with_pending(session, account)
+        waiting = any(c.kind == "grants" for c in user.pending_changes)
+        return Response(user, status_code=202 if waiting else 200)
 
     @post("/{user_id:uuid}/enable", status_code=200, summary="Enable a disabled user again")
     async def enable(
@@ -192,20 +246,91 @@ class UserController(Controller):
     @post(
         "/{user_id:uuid}/secret",
         status_code=200,
-        summary="Replace a password, or generate a service account's new secret",
+        summary="Replace a password, or generate a service account's new secret (202: the "
+        "password of an account reaching personal data or money waits for a second superuser)",
     )
     async def replace_secret(
         self,
         *,
         request: Request[Any, Any, Any],
+        state: State,
         data: JSONBody[SecretReplace],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-    ) -> SecretReplaced:
+    ) -> Response[SecretReplaced]:
         async with unit_of_work(session):
             account = await find_account(session, user_id=user_id)
             secret = await replace_secret(
                 session, principal, account, data.password, client_address(request)
             )
-        return SecretReplaced(secret)
+            waiting = [c for c in await pending_of(session, account.id) if c.kind == "secret"]
+        state.active_users.forget(account.id)
+        pending = _change(waiting[0]) if waiting else None
+        return Response(SecretReplaced(secret, pending), status_code=202 if pending else 200)
+
+    @get("/changes", summary="Changes waiting for a second superuser")
+    async def pending(self, session: NamedDependency[AsyncSession]) -> list[AccountChange]:
+        return [_change(c) for c in await pending_changes(session)]
+
+    @post(
+        "/changes/{change_id:uuid}/confirm",
+        status_code=200,
+        summary="Confirm another superuser's change: it takes effect now",
+    )
+    async def confirm(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        state: State,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        change_id: FromPath[uuid.UUID],
+    ) -> AccountChange:
+        return await _decide(request, state, session, principal, change_id, confirm=True)
+
+    @post(
+        "/changes/{change_id:uuid}/reject",
+        status_code=200,
+        summary="Reject another superuser's change",
+    )
+    async def reject(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        state: State,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        change_id: FromPath[uuid.UUID],
+    ) -> AccountChange:
+        return await _decide(request, state, session, principal, change_id, confirm=False)
+
+
+async def _decide(
+    request: Request[Any, Any, Any],
+    state: State,
+    session: AsyncSession,
+    principal: Principal,
+    change_id: uuid.UUID,
+    *,
+    confirm: bool,
+) -> AccountChange:
+    async with unit_of_work(session):
+        change = await decide_change(
+            session, principal, change_id, confirm=confirm, remote_addr=client_address(request)
+        )
+    state.active_users.forget(change.user_id)
+    await session.refresh(change)
+    return _change(change)
+
+
+class OwnAccountController(Controller):
+    path = "/api/v1/me"
+    tags = ["users"]
+    guards = [requires(*Role)]
+
+    @get("/account-changes", summary="Every change made to your own account, newest first")
+    async def account_changes(
+        self, session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> list[AccountChange]:
+        return [_change(c) for c in await changes_of(session, principal.user_id)]

@@ -34,6 +34,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         if current is None:
             log.info("token refused", reason="user disabled or unknown")
             raise NotAuthorizedException()
+        if claimed.token_ended(current):
+            log.info("token refused", reason="issued before a reset, a disable or a role change")
+            raise NotAuthorizedException()
         principal = claimed.within(current)
         structlog.contextvars.bind_contextvars(user_id=str(principal.user_id))
         return AuthenticationResult(user=principal, auth=token)

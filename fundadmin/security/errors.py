@@ -57,6 +57,25 @@ class InvalidUserChange(ValueError):
     """A user change that would weaken security (a weak password, locking out the last admin)."""
 
 
+class SeparationOfDuties(PermissionError):
+    """A change one superuser may not make alone, or at all: to her own roles, or confirming
+    her own request."""
+
+
+class ChangeNotFound(LookupError):
+    def __init__(self) -> None:
+        super().__init__("no such pending change")
+
+
+class ChangeAlreadyPending(ValueError):
+    """The account has a change of this kind waiting for a second superuser already."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a change of this kind waits for a second superuser already; confirm or reject it first"
+        )
+
+
 class SignInThrottled(Exception):
     """Too many failed sign-ins for this username or from this address; try again later."""
 

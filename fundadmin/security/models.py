@@ -40,6 +40,9 @@ class UserAccount(DefaultBase):
     """True for a ministry system's client credentials rather than a person."""
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     """A disabled user cannot sign in, and her unexpired tokens stop working."""
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    """Tokens issued before this instant no longer count: set by a password reset, a disable
+    and a role change, so each ends every token issued before it (even after re-enabling)."""
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("organisation.id", ondelete="RESTRICT")
     )
@@ -74,6 +77,65 @@ class RoleGrant(DefaultBase):
     """ISO 3166 alpha-2 code, or `*` for every country."""
 
     user: Mapped[UserAccount] = relationship(back_populates="grants")
+
+
+class UserChange(DefaultBase):
+    """One change to a user account, kept for her and for the auditors: applied at once, or,
+    for a grant that reaches personal data or money and for a new password of an account holding
+    one, waiting until a second superuser confirms it."""
+
+    __tablename__ = "user_account_change"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('create', 'grants', 'secret', 'disable', 'enable')", name="kind_known"
+        ),
+        sa.CheckConstraint("status IN ('pending', 'applied', 'rejected')", name="status_known"),
+        sa.CheckConstraint(
+            "decided_by IS NULL OR requested_by IS NULL OR decided_by <> requested_by",
+            name="four_eyes",
+        ),
+        sa.CheckConstraint(
+            "(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
+        ),
+        sa.CheckConstraint(
+            "password_hash IS NULL OR status = 'pending'", name="secret_kept_only_while_pending"
+        ),
+        sa.Index(
+            "uq_user_account_change_one_pending",
+            "user_id",
+            "kind",
+            unique=True,
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
+    )
+    """The account changed."""
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    """create, grants, secret, disable or enable."""
+    status: Mapped[str] = mapped_column(sa.String(10))
+    """pending (waits for a second superuser), applied, or rejected."""
+    scopes: Mapped[str | None] = mapped_column(sa.String(1000))
+    """For create and grants: the roles after the change, as `role:country` strings."""
+    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    """For grants: the organisation the change sets, if any."""
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    """For a pending new password: its argon2id hash, until confirmed or rejected."""
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    """The superuser who asked for it; NULL for the host operator's command line."""
+    requested_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    """The second superuser who confirmed or rejected it."""
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class PersonalDataKey(DefaultBase):

@@ -30,6 +30,19 @@ class Principal:
     organisation_id: uuid.UUID | None = None
     """A legal adviser's organisation: she sees only its claimants and claims."""
     token_id: str = field(default="", compare=False)
+    issued_at: int | None = field(default=None, compare=False)
+    """When this service issued the token (epoch milliseconds); None for another issuer's."""
+    tokens_valid_after: int | None = field(default=None, compare=False)
+    """For the user as she is now: her tokens issued before this (epoch seconds) no longer
+    count (epoch milliseconds), since a password reset, a disable or a role change ended them."""
+
+    def token_ended(self, current: Principal) -> bool:
+        """This token was issued before `current` (the user now) ended her earlier tokens."""
+        return (
+            self.issued_at is not None
+            and current.tokens_valid_after is not None
+            and self.issued_at < current.tokens_valid_after
+        )
 
     @property
     def roles(self) -> frozenset[Role]:

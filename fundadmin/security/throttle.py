@@ -100,7 +100,9 @@ class SignInThrottle:
         self, session: AsyncSession, username: str, address: str | None
     ) -> list[str]:
         """Count one failure; returns the kinds (`user`, `address`) this failure locked out."""
-        now = await _db_now(session)
+        # The wait counts from the moment the password was found wrong, not from the start of
+        # the transaction: the password check itself may take a second on a busy server.
+        now = await _db_now(session, sa.func.clock_timestamp())
         locked = []
         for kind, key_hash, policy in self._keys(username, address):
             stale = SignInFailures.window_started_at < now - policy.window
@@ -144,8 +146,12 @@ class SignInThrottle:
         )
 
 
-async def _db_now(session: AsyncSession) -> datetime:
+async def _db_now(
+    session: AsyncSession, reading: sa.ColumnElement[datetime] | None = None
+) -> datetime:
     """The database's clock, shared by every instance (theirs may drift apart)."""
-    now: datetime | None = await session.scalar(sa.select(sa.func.now()))
+    now: datetime | None = await session.scalar(
+        sa.select(reading if reading is not None else sa.func.now())
+    )
     assert now is not None
     return now

@@ -42,12 +42,15 @@ class TokenService:
     """Checked tokens: expiry (epoch seconds) and principal, oldest first."""
 
     def issue(self, principal: Principal) -> str:
-        now = int(time.time())
+        precise = time.time()
+        now = int(precise)
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": str(principal.user_id),
             "iat": now,
+            # `iat` has whole seconds; ending the tokens issued before a change needs finer.
+            "iat_ms": int(precise * 1000),
             "nbf": now,
             "exp": now + self.ttl_seconds,
             "jti": str(uuid.uuid4()),
@@ -109,6 +112,7 @@ class TokenService:
                 grants=Principal.grants_from_scopes(str(claims.get("scope", "")).split()),
                 organisation_id=uuid.UUID(org) if org else None,
                 token_id=str(claims["jti"]),
+                issued_at=int(claims.get("iat_ms", int(claims["iat"]) * 1000)),
             )
             return principal, float(claims["exp"])
         except (KeyError, ValueError, TypeError) as exc:

@@ -33,6 +33,9 @@ def principal_of(user: UserAccount) -> Principal:
         username=user.username,
         grants={role: frozenset(cs) for role, cs in grants.items()},
         organisation_id=user.organisation_id,
+        tokens_valid_after=int(user.tokens_valid_after.timestamp() * 1000)
+        if user.tokens_valid_after
+        else None,
     )
 
 

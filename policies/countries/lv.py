@@ -26,6 +26,9 @@ class LatviaPolicy(StandardPolicy):
         for name in ("minimum_wage", "cap_minimum_wage_multiple"):
             if name not in self.parameters:
                 raise InvalidPolicyData(f"{self.code}: parameter {name!r} is required")
+        for offence in self.offences:
+            if f"flat_share_{offence.tier or offence.code}" not in self.parameters:
+                raise InvalidPolicyData(f"{self.code}: offence {offence.code!r} has no tier share")
 
     def statutory_amounts(
         self, heads: Sequence[WorkingHead], facts: ClaimFacts, as_of: date, run: AssessmentRun
@@ -37,7 +40,10 @@ class LatviaPolicy(StandardPolicy):
         if not covered:
             return
         reference = self.references["flat_award"]
-        tier = f"flat_share_{facts.offence}"
+        tier = f"flat_share_{run.offence.tier or run.offence.code}"
+        # A child at the time of the crime gets a higher share for some injuries.
+        if run.minor and f"{tier}_minor" in run.parameters:
+            tier = f"{tier}_minor"
         if tier not in run.parameters:
             for head in covered:
                 head.amount = Decimal(0)
@@ -61,7 +67,8 @@ class LatviaPolicy(StandardPolicy):
         first.amount = flat
         first.step(
             "flat_award",
-            f"minimum wage {wage} {self.currency} on {on.isoformat()}; offence {facts.offence}",
+            f"minimum wage {wage} {self.currency} on {on.isoformat()}; offence {facts.offence}"
+            + ("; a minor at the time of the crime" if tier.endswith("_minor") else ""),
             f"{percent(share)} % of {multiple} x {wage} = {flat} {self.currency}, "
             "whatever the costs claimed",
             reference,

@@ -85,3 +85,25 @@ class TestDbCommands:
         assert "run `fundadmin db upgrade`" in behind.output
         assert cli.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
         assert "(current)" in cli.invoke(main, ["db", "current"], env=env).output
+
+
+class TestPoliciesCheck:
+    def test_lists_the_lapsed_g_and_exits_1(self, cli: CliRunner, migrated_url: URL) -> None:
+        env = {"DATABASE_URL": _url(migrated_url), "FUNDADMIN_FIXED_NOW": "2026-11-24T12:00:00Z"}
+        result = cli.invoke(main, ["policies", "check", "--days", "60"], env=env)
+        assert result.exit_code == 1, result.output
+        assert "NO grunnbelop: value from 2025-05-01 LAPSED" in result.output
+        # Sweden's and Latvia's yearly figures lapse on 1 January: seen coming 38 days ahead.
+        assert "SE prisbasbelopp: value from 2026-01-01 lapses on 2027-01-01" in result.output
+        assert "LV minimum_wage: value from 2026-01-01 lapses on 2027-01-01" in result.output
+
+    def test_sees_a_figure_lapsing_within_the_window(
+        self, cli: CliRunner, migrated_url: URL
+    ) -> None:
+        env = {"DATABASE_URL": _url(migrated_url), "FUNDADMIN_FIXED_NOW": "2026-03-10T12:00:00Z"}
+        result = cli.invoke(main, ["policies", "check", "--days", "60"], env=env)
+        assert result.exit_code == 1
+        assert "NO grunnbelop: value from 2025-05-01 lapses on 2026-05-01" in result.output
+        quiet = cli.invoke(main, ["policies", "check", "--days", "30"], env=env)
+        assert quiet.exit_code == 0, quiet.output
+        assert "no figure lapses within 30 days" in quiet.output

@@ -48,7 +48,7 @@ NewFund = Callable[..., Awaitable[tuple[str, str]]]
 @pytest.fixture
 def new_fund(sessions: async_sessionmaker[AsyncSession]) -> NewFund:
     """`await new_fund("1000")`: a fresh guarded fund holding that much (committed), and a fresh
-    unguarded liability to pay into; returns (fund code, payable code)."""
+    unguarded liability to pay into (owned by no claim); returns (fund code, payable code)."""
     return fund_factory(sessions)
 
 
@@ -57,7 +57,7 @@ def fund_factory(sessions: async_sessionmaker[AsyncSession]) -> NewFund:
     async def make(amount: str, country: str = "SE", currency: str = "SEK") -> tuple[str, str]:
         fund, payable, source = (
             f"{country}/fund/{unique('test')}",
-            f"{country}/payable/award/{unique('claim')}",
+            f"{country}/payable/test/{unique('claim')}",
             f"{country}/income/{unique('test')}",
         )
         async with sessions() as session, session.begin():

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from fundadmin.clock import FixedClock
-from tests.clock import NOW
+from tests.clock import NOW, TODAY
 from tests.ledger.conftest import NewFund, unique
 
 BASE = "/api/v1/ledger"
@@ -20,7 +20,7 @@ def body(fund: str, payable: str, amount: Any = "100.00", **extra: Any) -> dict[
     return {
         "country": "SE",
         "kind": "payment",
-        "effective_date": "2026-11-20",
+        "effective_date": TODAY.isoformat(),
         "postings": [
             {"account": fund, "side": "debit", "amount": amount, "currency": "SEK"},
             {"account": payable, "side": "credit", "amount": amount, "currency": "SEK"},
@@ -120,7 +120,7 @@ class TestBadInput:
         ("change", "problem"),
         [
             ({"amount": "99.99"}, "unbalanced-transaction"),
-            ({"account": "SE/payable/award/nobody"}, "unknown-account"),
+            ({"account": "SE/payable/test/nobody"}, "unknown-account"),
             ({"currency": "EUR"}, "unbalanced-transaction"),
             ({"amount": "-100.00"}, "non-positive-amount"),
             ({"amount": "0"}, "non-positive-amount"),
@@ -318,7 +318,9 @@ class TestQueries:
         for _ in range(3):
             await client.post(
                 f"{BASE}/transactions",
-                json=body(fund, payable, references={"case": case}, effective_date="2026-11-25"),
+                json=body(
+                    fund, payable, references={"case": case}, effective_date=TODAY.isoformat()
+                ),
                 headers=keyed(admin),
             )
         page = await client.get(f"{BASE}/accounts/{fund}/statement?limit=2", headers=admin)
@@ -373,7 +375,7 @@ class TestExchangeOverHttp:
         self, client, auth
     ) -> None:
         admin = await auth("admin-se")
-        code = f"SE/payable/return/{unique('app')}"
+        code = f"SE/payable/assistance/{unique('app')}"
         account = {
             "code": code,
             "name": "Return assistance payable",
@@ -387,7 +389,7 @@ class TestExchangeOverHttp:
         data = {
             "country": "SE",
             "kind": "return_assistance",
-            "effective_date": "2026-11-20",
+            "effective_date": TODAY.isoformat(),
             "postings": [
                 {"account": code, "side": "debit", "amount": "250.00", "currency": "EUR"},
                 {

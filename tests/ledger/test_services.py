@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
@@ -69,7 +70,7 @@ class TestRecordTransaction:
     ) -> None:
         fund, _ = await new_fund("100")
         with pytest.raises(ledger.UnknownAccount):
-            await record(session, transfer("SE", fund, "SE/payable/award/nobody", "1"))
+            await record(session, transfer("SE", fund, "SE/payable/test/nobody", "1"))
 
     async def test_an_overdraft_names_the_later_posting_at_fault(
         self, session: AsyncSession, new_fund: NewFund
@@ -338,7 +339,13 @@ class TestExchange:
     async def test_a_swedish_fund_pays_in_euro_through_the_exchange_accounts(
         self, session: AsyncSession
     ) -> None:
-        payable = ledger.return_payable("SE", unique("app"), "EUR")
+        payable = ledger.AccountDefinition(
+            f"SE/payable/assistance/{unique('app')}",
+            "Assistance payable",
+            AccountType.LIABILITY,
+            "EUR",
+            "SE",
+        )
         await ledger.ensure_account(
             session,
             payable.code,
@@ -419,13 +426,66 @@ class TestAccounts:
         self, session: AsyncSession
     ) -> None:
         award = ledger.award_payable("LV", unique("claim"))
-        kwargs = {"name": award.name, "type": award.type, "currency": "EUR", "country": "LV"}
+        kwargs = {
+            "name": award.name,
+            "type": award.type,
+            "currency": "EUR",
+            "country": "LV",
+            "must_not_go_negative": True,
+            "owner": ledger.account_owner(award.code),
+        }
         first = await ledger.ensure_account(session, award.code, **kwargs)
         assert await ledger.ensure_account(session, award.code, **kwargs) == first
         with pytest.raises(ledger.AccountConflict):
             await ledger.ensure_account(
                 session, award.code, **{**kwargs, "type": AccountType.ASSET}
             )
+
+    async def test_only_its_owner_opens_a_claims_account(self, session: AsyncSession) -> None:
+        award = ledger.award_payable("LV", unique("claim"))
+        with pytest.raises(ledger.OwnedElsewhere):
+            await ledger.ensure_account(
+                session,
+                award.code,
+                name=award.name,
+                type=award.type,
+                currency="EUR",
+                country="LV",
+                must_not_go_negative=True,
+                owner="claim:another",
+            )
+
+    async def test_the_database_derives_the_same_owner_as_the_chart(
+        self, session: AsyncSession
+    ) -> None:
+        codes = [
+            f"SE/payable/award/{unique('c')}",
+            f"SE/payable/return/{unique('a')}",
+            f"SE/payable/test/{unique('t')}",
+            f"SE/payable/award/{unique('c')}/extra",
+            f"SE/earmarked/{unique('case')}",
+        ]
+        for code in codes:
+            await ledger.ensure_account(
+                session,
+                code,
+                name="x",
+                type=AccountType.LIABILITY,
+                currency="SEK",
+                country="SE",
+                must_not_go_negative=True,
+                owner=ledger.account_owner(code),
+            )
+        stored = dict(
+            (
+                await session.execute(
+                    sa.text("SELECT code, owner FROM ledger_account WHERE code = ANY(:codes)"),
+                    {"codes": codes},
+                )
+            ).all()
+        )
+        assert stored == {code: ledger.account_owner(code) for code in codes}
+        assert stored[codes[2]] is None
 
     async def test_an_account_code_starts_with_its_country(self, session: AsyncSession) -> None:
         with pytest.raises(ledger.InvalidAccount):

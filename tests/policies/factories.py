@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from policies import ClaimFacts, HeadCategory, HeadClaim, MaterialLossKind, PriorPayment
+from policies import (
+    ClaimFacts,
+    HeadCategory,
+    HeadClaim,
+    MaterialLossKind,
+    NonMaterialKind,
+    PriorPayment,
+)
 from policies.base import PriorPaymentSource
 
 CURRENCY = {
@@ -21,8 +28,8 @@ CURRENCY = {
 }
 
 
-def non_material(country: str, amount: str) -> HeadClaim:
-    return HeadClaim(HeadCategory.NON_MATERIAL, Decimal(amount), CURRENCY[country])
+def non_material(country: str, amount: str, kind: NonMaterialKind | None = None) -> HeadClaim:
+    return HeadClaim(HeadCategory.NON_MATERIAL, Decimal(amount), CURRENCY[country], kind)
 
 
 def material(

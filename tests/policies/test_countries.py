@@ -763,19 +763,6 @@ LV = [
         message="was a child",
     ),
     Case(
-        "LV an offence without a tier: the administrator chooses it",
-        "tier",
-        facts(
-            "LV",
-            non_material("LV", "10000"),
-            offence="fraud",
-            victim_recognition_date=date(2023, 6, 1),
-        ),
-        date(2024, 3, 1),
-        ("0.00",),
-        codes("tier_not_determined"),
-    ),
-    Case(
         "LV withheld earnings are not a statutory head",
         "withheld",
         facts(

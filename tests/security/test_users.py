@@ -23,6 +23,19 @@ async def _user_id(client, headers, username: str) -> str:
     return next(u["id"] for u in listed if u["username"] == username)
 
 
+async def _confirm_pending(client, auth, user_id: str, kind: str) -> dict:
+    """The second superuser confirms the one change of `kind` waiting on the account."""
+    second = await auth("superuser2")
+    [change] = [
+        c
+        for c in (await client.get(f"{USERS}/changes", headers=second)).json()
+        if c["user_id"] == user_id and c["kind"] == kind
+    ]
+    confirmed = await client.post(f"{USERS}/changes/{change['id']}/confirm", headers=second)
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed.json()
+
+
 async def _audit_actions(sessions) -> list[str]:
     async with sessions() as session:
         rows = await session.scalars(sa.text("SELECT action FROM audit_event ORDER BY seq"))
@@ -210,7 +223,9 @@ class TestEnableAndSecrets:
         ok = await client.post(
             f"{USERS}/{user_id}/secret", headers=superuser, json={"password": STRONG}
         )
+        assert ok.status_code == 202
         assert ok.json()["client_secret"] is None
+        await _confirm_pending(client, auth, user_id, "secret")
         signed = await client.post(
             "/api/v1/auth/token", json={"username": "admin-se", "password": STRONG}
         )
@@ -233,16 +248,24 @@ class TestSetRoles:
                 ]
             },
         )
-        assert response.status_code == 200, response.text
-        assert response.json()["grants"] == [
+        assert response.status_code == 202, response.text
+        assert response.json()["grants"] == [{"role": "administrator", "country": "LV"}]
+        await _confirm_pending(client, auth, user_id, "grants")
+        granted = await client.get(f"{USERS}/{user_id}", headers=superuser)
+        assert granted.json()["grants"] == [
             {"role": "administrator", "country": "LT"},
             {"role": "auditor", "country": "*"},
         ]
         async with sessions() as session:
             details = await session.scalar(
-                sa.text("SELECT details FROM audit_event WHERE action = 'user.set_roles'")
+                sa.text("SELECT details FROM audit_event WHERE action = 'user.request_roles'")
             )
-        assert details == {"before": "administrator:LV", "after": "administrator:LT auditor:*"}
+        assert details == {
+            "before": "administrator:LV",
+            "after": "administrator:LT auditor:*",
+            "awaiting_confirmation": True,
+        }
+        assert "user.confirm_grants" in await _audit_actions(sessions)
 
     async def test_a_role_taken_away_stops_working_on_a_token_already_issued(
         self, client, auth
@@ -250,12 +273,14 @@ class TestSetRoles:
         superuser, auditor = await auth("superuser"), await auth("auditor")
         assert (await client.get("/api/v1/audit", headers=auditor)).status_code == 200
         user_id = await _user_id(client, superuser, "auditor")
-        await client.put(
+        taken = await client.put(
             f"{USERS}/{user_id}/roles",
             headers=superuser,
-            json={"grants": [{"role": "administrator", "country": "SE"}]},
+            json={"grants": [{"role": "ministry", "country": "SE"}]},
         )
-        assert (await client.get("/api/v1/audit", headers=auditor)).status_code == 403
+        assert taken.status_code == 200, taken.text
+        # A role change ends every token issued before it.
+        assert (await client.get("/api/v1/audit", headers=auditor)).status_code == 401
 
     async def test_a_role_given_needs_a_new_token(self, client, auth) -> None:
         superuser, admin = await auth("superuser"), await auth("admin-lv")
@@ -270,7 +295,8 @@ class TestSetRoles:
                 ]
             },
         )
-        assert (await client.get("/api/v1/audit", headers=admin)).status_code == 403
+        await _confirm_pending(client, auth, user_id, "grants")
+        assert (await client.get("/api/v1/audit", headers=admin)).status_code == 401
         assert (
             await client.get("/api/v1/audit", headers=await auth("admin-lv"))
         ).status_code == 200
@@ -283,7 +309,8 @@ class TestSetRoles:
             headers=superuser,
             json={"grants": [{"role": "auditor", "country": "*"}]},
         )
-        assert response.status_code == 422
+        assert response.status_code == 403
+        assert response.json()["type"].endswith("/separation-of-duties")
 
 
 def _active(url: URL, username: str) -> bool:
