@@ -9,7 +9,7 @@ writes an audit line with ids and counts only.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -396,7 +396,8 @@ class PrivacyController(Controller):
     ) -> RetentionRunPage:
         query = sa.select(RetentionRun).order_by(RetentionRun.ran_at.desc()).limit(limit)
         if before is not None:
-            query = query.where(RetentionRun.ran_at < before)
+            # A cursor without a zone is read as UTC, as every time this service writes.
+            query = query.where(RetentionRun.ran_at < before.replace(tzinfo=before.tzinfo or UTC))
         rows = (await session.scalars(query)).all()
         cursor = rows[-1].ran_at.isoformat() if len(rows) == limit else None
         return RetentionRunPage([_run_view(r) for r in rows], cursor)

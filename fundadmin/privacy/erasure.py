@@ -109,6 +109,8 @@ async def request_erasure(
         raise ClaimantNotFound()
     if await is_erased(session, claimant):
         raise SubjectErased()
+    if received_on < claimant.mandate_date:
+        raise InvalidClaimData("received_on", "must not be before her mandate was signed")
     if await _open_request(session, claimant.id) is not None:
         raise ErasureAlreadyRequested()
     reasons = await reasons_to_keep(session, claimant.id)
