@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
 from claims.access import Actor
+from claims.letters import LetterLanguage
 from claims.models import Claim
 from claims.personal_data import PersonalDataVault
 from claims.schemas import (
@@ -29,6 +30,7 @@ from claims.schemas import (
     PaymentCreate,
     PersonalData,
 )
+from ledger.chart import Country, Currency
 from policies import HeadCategory
 
 ADVISER = "adviser-marta"
@@ -60,7 +62,7 @@ async def _actors(session: AsyncSession) -> dict[str, Actor]:
     return actors
 
 
-def _heads(currency: str, non_material: str, medical: str, wages: str) -> list[HeadIn]:
+def _heads(currency: Currency, non_material: str, medical: str, wages: str) -> list[HeadIn]:
     return [
         HeadIn(HeadCategory.NON_MATERIAL, Decimal(non_material), currency),
         HeadIn(HeadCategory.MATERIAL_LOSS, Decimal(medical), currency, "medical"),
@@ -91,7 +93,9 @@ class _Demo:
         self.actors = actors
         self.now = now
 
-    async def claimant(self, number: int, language: str, adviser: str = ADVISER) -> uuid.UUID:
+    async def claimant(
+        self, number: int, language: LetterLanguage, adviser: str = ADVISER
+    ) -> uuid.UUID:
         row = await services.register_claimant(
             self.session,
             self.vault,
@@ -114,7 +118,7 @@ class _Demo:
         return row.id
 
     async def claim(
-        self, claimant_id: uuid.UUID, country: str, heads: list[HeadIn], adviser: str = ADVISER
+        self, claimant_id: uuid.UUID, country: Country, heads: list[HeadIn], adviser: str = ADVISER
     ) -> Claim:
         return await services.create_claim(
             self.session,

@@ -12,7 +12,35 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol, get_args
+
+LetterLanguage = Literal[
+    "da",
+    "et",
+    "fi",
+    "is",
+    "lt",
+    "lv",
+    "nb",
+    "nn",
+    "sv",
+    "en",
+    "fr",
+    "es",
+    "pt",
+    "ru",
+    "uk",
+    "ro",
+    "bg",
+    "pl",
+    "vi",
+    "th",
+    "zh",
+    "ar",
+]
+"""ISO 639-1 codes of the languages a decision letter can be written in: every language the
+funds' countries write in, and the languages most victims the funds compensate read."""
+LETTER_LANGUAGES = frozenset(get_args(LetterLanguage))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,17 +11,19 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from claims.decision import Outcome
+from claims.letters import LetterLanguage
 from claims.workflow import ClaimEvent, ClaimStatus
+from ledger.chart import Country, Currency
 from policies.base import HeadCategory, SubKindName
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
-CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")]
-LanguageCode = Annotated[str, msgspec.Meta(pattern="^[a-z]{2,3}$")]
+CurrencyCode = Currency
+CountryCode = Country
 IdentificationStatus = Literal["presumed", "identified"]
 MandateScope = Literal["compensation", "appeals", "return_assistance", "payments"]
 PriorPaymentSource = Literal["offender", "insurance", "other_scheme", "advance"]
@@ -47,6 +49,7 @@ class PersonalData(Struct):
     given_names: ShortText
     family_name: ShortText
     birth_date: date | None = None
+    """Not in the future (422)."""
     address: Text | None = None
     phone: Annotated[str, msgspec.Meta(max_length=50)] | None = None
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
@@ -58,8 +61,8 @@ class PersonalData(Struct):
 
 class ClaimantCreate(Struct):
     personal: PersonalData
-    preferred_language: LanguageCode
-    """ISO 639 code of the language letters are written in for her."""
+    preferred_language: LetterLanguage
+    """ISO 639-1 code of the language her letters are written in (one letters exist in)."""
     identification_status: IdentificationStatus
     """`presumed` or `identified` victim: both may claim."""
     mandate: MandateIn
@@ -67,14 +70,28 @@ class ClaimantCreate(Struct):
     """Her address is protected: only her organisation sees it."""
 
 
-class ClaimantUpdate(Struct):
-    """Fields to change; those left out keep their value. `personal`, when given, replaces her
-    personal fields as a whole (a field left out of it is cleared)."""
+class PersonalDataPatch(Struct):
+    """Her personal fields to change: a field left out keeps its value, `null` clears it (her
+    names cannot be cleared)."""
 
-    personal: PersonalData | None = None
-    preferred_language: LanguageCode | None = None
-    identification_status: IdentificationStatus | None = None
-    confidential_address: bool | None = None
+    given_names: ShortText | UnsetType = UNSET
+    family_name: ShortText | UnsetType = UNSET
+    birth_date: date | UnsetType | None = UNSET
+    address: Text | UnsetType | None = UNSET
+    phone: Annotated[str, msgspec.Meta(max_length=50)] | UnsetType | None = UNSET
+    email: Annotated[str, msgspec.Meta(max_length=254)] | UnsetType | None = UNSET
+    bank_account: Annotated[str, msgspec.Meta(max_length=60)] | UnsetType | None = UNSET
+    statement: Annotated[str, msgspec.Meta(max_length=20000)] | UnsetType | None = UNSET
+
+
+class ClaimantUpdate(Struct):
+    """A JSON merge patch (RFC 7396) of the claimant: a field left out keeps its value, so
+    changing her phone is `{"personal": {"phone": "+46 70 111 11 11"}}`."""
+
+    personal: PersonalDataPatch | UnsetType = UNSET
+    preferred_language: LetterLanguage | UnsetType = UNSET
+    identification_status: IdentificationStatus | UnsetType = UNSET
+    confidential_address: bool | UnsetType = UNSET
 
 
 class MandateView(Struct):
@@ -222,7 +239,8 @@ class Claim(Struct):
     status: ClaimStatus
     version: int
     allowed_events: list[ClaimEvent]
-    """What the lifecycle allows next (a given caller may be allowed fewer)."""
+    """What you (the caller) can do next and would succeed: your role on the claim, what is owed
+    and the four-eyes rule are taken into account."""
     offence: str
     crime_date: date
     crime_place: str | None

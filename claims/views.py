@@ -11,10 +11,12 @@ from typing import Any
 import msgspec
 
 from claims import schemas
+from claims.access import ALL, Actor
 from claims.decision import Outcome
 from claims.models import Claim, Claimant, ClaimTransition, Document, Payment
 from claims.services import ClearPersonalData, InformationExchange, outstanding
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
+from ledger import MINOR_UNITS
 
 
 def days_since(moment: datetime | None, now: datetime) -> int | None:
@@ -23,24 +25,72 @@ def days_since(moment: datetime | None, now: datetime) -> int | None:
     return (now - moment).days
 
 
+def at_precision(amount: Decimal, currency: str) -> Decimal:
+    """`amount` with exactly the currency's decimals (`1000.00`, ISK `1000`): the same figure
+    reads the same in every answer."""
+    return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))) + 0
+
+
+def _maybe(amount: Decimal | None, currency: str) -> Decimal | None:
+    return None if amount is None else at_precision(amount, currency)
+
+
 def _claimed_total(claim: Claim) -> Decimal:
-    return sum((h.amount_claimed for h in claim.heads), Decimal(0))
+    return at_precision(sum((h.amount_claimed for h in claim.heads), Decimal(0)), claim.currency)
 
 
-def claim_view(claim: Claim) -> schemas.Claim:
+ADVISER_EVENTS = frozenset(
+    {ClaimEvent.SUBMIT, ClaimEvent.ANSWER_INFORMATION, ClaimEvent.WITHDRAW, ClaimEvent.APPEAL}
+)
+"""What the claim's legal adviser does; every other event is an administrator's."""
+
+
+def events_for(claim: Claim, actor: Actor | None) -> list[ClaimEvent]:
+    """The events `actor` could take now and that would succeed: the lifecycle's, narrowed to
+    her role on this claim, to what the money allows (no payment when nothing is owed, no
+    closing while something is), and to the four-eyes rule (a decider does not confirm)."""
+    events = allowed_events(ClaimStatus(claim.status), decided_before=claim.decided_before)
+    if actor is None:
+        return list(events)
+    adviser = actor.is_adviser and actor.organisation_id == claim.organisation_id
+    administrator = ALL in actor.administrator_countries or (
+        claim.country in actor.administrator_countries
+    )
+    owed = outstanding(claim)
+    mine: list[ClaimEvent] = []
+    for event in events:
+        if (event in ADVISER_EVENTS and not adviser) or (
+            event not in ADVISER_EVENTS and not administrator
+        ):
+            continue
+        if event in (ClaimEvent.PAY_IN_PART, ClaimEvent.PAY_IN_FULL) and owed <= 0:
+            continue
+        if event is ClaimEvent.CLOSE and owed > 0:
+            continue
+        if event in (ClaimEvent.CONFIRM, ClaimEvent.SEND_BACK) and (
+            claim.decided_by == actor.user_id
+        ):
+            continue
+        mine.append(event)
+    return mine
+
+
+def claim_view(claim: Claim, actor: Actor | None = None) -> schemas.Claim:
+    """The claim on the wire; `allowed_events` are those `actor` may take now (all the
+    lifecycle allows when no actor is given)."""
     decision = None
     if claim.outcome is not None and claim.awarded_total is not None:
         threshold = claim.second_approval_threshold
         decision = schemas.DecisionView(
             outcome=Outcome(claim.outcome),
-            awarded_total=claim.awarded_total,
+            awarded_total=at_precision(claim.awarded_total, claim.currency),
             reason=claim.decision_reason,
             decided_at=claim.decided_at,
             decided_by=claim.decided_by,
             confirmed_at=claim.confirmed_at,
             confirmed_by=claim.confirmed_by,
             requires_second_approval=threshold is not None and claim.awarded_total > threshold,
-            second_approval_threshold=threshold,
+            second_approval_threshold=_maybe(threshold, claim.currency),
         )
     status = ClaimStatus(claim.status)
     return schemas.Claim(
@@ -51,7 +101,7 @@ def claim_view(claim: Claim) -> schemas.Claim:
         currency=claim.currency,
         status=status,
         version=claim.version,
-        allowed_events=list(allowed_events(status, decided_before=claim.decided_before)),
+        allowed_events=events_for(claim, actor),
         offence=claim.offence,
         crime_date=claim.crime_date,
         crime_place=claim.crime_place,
@@ -65,7 +115,7 @@ def claim_view(claim: Claim) -> schemas.Claim:
         proceedings_end_date=claim.proceedings_end_date,
         victim_recognition_date=claim.victim_recognition_date,
         is_minor_at_crime=claim.is_minor_at_crime,
-        court_awarded=claim.court_awarded,
+        court_awarded=_maybe(claim.court_awarded, claim.currency),
         earmarked_case=claim.earmarked_case,
         no_proposal_code=claim.no_proposal_code,
         no_proposal_reason=claim.no_proposal_reason,
@@ -74,17 +124,20 @@ def claim_view(claim: Claim) -> schemas.Claim:
                 position=h.position,
                 category=h.category,
                 sub_kind=h.sub_kind,
-                amount_claimed=h.amount_claimed,
+                amount_claimed=at_precision(h.amount_claimed, h.currency),
                 currency=h.currency,
-                proposed=h.proposed,
-                awarded=h.awarded,
+                proposed=_maybe(h.proposed, h.currency),
+                awarded=_maybe(h.awarded, h.currency),
                 decision_reason=h.decision_reason,
             )
             for h in claim.heads
         ],
         prior_payments=[
             schemas.PriorPaymentView(
-                source=p.source, amount=p.amount, currency=p.currency, category=p.category
+                source=p.source,
+                amount=at_precision(p.amount, p.currency),
+                currency=p.currency,
+                category=p.category,
             )
             for p in claim.prior_payments
         ],
@@ -95,8 +148,8 @@ def claim_view(claim: Claim) -> schemas.Claim:
         decision=decision,
         letter_issued_at=claim.letter_issued_at,
         letter_languages=claim.letter_languages,
-        paid_total=claim.paid_total,
-        outstanding=outstanding(claim),
+        paid_total=at_precision(claim.paid_total, claim.currency),
+        outstanding=at_precision(outstanding(claim), claim.currency),
     )
 
 
@@ -108,7 +161,7 @@ def claim_summary(claim: Claim, now: datetime) -> schemas.ClaimSummary:
         currency=claim.currency,
         status=ClaimStatus(claim.status),
         claimed_total=_claimed_total(claim),
-        awarded_total=claim.awarded_total,
+        awarded_total=_maybe(claim.awarded_total, claim.currency),
         submitted_at=claim.submitted_at,
         days_since_submission=days_since(claim.submitted_at, now),
         updated_at=claim.updated_at,
@@ -199,7 +252,7 @@ def document_view(row: Document) -> schemas.DocumentView:
 def payment_view(row: Payment) -> schemas.PaymentView:
     return schemas.PaymentView(
         id=row.id,
-        amount=row.amount,
+        amount=at_precision(row.amount, row.currency),
         currency=row.currency,
         paid_on=row.paid_on,
         bank_reference=row.bank_reference,
@@ -226,4 +279,18 @@ def information_view(exchange: InformationExchange) -> schemas.InformationReques
 
 def assessment_view(record: dict[str, Any]) -> schemas.AssessmentView:
     """The stored assessment record (see claims.assessments) on the wire."""
-    return msgspec.convert(record, schemas.AssessmentView, strict=False)
+    view = msgspec.convert(record, schemas.AssessmentView, strict=False)
+    currency = view.currency
+    return msgspec.structs.replace(
+        view,
+        heads=[
+            msgspec.structs.replace(
+                head,
+                claimed=at_precision(head.claimed, currency),
+                proposed=_maybe(head.proposed, currency),
+            )
+            for head in view.heads
+        ],
+        total_proposed=_maybe(view.total_proposed, currency),
+        second_approval_threshold=at_precision(view.second_approval_threshold, currency),
+    )

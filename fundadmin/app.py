@@ -9,25 +9,24 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import URL
 
 from fundadmin.api.audit import AuditController
 from fundadmin.api.auth import AuthController
 from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
+from fundadmin.api.conventions import allow_every_method
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
+from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.privacy import PrivacyController
+from fundadmin.api.strict import strict_input
 from fundadmin.api.users import OwnAccountController, UserController
 from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.dependencies import DEPENDENCIES
 from fundadmin.errors import EXCEPTION_HANDLERS
-from fundadmin.json_depth import refuse_deep_json
 from fundadmin.logging import (
     configure_logging,
     request_context_middleware,
@@ -89,7 +88,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
             await engine.dispose()
 
     return Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, documentation_assets()],
         dependencies=DEPENDENCIES,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[database],
@@ -112,22 +111,11 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins)
         if settings.cors_allowed_origins
         else None,
-        before_send=[stamp_and_log_response, add_security_headers],
+        before_send=[stamp_and_log_response, add_security_headers, allow_every_method],
         request_max_body_size=settings.max_request_bytes,
-        before_request=refuse_deep_json,
-        openapi_config=OpenAPIConfig(
-            title="fundadmin",
-            version="1",
-            description="Crime-victims' funds of the Nordic and Baltic countries.",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/")],
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-            security=[{"bearer": []}],
-        ),
+        openapi_config=openapi_config(),
+        plugins=[MoneySchemaPlugin()],
+        before_request=strict_input,
         # Logging is configured once by configure_logging (JSON); Litestar must not reconfigure it.
         logging_config=None,
         debug=False,

@@ -2,7 +2,7 @@
 
 A handler that moves money wraps its work like this::
 
-    @post("/things", responses=idempotent_responses(ThingOut, 201))
+    @post("/things", responses=idempotent_responses(ThingOut, 201), opt=IDEMPOTENT)
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -56,7 +56,12 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MISSING = ProblemType(422, "idempotency-key-missing", "Idempotency-Key header required")
 KEY_REUSED = ProblemType(409, "idempotency-key-reused", "Idempotency key already used")
 
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
+
+IDEMPOTENT = {"idempotent": True}
+"""`opt` of every route that calls :func:`idempotent`: the OpenAPI document then declares the
+`Idempotency-Key` header as required on it (fundadmin/api/openapi.py)."""
 
 
 class IdempotencyRecord(DefaultBase):
@@ -181,7 +186,9 @@ def idempotent_responses(body: type[Any], status_code: int = 201) -> dict[int, R
 
 __all__ = [
     "IDEMPOTENCY_HEADER",
+    "IDEMPOTENT",
     "KEY_MISSING",
+    "KEY_PATTERN",
     "KEY_REUSED",
     "REPLAYED_HEADER",
     "IdempotencyRecord",

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Literal, get_args
 
 
 class AccountType(StrEnum):
@@ -59,6 +60,13 @@ MINOR_UNITS: Mapping[str, int] = MappingProxyType(
     }
 )
 """ISO 4217 minor units of the currencies the ledger accepts (the `ledger_currency` table)."""
+
+Country = Literal["DK", "EE", "FI", "IS", "LT", "LV", "NO", "SE"]
+"""The funds' countries on the wire (the keys of COUNTRY_CURRENCY)."""
+Currency = Literal["CHF", "DKK", "EUR", "GBP", "ISK", "NOK", "PLN", "SEK", "USD"]
+"""The currencies on the wire (the keys of MINOR_UNITS)."""
+if set(get_args(Country)) != set(COUNTRY_CURRENCY) or set(get_args(Currency)) != set(MINOR_UNITS):
+    raise RuntimeError("the wire's countries and currencies must be those of the ledger")
 
 EXCHANGE_CURRENCIES: tuple[str, ...] = ("DKK", "EUR", "ISK", "NOK", "SEK")
 """Currencies each fund has an exchange account for in its standard chart (the region's)."""

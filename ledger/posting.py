@@ -45,8 +45,10 @@ MAX_POSTINGS = 500
 MAX_AMOUNT = Decimal(10) ** 15
 """Amounts must be smaller than this in absolute value (a sanity bound, in currency units)."""
 
-_ACCOUNT_CODE = re.compile(r"^[A-Z]{2}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){1,5}$")
-_REFERENCE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+ACCOUNT_CODE_PATTERN = r"^[A-Z]{2}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){1,5}$"
+REFERENCE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,29}$"
+_ACCOUNT_CODE = re.compile(ACCOUNT_CODE_PATTERN)
+_REFERENCE_KEY = re.compile(REFERENCE_KEY_PATTERN)
 _DECIMAL_TEXT = re.compile(r"^-?[0-9]{1,16}(\.[0-9]{1,12})?$")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _NO_RATES: Mapping[str, Decimal] = MappingProxyType({})

@@ -14,9 +14,18 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ledger.chart import MINOR_UNITS, AccountDefinition, AccountType
+from ledger.chart import MINOR_UNITS, AccountDefinition, AccountType, Country, Currency
 from ledger.errors import InvalidTransaction, NonPositiveAmount
-from ledger.posting import EntryKind, PostingSpec, TransactionSpec, TransactionStatus, parse_amount
+from ledger.posting import (
+    ACCOUNT_CODE_PATTERN,
+    MAX_POSTINGS,
+    REFERENCE_KEY_PATTERN,
+    EntryKind,
+    PostingSpec,
+    TransactionSpec,
+    TransactionStatus,
+    parse_amount,
+)
 from ledger.services import MAX_BATCH, BatchItem
 from ledger.views import (
     AccountView,
@@ -26,22 +35,42 @@ from ledger.views import (
     TrialBalance,
 )
 
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
+"""The one money format on the wire, in requests and answers alike: a JSON string of digits with
+at most two decimals (the currency may allow fewer: ISK none), no sign, exponent, space or `_`."""
+MONEY_DESCRIPTION = (
+    "An amount as a JSON string of digits with at most the currency's decimals (ISK 0, others 2), "
+    'e.g. "1000.00". JSON numbers, exponents, signs and spaces are refused: money is never a float.'
+)
 Amount = Annotated[
     str,
+    msgspec.Meta(pattern=MONEY_PATTERN, description=MONEY_DESCRIPTION, examples=["100.00"]),
+]
+Rate = Annotated[
+    str,
     msgspec.Meta(
-        description="A positive decimal as a JSON string, at most the currency's decimals "
-        "(ISK 0, others 2). JSON numbers are refused: money is never a float.",
-        examples=["100.00"],
+        pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,10})?$",
+        description='An exchange rate as a decimal string, e.g. "11.4321"',
+        examples=["11.4321"],
     ),
 ]
 Side = Literal["debit", "credit"]
-CountryCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", examples=["SE"])]
-CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$", examples=["SEK"])]
+CountryCode = Country
+CurrencyCode = Currency
+AccountCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=ACCOUNT_CODE_PATTERN,
+        description="The country, then up to five `/`-separated parts, e.g. `SE/fund/victims`",
+        examples=["SE/fund/victims"],
+    ),
+]
+ReferenceKey = Annotated[str, msgspec.Meta(pattern=REFERENCE_KEY_PATTERN)]
+ReferenceValue = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class PostingIn(msgspec.Struct, forbid_unknown_fields=True):
-    account: str
-    """Account code, e.g. `SE/fund/victims`."""
+    account: AccountCode
     side: Side
     amount: Amount
     currency: CurrencyCode
@@ -52,26 +81,28 @@ class TransactionIn(msgspec.Struct, forbid_unknown_fields=True):
     country: CountryCode
     kind: EntryKind
     effective_date: date
-    postings: list[PostingIn]
-    memo: str = ""
+    postings: Annotated[list[PostingIn], msgspec.Meta(min_length=2, max_length=MAX_POSTINGS)]
+    memo: Annotated[str, msgspec.Meta(max_length=500)] = ""
     """Free text for the books; never personal data."""
-    references: dict[str, str] = {}
+    references: dict[ReferenceKey, ReferenceValue] = {}
     """`case`, `claim`, `confiscation`, `application`, ... -> identifier."""
     pending: bool = False
     """Reserve now; post or void later."""
     expires_at: datetime | None = None
     """A pending transaction cannot be posted after this instant."""
-    exchange_rates: dict[str, Amount] = {}
+    exchange_rates: dict[str, Rate] = {}
     """Units of the country's currency per one unit of each other currency used."""
 
 
-class BatchTransactionIn(TransactionIn, forbid_unknown_fields=True):
-    idempotency_key: str = ""
+class BatchTransactionIn(TransactionIn, forbid_unknown_fields=True, kw_only=True):
+    idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
     """Each transaction's own key: a retried batch moves nothing twice."""
 
 
 class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
-    transactions: Annotated[list[BatchTransactionIn], msgspec.Meta(max_length=MAX_BATCH)]
+    transactions: Annotated[
+        list[BatchTransactionIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)
+    ]
 
 
 class ReverseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -116,8 +147,8 @@ class VoidedOut(msgspec.Struct):
 
 
 class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    name: str
+    code: AccountCode
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     type: AccountType
     currency: CurrencyCode
     country: CountryCode

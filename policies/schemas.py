@@ -171,7 +171,7 @@ class PolicyDetail(msgspec.Struct, frozen=True):
         )
 
 
-class HeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class EstimateHeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     category: HeadCategory
     amount: Amount
     currency: Currency
@@ -180,7 +180,7 @@ class HeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     violation (the default), permanent_injury."""
 
 
-class PriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class EstimatePriorPaymentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     source: PriorPaymentSource
     amount: Amount
     currency: Currency
@@ -193,7 +193,7 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     offence: Offence
     crime_date: date
     application_date: date
-    heads: Annotated[list[HeadIn], msgspec.Meta(min_length=1, max_length=50)]
+    heads: Annotated[list[EstimateHeadIn], msgspec.Meta(min_length=1, max_length=50)]
     reported_to_police: bool
     police_report_date: date | None = None
     """When it was reported; Denmark requires a report within 72 hours of the crime."""
@@ -202,7 +202,7 @@ class AssessRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     victim_recognition_date: date | None = None
     crime_in_country: bool = True
     resident_in_country: bool | None = None
-    prior_payments: Annotated[list[PriorPaymentIn], msgspec.Meta(max_length=50)] = []
+    prior_payments: Annotated[list[EstimatePriorPaymentIn], msgspec.Meta(max_length=50)] = []
     court_awarded: Amount | None = None
     is_minor_at_crime: bool | None = None
     claimant_birth_date: date | None = None
@@ -307,7 +307,7 @@ class AssessmentOut(msgspec.Struct, frozen=True):
         )
 
 
-def _sub_kind(head: HeadIn) -> SubKind | None:
+def _sub_kind(head: EstimateHeadIn) -> SubKind | None:
     try:
         return sub_kind_of(head.category, head.sub_kind)
     except ValueError as exc:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+import msgspec
+from msgspec import UNSET, UnsetType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import repository
@@ -47,13 +49,28 @@ PERSONAL_FIELDS = tuple(_personal_values(PersonalData(given_names="-", family_na
 async def _seal_personal(
     session: AsyncSession, vault: PersonalDataVault, claimant: Claimant, personal: PersonalData
 ) -> None:
-    for field, value in _personal_values(personal).items():
+    await _seal_fields(session, vault, claimant, _personal_values(personal))
+
+
+async def _seal_fields(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    claimant: Claimant,
+    values: dict[str, str | None],
+) -> None:
+    """Seal each of `values` with her key (None clears the field)."""
+    for field, value in values.items():
         sealed = (
             None
             if value is None
             else await vault.encrypt(session, claimant.subject_id, field, value.encode())
         )
         setattr(claimant, f"{field}_enc", sealed)
+
+
+def _check_personal(personal: PersonalData, now: datetime) -> None:
+    if personal.birth_date is not None and personal.birth_date > now.date():
+        raise InvalidClaimData("personal.birth_date", "must not be in the future")
 
 
 async def register_claimant(
@@ -69,6 +86,7 @@ async def register_claimant(
         raise NoOrganisation()
     if data.mandate.signed_on > now.date():
         raise InvalidClaimData("mandate.signed_on", "must not be in the future")
+    _check_personal(data.personal, now)
     claimant = Claimant(
         id=new_id(),
         reference=await repository.next_reference(session, "P", now),
@@ -98,6 +116,7 @@ async def update_claimant(
     *,
     data: ClaimantUpdate,
     expected_version: int | None,
+    now: datetime,
 ) -> Claimant:
     """Change what `data` names (a field left out stays as it was); a new version."""
     claimant = await repository.claimant(session, claimant_id, actor, "adviser", lock=True)
@@ -106,13 +125,23 @@ async def update_claimant(
     if await vault.is_erased(session, claimant.subject_id):
         raise PersonalDataErased()
     check_version(expected_version, claimant.version)
-    if data.personal is not None:
-        await _seal_personal(session, vault, claimant, data.personal)
-    if data.preferred_language is not None:
+    if not isinstance(data.personal, UnsetType):
+        changes = {
+            field: value
+            for field, value in msgspec.structs.asdict(data.personal).items()
+            if value is not UNSET
+        }
+        birth_date = changes.get("birth_date")
+        if isinstance(birth_date, date):
+            if birth_date > now.date():
+                raise InvalidClaimData("personal.birth_date", "must not be in the future")
+            changes["birth_date"] = birth_date.isoformat()
+        await _seal_fields(session, vault, claimant, changes)
+    if not isinstance(data.preferred_language, UnsetType):
         claimant.preferred_language = data.preferred_language
-    if data.identification_status is not None:
+    if not isinstance(data.identification_status, UnsetType):
         claimant.identification_status = data.identification_status
-    if data.confidential_address is not None:
+    if not isinstance(data.confidential_address, UnsetType):
         claimant.confidential_address = data.confidential_address
     claimant.version += 1
     await session.flush()

@@ -20,16 +20,19 @@ import claims
 from claims import services, views
 from claims.schemas import Claimant, ClaimantCreate, ClaimantPage, ClaimantUpdate, DocumentView
 from fundadmin.api.claims_support import (
-    ETAG_HEADER,
     DocumentUpload,
+    actor_of,
+    audit,
+    store_upload,
+    vault_of,
+)
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
     IfMatch,
     Limit,
     Offset,
-    actor_of,
-    audit,
     expected_version,
-    store_upload,
-    vault_of,
     with_etag,
 )
 from fundadmin.clock import Clock
@@ -69,14 +72,20 @@ async def _claimant_response(
             subject_id=row.id,
             reason=reason,
         )
-    return with_etag(views.claimant_view(row, clear, mandate), row.version, status_code)
+    return with_etag(
+        views.claimant_view(row, clear, mandate),
+        row.version,
+        status_code,
+        location=f"{ClaimantsController.path}/{row.id}" if status_code == 201 else None,
+        request=request,
+    )
 
 
 class ClaimantsController(Controller):
     path = "/api/v1/claimants"
     tags = ["claimants"]
 
-    @post("/", guards=ADVISERS, summary="Register a claimant", response_headers=ETAG_HEADER)
+    @post("/", guards=ADVISERS, summary="Register a claimant", response_headers=CREATED_HEADERS)
     async def register(
         self,
         *,
@@ -148,6 +157,7 @@ class ClaimantsController(Controller):
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
         state: State,
         claimant_id: FromPath[uuid.UUID],
         data: JSONBody[ClaimantUpdate],
@@ -161,6 +171,7 @@ class ClaimantsController(Controller):
                 claimant_id,
                 data=data,
                 expected_version=expected_version(if_match),
+                now=clock.now(),
             )
             await audit(
                 session,
@@ -176,6 +187,7 @@ class ClaimantsController(Controller):
         "/{claimant_id:uuid}/mandate",
         guards=ADVISERS,
         summary="Upload the signed mandate (PDF, JPEG or PNG; If-Match required)",
+        response_headers=CREATED_HEADERS,
     )
     async def upload_mandate(
         self,
@@ -188,7 +200,7 @@ class ClaimantsController(Controller):
         claimant_id: FromPath[uuid.UUID],
         data: MultipartBody[DocumentUpload],
         if_match: IfMatch = None,
-    ) -> DocumentView:
+    ) -> Response[DocumentView]:
         return await store_upload(
             session,
             request,
@@ -201,4 +213,5 @@ class ClaimantsController(Controller):
             action="claimant.mandate.upload",
             if_match=if_match,
             now=clock.now(),
+            location=lambda _: f"{self.path}/{claimant_id}",
         )

@@ -44,23 +44,26 @@ from claims.schemas import (
     TransitionView,
 )
 from fundadmin.api.claims_support import (
-    ETAG_HEADER,
     DocumentUpload,
+    actor_of,
+    audit,
+    store_upload,
+    vault_of,
+)
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
     IfMatch,
     Limit,
     Offset,
-    actor_of,
-    audit,
     etag,
     expected_version,
-    store_upload,
-    vault_of,
     with_etag,
 )
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
-from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
@@ -102,7 +105,7 @@ async def _step(
     async with unit_of_work(session):
         claim = await run(actor_of(principal))
         await _audit_claim(session, request, principal, claim, action)
-    return with_etag(views.claim_view(claim), claim.version)
+    return with_etag(views.claim_view(claim, actor_of(principal)), claim.version)
 
 
 async def _money_step(
@@ -119,8 +122,11 @@ async def _money_step(
     async def act() -> Claim:
         claim = await run(actor_of(principal))
         await _audit_claim(session, request, principal, claim, action)
-        return views.claim_view(claim)
+        return views.claim_view(claim, actor_of(principal))
 
+    if request.headers.get("If-Match") is None:
+        # 428 before the key is looked at: a retry without If-Match must not replay or conflict.
+        raise claims.VersionRequired()
     async with unit_of_work(session):
         response = await idempotent(request, session, principal, data, act, status_code=200)
     # A replay answers from the stored body, so the version is read back from it, not the row.
@@ -129,11 +135,36 @@ async def _money_step(
     return response
 
 
+async def _information(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    state: State,
+    claim_id: uuid.UUID,
+) -> list[InformationRequestView]:
+    """The claim's requests for information with their answers; the read is audited."""
+    reason = personal_data_reason(principal, request)
+    async with unit_of_work(session):
+        exchanges = await services.information_requests(
+            session, vault_of(state), actor_of(principal), claim_id
+        )
+        await audit(
+            session,
+            request,
+            principal,
+            action="claim.information.read",
+            subject_type="claim",
+            subject_id=claim_id,
+            reason=reason,
+        )
+    return [views.information_view(e) for e in exchanges]
+
+
 class ClaimsController(Controller):
     path = "/api/v1/claims"
     tags = ["claims"]
 
-    @post("/", guards=ADVISERS, summary="File a draft claim", response_headers=ETAG_HEADER)
+    @post("/", guards=ADVISERS, summary="File a draft claim", response_headers=CREATED_HEADERS)
     async def create(
         self,
         *,
@@ -146,7 +177,12 @@ class ClaimsController(Controller):
         async with unit_of_work(session):
             claim = await services.create_claim(session, actor_of(principal), data, now=clock.now())
             await _audit_claim(session, request, principal, claim, "create")
-        return with_etag(views.claim_view(claim), claim.version, 201)
+        return with_etag(
+            views.claim_view(claim, actor_of(principal)),
+            claim.version,
+            201,
+            location=f"{self.path}/{claim.id}",
+        )
 
     @get("/", guards=READERS, summary="Claims in your scope: review queue or your own claims")
     async def list_claims(
@@ -185,12 +221,15 @@ class ClaimsController(Controller):
     async def read(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
     ) -> Response[Claim]:
         claim = await services.get_claim(session, actor_of(principal), claim_id)
-        return with_etag(views.claim_view(claim), claim.version)
+        return with_etag(
+            views.claim_view(claim, actor_of(principal)), claim.version, request=request
+        )
 
     @put(
         "/{claim_id:uuid}",
@@ -235,7 +274,13 @@ class ClaimsController(Controller):
         rows = await services.history(session, actor_of(principal), claim_id)
         return [views.transition_view(r) for r in rows]
 
-    @post("/{claim_id:uuid}/submit", guards=ADVISERS, summary="Submit a draft (If-Match)")
+    @post(
+        "/{claim_id:uuid}/submit",
+        guards=ADVISERS,
+        status_code=200,
+        summary="Submit a draft (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def submit(
         self,
         *,
@@ -262,7 +307,13 @@ class ClaimsController(Controller):
             ),
         )
 
-    @post("/{claim_id:uuid}/review", guards=ADMINISTRATORS, summary="Take into review (If-Match)")
+    @post(
+        "/{claim_id:uuid}/review",
+        guards=ADMINISTRATORS,
+        status_code=200,
+        summary="Take into review (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def review(
         self,
         *,
@@ -292,7 +343,8 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/information-requests",
         guards=ADMINISTRATORS,
-        summary="Ask the adviser for information (If-Match)",
+        summary="Ask the adviser for information (If-Match); answers the new request",
+        response_headers=CREATED_HEADERS,
     )
     async def request_information(
         self,
@@ -304,9 +356,10 @@ class ClaimsController(Controller):
         claim_id: FromPath[uuid.UUID],
         data: JSONBody[InformationRequestCreate],
         if_match: IfMatch = None,
-    ) -> Response[Claim]:
-        async def run(actor: claims.Actor) -> ClaimRow:
-            await services.request_information(
+    ) -> Response[InformationRequestView]:
+        async with unit_of_work(session):
+            actor = actor_of(principal)
+            asked = await services.request_information(
                 session,
                 actor,
                 claim_id,
@@ -315,9 +368,14 @@ class ClaimsController(Controller):
                 due_date=data.due_date,
                 now=clock.now(),
             )
-            return await services.get_claim(session, actor, claim_id)
-
-        return await _step(session, request, principal, "request_information", run)
+            claim = await services.get_claim(session, actor, claim_id)
+            await _audit_claim(session, request, principal, claim, "request_information")
+        return with_etag(
+            views.information_view(services.InformationExchange(asked, None)),
+            claim.version,
+            201,
+            location=f"{self.path}/{claim_id}/information-requests/{asked.id}",
+        )
 
     @get(
         "/{claim_id:uuid}/information-requests",
@@ -333,26 +391,34 @@ class ClaimsController(Controller):
         state: State,
         claim_id: FromPath[uuid.UUID],
     ) -> list[InformationRequestView]:
-        reason = personal_data_reason(principal, request)
-        async with unit_of_work(session):
-            exchanges = await services.information_requests(
-                session, vault_of(state), actor_of(principal), claim_id
-            )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claim.information.read",
-                subject_type="claim",
-                subject_id=claim_id,
-                reason=reason,
-            )
-        return [views.information_view(e) for e in exchanges]
+        return await _information(session, request, principal, state, claim_id)
+
+    @get(
+        "/{claim_id:uuid}/information-requests/{request_id:uuid}",
+        guards=READERS,
+        summary="One question and its answer (personal data: the read is audited)",
+    )
+    async def information_request(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+        request_id: FromPath[uuid.UUID],
+    ) -> InformationRequestView:
+        for exchange in await _information(session, request, principal, state, claim_id):
+            if exchange.id == request_id:
+                return exchange
+        raise ProblemError(NOT_FOUND, "the claim has no such request for information")
 
     @post(
         "/{claim_id:uuid}/information-requests/{request_id:uuid}/answer",
         guards=ADVISERS,
+        status_code=200,
         summary="Answer a request for information (If-Match)",
+        response_headers=ETAG_HEADER,
     )
     async def answer_information(
         self,
@@ -385,7 +451,9 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/assessment",
         guards=ADMINISTRATORS,
+        status_code=200,
         summary="Run the country's policy and keep its proposal (If-Match)",
+        response_headers=ETAG_HEADER,
     )
     async def assess(
         self,
@@ -437,8 +505,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/decision",
         guards=ADMINISTRATORS,
         summary="Decide per head and reserve the award (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def decide(
         self,
@@ -471,8 +541,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/approvals",
         guards=ADMINISTRATORS,
         summary="Second administrator confirms or sends back (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def approve(
         self,
@@ -507,8 +579,10 @@ class ClaimsController(Controller):
         guards=ADMINISTRATORS,
         summary="Reserve a decided award again after its reservation was lost (If-Match, "
         "Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def reserve_again(
         self,
@@ -540,8 +614,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/letter",
         guards=ADMINISTRATORS,
         summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def issue_letter(
         self,
@@ -574,8 +650,10 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/payments",
         guards=ADMINISTRATORS,
         summary="Record a payment to her (If-Match, Idempotency-Key)",
+        status_code=200,
         responses=idempotent_responses(Claim, 200),
         response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
     )
     async def pay(
         self,
@@ -612,7 +690,13 @@ class ClaimsController(Controller):
         rows = await services.payments(session, actor_of(principal), claim_id)
         return [views.payment_view(r) for r in rows]
 
-    @post("/{claim_id:uuid}/close", guards=ADMINISTRATORS, summary="Close a settled claim")
+    @post(
+        "/{claim_id:uuid}/close",
+        guards=ADMINISTRATORS,
+        status_code=200,
+        summary="Close a settled claim (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def close(
         self,
         *,
@@ -639,7 +723,13 @@ class ClaimsController(Controller):
             ),
         )
 
-    @post("/{claim_id:uuid}/appeal", guards=ADVISERS, summary="Appeal a decision (If-Match)")
+    @post(
+        "/{claim_id:uuid}/appeal",
+        guards=ADVISERS,
+        status_code=200,
+        summary="Appeal a decision (If-Match)",
+        response_headers=ETAG_HEADER,
+    )
     async def appeal(
         self,
         *,
@@ -669,7 +759,9 @@ class ClaimsController(Controller):
     @post(
         "/{claim_id:uuid}/withdraw",
         guards=ADVISERS,
+        status_code=200,
         summary="Withdraw before a decision (If-Match)",
+        response_headers=ETAG_HEADER,
     )
     async def withdraw(
         self,
@@ -701,6 +793,7 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/documents",
         guards=ADVISERS,
         summary="Upload evidence: PDF, JPEG or PNG (If-Match)",
+        response_headers=CREATED_HEADERS,
     )
     async def upload(
         self,
@@ -713,7 +806,7 @@ class ClaimsController(Controller):
         claim_id: FromPath[uuid.UUID],
         data: MultipartBody[DocumentUpload],
         if_match: IfMatch = None,
-    ) -> DocumentView:
+    ) -> Response[DocumentView]:
         return await store_upload(
             session,
             request,
@@ -726,6 +819,7 @@ class ClaimsController(Controller):
             action="claim.document.upload",
             if_match=if_match,
             now=clock.now(),
+            location=lambda document_id: f"{self.path}/{claim_id}/documents/{document_id}",
         )
 
     @get("/{claim_id:uuid}/documents", guards=READERS, summary="Evidence documents (metadata)")

@@ -3,50 +3,28 @@ If-Match and ETag, and the audit lines they write."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response
-from litestar.datastructures import ResponseHeader, State, UploadFile
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.datastructures import State, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
 from claims import views
+from claims.models import Claim as ClaimRow
+from claims.models import Claimant as ClaimantRow
 from claims.models import Document
 from claims.personal_data import PersonalDataVault
 from claims.schemas import DocumentView
+from fundadmin.api.conventions import expected_version, with_etag
 from fundadmin.database import unit_of_work
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.vault import vault_from_settings
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
-# Far beyond any list's length; the bound keeps the value within PostgreSQL's bigint.
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Items to skip")]
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description='The ETag of the version you read, e.g. "3"; required on every write.',
-    ),
-]
-
-ETAG_HEADER = [
-    ResponseHeader(
-        name="ETag",
-        documentation_only=True,
-        description="The record's version; send it back as If-Match to change the record.",
-    )
-]
-
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 
 
 @dataclass
@@ -54,22 +32,6 @@ class DocumentUpload:
     """A multipart upload: one PDF, JPEG or PNG file (the type is read from its content)."""
 
     file: UploadFile
-
-
-def expected_version(if_match: str | None) -> int | None:
-    """The version named by If-Match; None when absent. An unreadable value matches nothing."""
-    if if_match is None:
-        return None
-    match = _ETAG.match(if_match.strip())
-    return int(match.group(1)) if match else -1
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def with_etag(content: Any, version: int, status_code: int = 200) -> Response[Any]:
-    return Response(content=content, status_code=status_code, headers={"ETag": etag(version)})
 
 
 def actor_of(principal: Principal) -> claims.Actor:
@@ -131,10 +93,13 @@ async def store_upload(
     action: str,
     if_match: str | None,
     now: datetime,
-) -> DocumentView:
+    location: Callable[[uuid.UUID], str],
+) -> Response[DocumentView]:
     """Seal an uploaded file with the claimant's key through `store`, and audit the upload.
 
     The content is bounded by the service's body size limit; `store` checks its type and size.
+    The answer is 201 with the new ETag of the record the document belongs to (`subject_type`),
+    and `location(document id)` as its Location.
     """
     async with unit_of_work(session):
         document = await store(
@@ -156,4 +121,8 @@ async def store_upload(
             subject_id=subject_id,
             details={"document_id": str(document.id)},
         )
-    return views.document_view(document)
+    parent = await session.get(ClaimRow if subject_type == "claim" else ClaimantRow, subject_id)
+    assert isinstance(parent, ClaimRow | ClaimantRow)
+    return with_etag(
+        views.document_view(document), parent.version, 201, location=location(document.id)
+    )

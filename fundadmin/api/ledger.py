@@ -20,10 +20,16 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
+from fundadmin.api.conventions import located
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
-from fundadmin.idempotency import idempotency_key, idempotent, idempotent_responses
+from fundadmin.idempotency import (
+    IDEMPOTENT,
+    idempotency_key,
+    idempotent,
+    idempotent_responses,
+)
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import ALL_COUNTRIES, Principal, Role
@@ -206,7 +212,7 @@ class LedgerController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         data: JSONBody[AccountIn],
-    ) -> AccountOut:
+    ) -> Response[AccountOut]:
         _require_write(principal, [data.country])
         async with unit_of_work(session), _generic_route("open"):
             view = await ledger.create_account(session, definition_from_wire(data))
@@ -219,7 +225,11 @@ class LedgerController(Controller):
                 remote_addr=client_address(request),
                 details={"country": view.country},
             )
-        return account_out(view)
+        return Response(
+            account_out(view),
+            status_code=201,
+            headers={"Location": f"{self.path}/accounts/{view.code}"},
+        )
 
     @get(
         "/accounts/{code:path}",
@@ -257,6 +267,7 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Record a transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 201),
+        opt=IDEMPOTENT,
     )
     async def record(
         self,
@@ -285,13 +296,17 @@ class LedgerController(Controller):
             return transaction_out(view)
 
         async with unit_of_work(session):
-            return await idempotent(request, session, principal, data, action)
+            return located(
+                await idempotent(request, session, principal, data, action),
+                f"{LedgerController.path}/transactions",
+            )
 
     @post(
         "/transactions/batch",
         guards=WRITERS,
         summary="Record up to 1000 transactions, all or none (Idempotency-Key header required)",
         responses=idempotent_responses(BatchOut, 201),
+        opt=IDEMPOTENT,
     )
     async def record_batch(
         self,
@@ -336,6 +351,7 @@ class LedgerController(Controller):
         status_code=200,
         summary="Void the expired reservations of a country (Idempotency-Key header required)",
         responses=idempotent_responses(VoidedOut, 200),
+        opt=IDEMPOTENT,
     )
     async def void_expired(
         self,
@@ -370,7 +386,13 @@ class LedgerController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        reference: Annotated[str, QueryParameter(description="key:value, e.g. case:SE-B-1234-25")],
+        reference: Annotated[
+            str,
+            QueryParameter(
+                description="key:value, e.g. claim:<claim id> or case:SE-B-1234-25",
+                pattern=r"^[a-z][a-z0-9_]{0,29}:.{1,100}$",
+            ),
+        ],
     ) -> list[TransactionOut]:
         key, separator, value = reference.partition(":")
         if not separator or not key or not value:
@@ -395,6 +417,7 @@ class LedgerController(Controller):
         status_code=200,
         summary="Post a pending transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 200),
+        opt=IDEMPOTENT,
     )
     async def post_pending(
         self,
@@ -421,6 +444,7 @@ class LedgerController(Controller):
         status_code=200,
         summary="Void a pending transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 200),
+        opt=IDEMPOTENT,
     )
     async def void_pending(
         self,
@@ -443,6 +467,7 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Reverse a posted transaction once (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 201),
+        opt=IDEMPOTENT,
     )
     async def reverse(
         self,
@@ -473,7 +498,10 @@ class LedgerController(Controller):
             return transaction_out(view)
 
         async with unit_of_work(session):
-            return await idempotent(request, session, principal, data, action)
+            return located(
+                await idempotent(request, session, principal, data, action),
+                f"{LedgerController.path}/transactions",
+            )
 
     @get("/trial-balance", guards=READERS, summary="Trial balance of one country's books")
     async def trial_balance(

@@ -165,14 +165,18 @@ class UserController(Controller):
         data: JSONBody[UserCreate],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-    ) -> UserCreated:
+    ) -> Response[UserCreated]:
         new = NewUser(
             data.username, _grants(data.grants), data.password, data.organisation, data.is_service
         )
         async with unit_of_work(session):
             account, secret = await create_account(session, principal, new, client_address(request))
         await session.refresh(account, ["organisation", "grants", "created_at"])
-        return UserCreated(await _user_with_pending(session, account), secret)
+        return Response(
+            UserCreated(await _user_with_pending(session, account), secret),
+            status_code=201,
+            headers={"Location": f"{self.path}/{account.id}"},
+        )
 
     @get("/{user_id:uuid}", summary="One user")
     async def get_user(

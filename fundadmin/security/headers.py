@@ -1,7 +1,8 @@
 """Security headers on every answer (routing 404s and error documents included).
 
 The API answers JSON only, so its Content-Security-Policy allows nothing at all; the API
-documentation under /schema loads its viewer from a CDN and gets a policy allowing just that.
+documentation under /schema loads its viewer from the service itself (no CDN), and gets a
+policy allowing its own scripts and styles.
 Transport security (TLS) is the reverse proxy's job; HSTS tells browsers to keep to it.
 """
 
@@ -12,9 +13,9 @@ from litestar.types import Message, Scope
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 ALWAYS = {

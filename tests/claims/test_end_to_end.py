@@ -34,12 +34,16 @@ class TestClaimFromSubmissionToPaymentAndAppeal:
 
         # The administrator takes it into review and asks for information.
         claim = await driver.step(claim, "review", "admin-se")
-        claim = await driver.step(
+        asked = await driver.step(
             claim,
             "information-requests",
             "admin-se",
             {"question": "Please send the medical receipts."},
+            expect=201,
         )
+        assert asked["question"] == "Please send the medical receipts."
+        assert asked["answered"] is False
+        claim = await driver.get(claim, "adviser-marta")
         assert claim["status"] == "information_requested"
 
         # The adviser reads the question and answers it.

@@ -46,7 +46,8 @@ class TestAtRest:
     ) -> None:
         claim = await driver.submitted()
         claim = await driver.step(claim, "review", "admin-se")
-        claim = await driver.step(claim, "information-requests", "admin-se", {"question": "Q?"})
+        await driver.step(claim, "information-requests", "admin-se", {"question": "Q?"}, expect=201)
+        claim = await driver.get(claim, "adviser-marta")
         requests = (
             await driver.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "adviser-marta"

@@ -1,13 +1,13 @@
-"""Generated requests against every documented operation, as signed-in users of each role.
+"""Schemathesis against the service, run as a process on a copy of the demo database, with
+every check it has: no 5xx, status codes and content types as documented (every 4xx a problem
+document), answers matching their schemas, schema-valid requests accepted and invalid ones
+refused, `Allow` on OPTIONS and 405, headers required where documented. It runs as an
+administrator, a legal adviser and a ministry, with positive and negative data and the stateful
+phase, from a fixed seed so CI sees the same requests on every run.
 
-Schemathesis derives requests from the OpenAPI document (valid ones, and ones just outside
-what it allows: huge numbers, odd characters, missing fields) and sends them to the real
-service, run as a process on a copy of the demo database: ten valid and ten invalid requests
-per operation, each sent as an administrator, a legal adviser and an auditor. No answer may be a
-5xx, and every 4xx must be a problem document. The examples are derandomized so CI sees the same
-requests on every run; to search further, run
-`.venv/bin/schemathesis run http://127.0.0.1:8000/schema/openapi.json -H "Authorization: Bearer
-<token>"` against `make run`.
+Its own CLI drives it (its pytest plugin does not load under pytest 9). To search further, run
+`.venv/bin/schemathesis run http://127.0.0.1:8000/schema/openapi.json --checks all -H
+"Authorization: Bearer <token>"` against `make run`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode
 from sqlalchemy.engine import URL
 
 from tests.conftest import DEMO_PASSWORD
@@ -74,53 +72,60 @@ def service(
     assert '"level": "error"' not in log.read_text()
 
 
-@pytest.fixture(scope="module")
-def tokens(service: str) -> dict[str, str]:
-    signed_in = {}
-    for user in USERS:
-        response = httpx.post(
-            f"{service}/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD}
+BASELINE = Path(__file__).with_name("schemathesis-baseline.json")
+"""Failures of the contract run below that are accepted for now, each with its `reason`.
+Regenerate the entries (then write each reason by hand) with
+`FUNDADMIN_SCHEMATHESIS_UPDATE_BASELINE=1 .venv/bin/pytest tests/fundadmin/test_api_fuzz.py`."""
+SEED = 13
+ROLES = {
+    # user: phases. The ministry reaches few routes (most answer 403), so it skips the slow
+    # coverage phase and runs beside the other two: it reads, so it changes nothing they see.
+    "admin-se": "examples,coverage,fuzzing,stateful",
+    "adviser-marta": "examples,coverage,fuzzing,stateful",
+    "ministry-se": "examples,fuzzing,stateful",
+}
+
+
+async def _schemathesis(service: str, user: str, phases: str, cwd: Path) -> tuple[int, str]:
+    async with httpx.AsyncClient(base_url=service) as client:
+        signed_in = await client.post(
+            "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD}
         )
-        assert response.status_code == 200, response.text
-        signed_in[user] = response.json()["access_token"]
-    return signed_in
+    update = os.environ.get("FUNDADMIN_SCHEMATHESIS_UPDATE_BASELINE") == "1"
+    process = await asyncio.create_subprocess_exec(
+        str(Path(FUNDADMIN).with_name("schemathesis")), "run", f"{service}/schema/openapi.json",
+        "--checks", "all", "--mode", "all", "--seed", str(SEED), "--generation-deterministic",
+        "--max-examples", "5", "--phases", phases, "--workers", "1", "--no-shrink",
+        "--request-timeout", "30", "--no-color", "--output-truncate", "false",
+        "--header", f"Authorization: Bearer {signed_in.json()['access_token']}",
+        "--baseline", str(BASELINE), *(["--baseline-update"] if update else []),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        cwd=cwd,  # its cache of crashes (for `st replay`) stays out of the repository
+    )  # fmt: skip
+    output = (await asyncio.wait_for(process.communicate(), timeout=900))[0].decode()
+    return process.returncode or 0, f"--- as {user} ---\n{output}"
 
 
-def _answer_problem(case: schemathesis.Case, tokens: dict[str, str]) -> None:
-    """Send `case` as each user: no 5xx, and every 4xx is a problem document."""
-    for user, token in tokens.items():
-        response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        request = f"{case.method} {case.formatted_path} as {user}"
-        assert response.status_code < 500, f"{request}: {response.status_code} {response.text}"
-        if response.status_code >= 400:
-            assert response.headers["content-type"][0].startswith(PROBLEM), request
-            body = response.json()
-            assert body["status"] == response.status_code, request
-            assert body["title"], request
-            assert body["detail"], request
+def test_schemathesis_finds_no_contract_failure(service: str, tmp_path: Path) -> None:
+    """Every check Schemathesis has, as an administrator, an adviser and a ministry, with
+    positive and negative data and the stateful phase; derandomized and bounded to fit in CI.
+    A failure listed in the baseline (with its reason) is accepted; any other fails the test."""
 
+    async def run() -> list[tuple[int, str]]:
+        if os.environ.get("FUNDADMIN_SCHEMATHESIS_UPDATE_BASELINE") == "1":
+            # One writer of the baseline file at a time.
+            return [
+                await _schemathesis(service, user, phases, tmp_path)
+                for user, phases in ROLES.items()
+            ]
+        ministry = asyncio.create_task(
+            _schemathesis(service, "ministry-se", ROLES["ministry-se"], tmp_path)
+        )
+        results = [
+            await _schemathesis(service, user, ROLES[user], tmp_path)
+            for user in ("admin-se", "adviser-marta")
+        ]
+        return [*results, await ministry]
 
-def test_no_generated_request_gets_a_server_error(service: str, tokens: dict[str, str]) -> None:
-    schema = schemathesis.openapi.from_url(f"{service}/schema/openapi.json")
-    failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 40
-    for operation in operations:
-        for mode in GenerationMode:
-
-            @settings(
-                max_examples=10,
-                derandomize=True,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy(mode))
-            def check(case: schemathesis.Case) -> None:
-                _answer_problem(case, tokens)
-
-            try:
-                check()
-            except AssertionError as failure:
-                failures.append(f"{operation.label} ({mode.value}): {failure}")
-    assert not failures, "\n".join(failures)
+    results = asyncio.run(run())
+    assert all(code == 0 for code, _ in results), "\n".join(out[-15000:] for _, out in results)

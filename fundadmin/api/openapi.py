@@ -1,0 +1,283 @@
+"""The OpenAPI document says what the server does: one place that completes what Litestar
+generates from the handlers, so every route, present and future, is described the same way.
+
+- operation ids are `<tag>_<handler>` (`claims_decide`);
+- every error answer is the one shared `Problem` schema as `application/problem+json`, for the
+  statuses the route can really give (401/403 when signed in, 409/413/415 on writes, 412/428 with
+  `If-Match`, 422 and 503 everywhere, 400 on writes whose body cannot be read at all: malformed
+  multipart, JSON nested too deeply);
+- `If-Match` is required (the server answers 428 without it);
+- money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
+- the documentation's viewer loads its assets from the service (the `swagger-ui-py` package).
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import swagger_ui
+from litestar import Request, Router
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.static_files import create_static_files_router
+from litestar.types import Method
+from litestar.typing import FieldDefinition
+
+from fundadmin.errors import PROBLEM_MEDIA_TYPE
+from fundadmin.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENT, KEY_PATTERN
+from fundadmin.security.guards import PUBLIC
+from ledger.schemas import MONEY_DESCRIPTION, MONEY_PATTERN
+
+SCHEMA_PATH = "/schema"
+ASSETS_PATH = f"{SCHEMA_PATH}/assets"
+_SWAGGER_ASSETS = Path(swagger_ui.__file__).parent / "static"
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "An RFC 9457 problem document. No personal data is ever in it.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Which fields of the request are wrong and why (422 only).",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+_PROBLEM_DESCRIPTIONS = {
+    "400": "The body cannot be read (malformed multipart, JSON nested too deeply)",
+    "401": "No valid bearer token",
+    "403": "Your role or grants do not allow this",
+    "404": "No such resource in your scope",
+    "405": "Method not allowed on this path (the Allow header lists those that are)",
+    "409": "Conflicts with the current state",
+    "412": "If-Match names a version that is no longer current",
+    "413": "Request body too large",
+    "415": "Request body is not of the media type this operation reads",
+    "422": "The request is not valid (see `errors`)",
+    "428": "If-Match is required",
+    "429": "Too many attempts; retry after the time in Retry-After",
+    "503": "The database is unavailable; retry after the time in Retry-After",
+}
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def operation_id(
+    route_handler: HTTPRouteHandler,
+    http_method: Method,  # noqa: ARG001 (Litestar's OperationIDCreator signature)
+    path_components: list[Any],  # noqa: ARG001
+) -> str:
+    """`<tag>_<handler>`: short, readable, and stable when a path changes."""
+    tags = route_handler.resolve_tags()
+    prefix = tags[0] if tags else "service"
+    return f"{prefix}_{route_handler.handler_name}".replace("-", "_")
+
+
+class MoneySchemaPlugin(OpenAPISchemaPlugin):
+    """Every decimal on the wire is money: a JSON string with the one money pattern."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is Decimal
+
+    def to_openapi_schema(
+        self,
+        field_definition: FieldDefinition,  # noqa: ARG002 (one schema for every decimal)
+        schema_creator: Any,  # noqa: ARG002
+    ) -> Schema:
+        return Schema(
+            type=OpenAPIType.STRING,
+            pattern=MONEY_PATTERN,
+            description=MONEY_DESCRIPTION,
+            examples=["1000.00"],
+        )
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": True,
+    "description": "Unique per intended operation: a retry with the same key and body is answered "
+    "once, with the first answer (and `Idempotent-Replayed: true`); the same key with another "
+    "body is 409.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN, "minLength": 1, "maxLength": 255},
+}
+
+
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag you hold: 304 without a body while it is current.",
+    "schema": {"type": "string"},
+}
+
+
+def _complete_operation(
+    method: str, operation: dict[str, Any], *, public: bool, idempotent: bool
+) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    responses.pop("400", None)
+    if public:
+        operation["security"] = []
+    parameters = operation.setdefault("parameters", [])
+    if idempotent:
+        parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+    if method == "get" and "ETag" in responses.get("200", {}).get("headers", {}):
+        parameters.append(dict(IF_NONE_MATCH_PARAMETER))
+        responses["304"] = {
+            "description": "Not modified: If-None-Match names the current ETag",
+            "headers": {"ETag": {"schema": {"type": "string"}}},
+        }
+    has_if_match = False
+    for parameter in parameters:
+        if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+            parameter["required"] = True
+            parameter["schema"] = {"type": "string"}
+            has_if_match = True
+    statuses = ["404", "422", "503"]
+    if not public:
+        statuses += ["401", "403"]
+    else:
+        statuses += ["429"]
+        if method in _WRITES:
+            statuses += ["401"]  # sign-in with wrong credentials
+    if method in _WRITES:
+        statuses += ["400", "409", "413", "415"]
+    if has_if_match:
+        statuses += ["412", "428"]
+    for status in sorted(statuses):
+        responses[status] = {"$ref": f"#/components/responses/Problem{status}"}
+
+
+def complete_document(
+    document: dict[str, Any], public: set[str], idempotent: set[str]
+) -> dict[str, Any]:
+    """The generated document, completed with the service's conventions (a new dict);
+    `public` are the operation ids anyone may call (no 401/403), `idempotent` those that
+    require an Idempotency-Key."""
+    document = copy.deepcopy(document)
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["responses"] = {
+        f"Problem{status}": {
+            "description": description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status, description in _PROBLEM_DESCRIPTIONS.items()
+    }
+    for name, schema in components["schemas"].items():
+        # Every request body type forbids unknown fields (a misspelt field is 422, never
+        # ignored), and no answer carries fields beyond its schema; only problem documents
+        # have extension members.
+        if name != "Problem" and schema.get("type") == "object" and "properties" in schema:
+            schema.setdefault("additionalProperties", False)
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                name = operation.get("operationId")
+                _complete_operation(
+                    method, operation, public=name in public, idempotent=name in idempotent
+                )
+    return document
+
+
+def _operations_with(request: Request[Any, Any, Any], option: str) -> set[str]:
+    """Operation ids of the handlers whose `opt` sets `option`."""
+    return {
+        operation_id(handler, "GET", [])
+        for route in request.app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if isinstance(handler, HTTPRouteHandler) and handler.opt.get(option)
+    }
+
+
+class _Completed:
+    """Memoizes the completed document: Litestar hands the same generated one every time."""
+
+    def __init__(self) -> None:
+        self._source: dict[str, Any] | None = None
+        self._document: dict[str, Any] = {}
+
+    def __call__(
+        self, request: Request[Any, Any, Any], generated: dict[str, Any]
+    ) -> dict[str, Any]:
+        if self._source is not generated:
+            self._document = complete_document(
+                generated,
+                _operations_with(request, next(iter(PUBLIC))),
+                _operations_with(request, next(iter(IDEMPOTENT))),
+            )
+            self._source = generated
+        return self._document
+
+
+served_document = _Completed()
+"""The document as served (`/schema/openapi.json`) and rendered (`/schema`)."""
+
+
+class DocumentJson(JsonRenderPlugin):
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, served_document(request, openapi_schema))
+
+
+class DocumentSwagger(SwaggerRenderPlugin):
+    """Swagger UI from the service's own assets: the documentation works offline."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui-standalone-preset.js",
+            path="/",
+            favicon=f"<link rel='icon' type='image/png' href='{ASSETS_PATH}/favicon-32x32.png'>",
+        )
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, served_document(request, openapi_schema))
+
+
+def documentation_assets() -> Router:
+    return create_static_files_router(
+        path=ASSETS_PATH,
+        directories=[_SWAGGER_ASSETS],
+        include_in_schema=False,
+        opt=PUBLIC,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="fundadmin",
+        version="1",
+        description="Crime-victims' funds of the Nordic and Baltic countries. Every error is an "
+        "RFC 9457 problem document (`application/problem+json`); every write answers the "
+        "record's new `ETag`; money is a decimal string.",
+        path=SCHEMA_PATH,
+        render_plugins=[DocumentSwagger(), DocumentJson()],
+        operation_id_creator=operation_id,
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{"bearer": []}],
+    )
