@@ -24,9 +24,10 @@ class TestExport:
         claimant = await privacy.claimant_with_files()
         claim, document = await privacy.claim_with_evidence(claimant["id"])
         claim = await privacy.step(claim, "review", "admin-se")
-        claim = await privacy.step(
-            claim, "information-requests", "admin-se", {"question": "Receipts, please."}
+        await privacy.step(
+            claim, "information-requests", "admin-se", {"question": "Receipts, please."}, expect=201
         )
+        claim = await privacy.get(claim, "adviser-marta")
         questions = (
             await privacy.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "adviser-marta"
