@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/fundadmin db upgrade
-	$(BIN)/fundadmin serve --demo
+	$(BIN)/fundadmin serve --demo --worker
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,6 +32,7 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/letters.py
 
 clean:
 	rm -rf $(VENV) .fundadmin .pytest_cache .mypy_cache .ruff_cache

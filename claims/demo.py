@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
 from claims.access import Actor
-from claims.letters import LetterLanguage
+from claims.letters import LetterLanguage, LetterRenderer
 from claims.models import Claim
 from claims.personal_data import PersonalDataVault
 from claims.schemas import (
@@ -87,11 +87,13 @@ class _Demo:
         vault: PersonalDataVault,
         actors: dict[str, Actor],
         now: datetime,
+        renderer: LetterRenderer | None = None,
     ):
         self.session = session
         self.vault = vault
         self.actors = actors
         self.now = now
+        self.renderer = renderer
 
     async def claimant(
         self, number: int, language: LetterLanguage, adviser: str = ADVISER
@@ -136,8 +138,11 @@ class _Demo:
         )
 
     async def run(self, claim: Claim, *steps: Step) -> Claim:
-        for name, user, kwargs in steps:
+        for name, user, step_kwargs in steps:
             action = getattr(services, name)
+            kwargs = dict(step_kwargs)
+            if name == "issue_letter" and self.renderer is not None:
+                kwargs["renderer"] = self.renderer
             await action(
                 self.session,
                 self.actors[user],
@@ -150,8 +155,13 @@ class _Demo:
         return claim
 
 
-async def _seed(session: AsyncSession, vault: PersonalDataVault, now: datetime) -> list[str]:
-    demo = _Demo(session, vault, await _actors(session), now)
+async def _seed(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    now: datetime,
+    renderer: LetterRenderer | None = None,
+) -> list[str]:
+    demo = _Demo(session, vault, await _actors(session), now, renderer)
     today = now.date()
     submit: Step = ("submit", ADVISER, {})
     review_se: Step = ("start_review", "admin-se", {})
@@ -230,10 +240,14 @@ async def _seed(session: AsyncSession, vault: PersonalDataVault, now: datetime) 
 
 def claims_seeder(
     vault_of: Callable[[Any], PersonalDataVault],
+    renderer_of: Callable[[AsyncSession, PersonalDataVault, Any], LetterRenderer] | None = None,
 ) -> Callable[[AsyncSession, Any, datetime], Awaitable[list[str]]]:
-    """The demo seeder, given how the shell builds the vault from its settings."""
+    """The demo seeder, given how the shell builds the vault (and the letter renderer, so demo
+    letters are real PDFs) from its settings."""
 
     async def seed(session: AsyncSession, settings: Any, now: datetime) -> list[str]:
-        return await _seed(session, vault_of(settings), now)
+        vault = vault_of(settings)
+        renderer = renderer_of(session, vault, settings) if renderer_of else None
+        return await _seed(session, vault, now, renderer)
 
     return seed

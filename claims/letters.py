@@ -1,9 +1,9 @@
 """The decision notice: the one place where a letter renderer plugs in.
 
-Until award letters exist as PDFs (a later issue), issuing the letter records that the decision
-was sent, in which languages and when. A renderer implementing :class:`LetterRenderer` is handed
-the :class:`DecisionNotice` inside the same transaction; if it fails, the claim stays `decided`
-and its award stays reserved.
+Issuing the letter records that the decision was sent, in which languages and when, and hands
+the :class:`DecisionNotice` to a :class:`LetterRenderer` inside the same transaction (the service
+shell's renders the PDF and stores it); if it fails, the claim stays `decided` and its award
+stays reserved.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ class NoticeHead:
     claimed: Decimal
     awarded: Decimal
     reason: str | None
+    """The administrator's reason for this head, in her words."""
+    references: tuple[str, ...] = ()
+    """Legal references of the rules the policy applied to this head (from its trace)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,12 @@ class DecisionNotice:
     currency: str
     outcome: str
     awarded_total: Decimal
+    advances: Decimal
+    """Advances the fund paid before the decision; the policy already deducted them from the
+    heads' awards, so the letter states them without deducting them again."""
+    already_paid: Decimal
+    """Payments recorded on this claim before this letter (a corrected decision): still to pay is
+    the total less these."""
     reason: str
     no_proposal_reason: str | None
     """Set when the policy could make no proposal: the letter says the decision was made by hand
@@ -77,7 +86,7 @@ class DecisionNotice:
 
 class LetterRenderer(Protocol):
     async def render(self, notice: DecisionNotice) -> None:
-        """Produce and store the letters of `notice` (one per language); raise to refuse."""
+        """Produce and store the letter of `notice` (in each of its languages); raise to refuse."""
 
 
 def letter_languages(preferred: str, country_languages: tuple[str, ...]) -> tuple[str, ...]:

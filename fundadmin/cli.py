@@ -8,7 +8,11 @@ the command and stopped when it ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,11 +40,15 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.funding import services as funding_services
+from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
+from fundadmin.letters.worker import BatchRefused, issue_batch, run_worker
 from fundadmin.parameter_values.service import lapses
 from fundadmin.privacy import commands as privacy_commands
 from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
+from fundadmin.security.audit import write_audit
 from fundadmin.security.user_admin import NewUser
 from fundadmin.security.vault import (
     master_keys_from_settings,
@@ -107,6 +115,30 @@ def _exit_cleanly_on_stop_signals() -> None:
         signal.signal(stop_signal, exit_normally)
 
 
+@contextmanager
+def _letters_worker(url: URL) -> Iterator[None]:
+    """`fundadmin worker` as a child process on the same database, ended with the service."""
+    env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
+    child = subprocess.Popen([sys.executable, "-m", "fundadmin.cli", "worker"], env=env)
+    click.echo(f"letters worker started beside the service (pid {child.pid})")
+    try:
+        yield
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _require_letter_rendering() -> None:
+    """Refuse to start where award letters would come out wrong (fonts, system libraries)."""
+    try:
+        check_letter_rendering()
+    except LettersUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Administer the crime-victims' funds: serve the API and manage the database.
@@ -123,9 +155,11 @@ def main() -> None:
 @click.option(
     "--force", is_flag=True, help="Allow --demo on a DATABASE_URL that is not the embedded server."
 )
-def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
+@click.option("--worker", is_flag=True, help="Also start one letters worker beside the service.")
+def serve(host: str | None, port: int | None, demo: bool, force: bool, worker: bool) -> None:
     """Serve the HTTP API (stop it with Ctrl-C)."""
     settings = _settings()
+    _require_letter_rendering()
     if demo and settings.is_production:
         raise click.ClickException("demo data is refused in production mode")
     if demo and settings.database_url is not None and not force:
@@ -163,14 +197,15 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool) -> None:
         click.echo(f"fundadmin is serving on http://{bind_host}:{bind_port} (Ctrl-C stops it)")
         click.echo(f"API documentation: http://{bind_host}:{bind_port}/schema")
         _exit_cleanly_on_stop_signals()
-        uvicorn.run(
-            create_app(settings, db.url),
-            host=bind_host,
-            port=bind_port,
-            log_config=None,
-            proxy_headers=True,
-            server_header=False,
-        )
+        with _letters_worker(db.url) if worker else contextlib.nullcontext():
+            uvicorn.run(
+                create_app(settings, db.url),
+                host=bind_host,
+                port=bind_port,
+                log_config=None,
+                proxy_headers=True,
+                server_header=False,
+            )
     click.echo("fundadmin stopped")
 
 
@@ -349,6 +384,53 @@ def audit_verify(expect_head: str | None) -> None:
 
 
 @main.group()
+def earmarks() -> None:
+    """Money earmarked for the victims of confiscation cases."""
+
+
+@earmarks.command("release")
+@click.option("--country", help="One country (e.g. SE); default: every country.")
+def earmarks_release(country: str | None) -> None:
+    """Release to the victims' fund what no claim took within the policy's period (as of the
+    business clock's today); each release is recorded with its reason and audited. Safe to run
+    again: a case with nothing releasable is left alone."""
+    settings = _settings()
+    with database(settings) as db_:
+
+        async def release() -> list[str]:
+            engine = create_engine(db_.url, pool_size=1)
+            try:
+                async with create_session_factory(engine)() as session, session.begin():
+                    released = await funding_services.release_earmarks(
+                        session,
+                        frozenset({"*"}),
+                        country=country.upper() if country else None,
+                        released_by="command",
+                        now=clock_from_settings(settings).now(),
+                    )
+                    for row in released:
+                        await write_audit(
+                            session,
+                            principal=None,
+                            action="earmark.release",
+                            subject_type="earmark_release",
+                            subject_id=str(row.id),
+                            details={"country": row.country, "by": "command"},
+                        )
+                    return [
+                        f"{row.country} {row.case_reference}: {row.amount} {row.currency}"
+                        for row in released
+                    ]
+            finally:
+                await engine.dispose()
+
+        lines = _run(release())
+    for line in lines:
+        click.echo(f"released {line}")
+    click.echo(f"{len(lines)} earmark(s) released")
+
+
+@main.group()
 def keys() -> None:
     """Master keys of personal data: make one, re-wrap data keys after a rotation."""
 
@@ -371,6 +453,42 @@ def keys_rewrap() -> None:
     with database(settings) as db_:
         count = _security_command(security_commands.rewrap_command(db_.url, ring))
     click.echo(f"re-wrapped {count} data keys with master key {ring.newest.kid}")
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, help="Letters rendered at once.")
+def worker(concurrency: int) -> None:
+    """Render and issue award letters from the job queue (any number may run, anywhere)."""
+    settings = _settings()
+    _require_letter_rendering()
+    with database(settings) as db:
+        click.echo(f"letters worker started (concurrency {concurrency}); Ctrl-C stops it")
+        _run(run_worker(settings, db.url, concurrency=concurrency))
+    click.echo("letters worker stopped")
+
+
+@main.group()
+def letters() -> None:
+    """Issue award letters in batches through the workers."""
+
+
+@letters.command("issue")
+@click.option("--country", required=True, help="Deciding country, e.g. SE.")
+@click.option("--as", "username", required=True, help="The administrator the letters are from.")
+def letters_issue(country: str, username: str) -> None:
+    """Queue the letters of every decided claim of COUNTRY and wait until they are issued."""
+    settings = _settings()
+    with database(settings) as db, click.progressbar(length=0, label="letters") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            counts = _run(issue_batch(db.url, country.upper(), username, progress=progress))
+        except BatchRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none pending")
 
 
 @main.group()
@@ -451,3 +569,7 @@ def policies_check(days: int) -> None:
     if found:
         raise SystemExit(1)
     click.echo(f"no figure lapses within {days} days of {on.isoformat()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,8 +16,11 @@ from advanced_alchemy.base import DefaultBase
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from claims import PersonalDataVault
 from claims.demo import claims_seeder
 from fundadmin.clock import Clock
+from fundadmin.funding.demo import funding_seeder
+from fundadmin.letters.service import StoredLetterRenderer, verify_url
 from fundadmin.security.demo_accounts import seed_service_accounts
 from fundadmin.security.principal import ALL_COUNTRIES, Role
 from fundadmin.security.users import Grant, create_user
@@ -70,11 +73,18 @@ async def seed_users(session: AsyncSession, settings: Settings, _now: datetime) 
     return [f"demo users (password from FUNDADMIN_DEMO_PASSWORD): {', '.join(DEMO_USERS)}"]
 
 
+def demo_letter_renderer(
+    session: AsyncSession, vault: PersonalDataVault, settings: Settings
+) -> StoredLetterRenderer:
+    return StoredLetterRenderer(session, vault, verify_url(settings.public_url))
+
+
 SEEDERS: list[tuple[str, Seeder]] = [
     ("users", seed_users),
     ("service-accounts", seed_service_accounts),
     ("ledger", seed_ledger),
-    ("claims", claims_seeder(vault_from_settings)),
+    ("claims", claims_seeder(vault_from_settings, demo_letter_renderer)),
+    ("funding", funding_seeder(vault_from_settings)),
 ]
 """(name, seeder) in the order they run; later areas append theirs."""
 

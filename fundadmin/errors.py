@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import claims
 import ledger
+from fundadmin.funding import errors as funding_errors
 from fundadmin.logging import request_id
 from fundadmin.parameter_values import errors as parameter_values
 from fundadmin.privacy import errors as privacy_errors
@@ -196,6 +197,14 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     privacy_errors.HoldAlreadyLifted: ProblemType(409, "hold-lifted", "The hold was lifted"),
     privacy_errors.NoCountryInScope: ProblemType(
         403, "country-not-in-scope", "Not a country of your grants"
+    ),
+    funding_errors.FundingNotFound: NOT_FOUND,
+    funding_errors.InvalidFundingData: UNPROCESSABLE,
+    funding_errors.NotYourCountry: ProblemType(
+        403, "country-not-administered", "Not your country's books"
+    ),
+    funding_errors.StaleOrder: ProblemType(
+        412, "stale-version", "The record changed since you read it"
     ),
 }
 """Domain error class -> problem type. Subclasses inherit their closest ancestor's entry."""

@@ -15,6 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+QUEUE_TABLE_PREFIX = "procrastinate_"
+"""Tables of the job queue: created by migration 0013 from procrastinate's own SQL, not by our
+models, so comparing models with the database leaves them out."""
+
+
+def ours(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic `include_name`: every object but the job queue's tables."""
+    return not (type_ == "table" and (name or "").startswith(QUEUE_TABLE_PREFIX))
+
+
 def alembic_config(url: URL) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

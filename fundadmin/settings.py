@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     demo_password: SecretStr = SecretStr(DEVELOPMENT_DEMO_PASSWORD)
     """Password of the demo users created by `fundadmin serve --demo`."""
 
+    public_url: str = "http://127.0.0.1:8000"
+    """Address the service is reached at from outside: letters print its verification route."""
+
+    worker_stalled_seconds: float = Field(default=30, ge=1, le=3600)
+    """A letters worker silent this long is taken as dead: its jobs go back to the queue."""
+
     cors_allowed_origins: list[str] = []
     """Origins allowed to call the API from a browser; empty means CORS is closed."""
 

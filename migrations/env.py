@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from fundadmin.models import metadata
+from fundadmin.schema import ours
 
 config = context.config
 
@@ -17,6 +18,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=metadata,
         compare_type=True,
         compare_server_default=True,
+        include_name=ours,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ from claims.schemas import DecisionRequest, PaymentCreate
 from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
 from claims.workflow import ClaimEvent, ClaimStatus
 from ledger import (
+    AccountNotFound,
     AccountType,
     EntryKind,
     PostingSpec,
@@ -40,8 +42,10 @@ from ledger import (
     account_balance,
     account_owner,
     award_payable,
+    earmarked,
     ensure_account,
     get_transaction,
+    locked_balance,
     post_pending,
     record_transaction,
     void_pending,
@@ -61,15 +65,35 @@ def _payable_code(claim: Claim) -> str:
     return award_payable(claim.country, str(claim.id), claim.currency).code
 
 
-def ledger_owner(claim: Claim) -> str:
-    """Whom claims acts for in the ledger: only then may it move this claim's money."""
-    return account_owner(_payable_code(claim)) or f"claim:{claim.id}"
-
-
-def _source_code(claim: Claim) -> str:
+def ledger_owner(claim: Claim) -> frozenset[str]:
+    """Whom claims acts for in the ledger: only then may it move this claim's money, and, for a
+    claim in a confiscation case, draw on that case's earmarked money."""
+    owners = {account_owner(_payable_code(claim)) or f"claim:{claim.id}"}
     if claim.earmarked_case:
-        return f"{claim.country}/earmarked/{claim.earmarked_case}"
-    return f"{claim.country}/fund/victims"
+        case_owner = account_owner(earmarked(claim.country, claim.earmarked_case).code)
+        assert case_owner is not None
+        owners.add(case_owner)
+    return frozenset(owners)
+
+
+async def _source_postings(
+    session: AsyncSession, claim: Claim, amount: Decimal
+) -> tuple[PostingSpec, ...]:
+    """Where an award of `amount` is drawn from: a claim in a confiscation case draws on the
+    case's earmarked money first (DESIGN.md principle 5) and on the victims' fund for the rest.
+    A reduction (`amount` < 0) goes back to the victims' fund, the case's money having served
+    its purpose; the earmark's row stays locked until the award commits."""
+    fund = f"{claim.country}/fund/victims"
+    if not claim.earmarked_case or amount <= 0:
+        return (PostingSpec(fund, amount, claim.currency),)
+    code = earmarked(claim.country, claim.earmarked_case).code
+    try:
+        available = (await locked_balance(session, code)).available
+    except AccountNotFound:
+        available = Decimal(0)
+    from_earmark = min(max(available, Decimal(0)), amount)
+    parts = ((code, from_earmark), (fund, amount - from_earmark))
+    return tuple(PostingSpec(account, part, claim.currency) for account, part in parts if part)
 
 
 async def release_award(session: AsyncSession, claim: Claim, actor: Actor) -> None:
@@ -118,7 +142,7 @@ async def _reserve_award(
             kind=EntryKind.AWARD,
             effective_date=now.date(),
             postings=(
-                PostingSpec(_source_code(claim), change, claim.currency),
+                *await _source_postings(session, claim, change),
                 PostingSpec(payable.code, -change, claim.currency),
             ),
             memo=f"award on claim {claim.reference}"
@@ -298,6 +322,10 @@ async def issue_letter(
                 currency=claim.currency,
                 outcome=claim.outcome or Outcome.REJECTED.value,
                 awarded_total=claim.awarded_total,
+                advances=sum(
+                    (p.amount for p in claim.prior_payments if p.source == "advance"), Decimal(0)
+                ),
+                already_paid=claim.paid_total,
                 reason=claim.decision_reason or "",
                 no_proposal_reason=claim.no_proposal_reason,
                 heads=tuple(
@@ -307,6 +335,7 @@ async def issue_letter(
                         h.amount_claimed,
                         h.awarded or Decimal(0),
                         h.decision_reason,
+                        _trace_references(claim, h.position),
                     )
                     for h in claim.heads
                 ),
@@ -316,6 +345,13 @@ async def issue_letter(
             )
         )
     return claim
+
+
+def _trace_references(claim: Claim, position: int) -> tuple[str, ...]:
+    """The legal references the policy's assessment cited for one head, each once."""
+    heads: list[dict[str, Any]] = (claim.assessment or {}).get("heads", [])
+    head: dict[str, Any] = next((h for h in heads if h.get("position") == position), {})
+    return tuple(dict.fromkeys(s["reference"] for s in head.get("trace", []) if s.get("reference")))
 
 
 def outstanding(claim: Claim) -> Decimal:

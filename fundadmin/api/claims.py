@@ -64,7 +64,9 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
+from fundadmin.letters.issuing import issue_and_audit
 from fundadmin.parameter_values.service import policy_for
+from fundadmin.security.audit import client_address
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -630,21 +632,20 @@ class ClaimsController(Controller):
         data: JSONBody[StepRequest],
         if_match: IfMatch = None,
     ) -> Response[bytes]:
-        return await _money_step(
-            session,
-            request,
-            principal,
-            data,
-            action="issue_letter",
-            run=lambda actor: services.issue_letter(
+        async def run(_actor: claims.Actor) -> ClaimRow:
+            return await issue_and_audit(
                 session,
-                actor,
+                principal,
                 claim_id,
+                vault=vault_of(request.app.state),
+                public_url=request.app.state.settings.public_url,
+                now=clock.now(),
                 expected_version=expected_version(if_match),
                 reason=data.reason,
-                now=clock.now(),
-            ),
-        )
+                remote_addr=client_address(request),
+            )
+
+        return await _money_step(session, request, principal, data, action="issue_letter", run=run)
 
     @post(
         "/{claim_id:uuid}/payments",

@@ -83,6 +83,12 @@ async def _generic_route(operation: str) -> AsyncIterator[None]:
     except ledger.OwnedElsewhere as error:
         if error.owner_kind == "claim":
             use = _CLAIM_ROUTES[operation].format(id=error.owner_id)
+        elif error.owner_kind == "case":
+            use = (
+                "POST /api/v1/confiscations/{id}/realisations (money in), "
+                "POST /api/v1/confiscations/earmarks/release (unclaimed money out), or a claim "
+                f"in case {error.owner_id} (its award draws on the earmark)"
+            )
         else:
             use = f"the routes of {error.owner_kind} {error.owner_id}"
         raise ProblemError(

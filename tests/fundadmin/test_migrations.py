@@ -22,7 +22,12 @@ def _diff(url: URL) -> list:
                 return await conn.run_sync(
                     lambda sync: compare_metadata(
                         MigrationContext.configure(
-                            sync, opts={"compare_type": True, "compare_server_default": True}
+                            sync,
+                            opts={
+                                "compare_type": True,
+                                "compare_server_default": True,
+                                "include_name": schema.ours,
+                            },
                         ),
                         metadata,
                     )

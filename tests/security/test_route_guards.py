@@ -18,7 +18,13 @@ from fundadmin.security.keys import generate_private_pem
 from fundadmin.security.principal import Role
 from fundadmin.settings import Settings
 
-PUBLIC_PATHS = {"/health", "/health/ready", "/api/v1/auth/token", "/.well-known/jwks.json"}
+PUBLIC_PATHS = {
+    "/health",
+    "/health/ready",
+    "/api/v1/auth/token",
+    "/.well-known/jwks.json",
+    "/api/v1/letters/verify/{code}",
+}
 """The only routes anyone may call (besides the API documentation under /schema)."""
 
 ROLE_USERS = {

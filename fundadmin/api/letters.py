@@ -1,0 +1,150 @@
+"""Award letters over HTTP: her adviser and the country's administrators list and download a
+claim's letters (the claim's own reach: outside it, 404); anyone may verify a code (public and
+rate-limited), and learns only which authority issued the letter, when, and the PDF's hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import FromPath
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from claims import services
+from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.database import unit_of_work
+from fundadmin.errors import NOT_FOUND, ProblemError
+from fundadmin.letters import service as letters
+from fundadmin.letters.models import ClaimLetter
+from fundadmin.security.guards import PUBLIC, requires
+from fundadmin.security.principal import Principal, Role
+
+LETTER_READERS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR)]
+"""Her adviser and the deciding country's administrators; auditors see no personal data."""
+
+VERIFY_RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 30), store="letters_verify")
+"""Per client address and instance: enough for a person checking letters, far too few to search
+a 120-bit space (which no rate would make feasible anyway)."""
+
+
+class LetterView(msgspec.Struct, kw_only=True):
+    version: int
+    """1 for the first letter; a corrected decision's letter is the next number."""
+    issued_at: datetime
+    languages: list[str]
+    """Languages of its sections, hers first."""
+    sha256: str
+    """Hex SHA-256 of the PDF."""
+    verification_code: str
+    size_bytes: int
+
+
+class LetterVerification(msgspec.Struct, kw_only=True):
+    issued: bool
+    """Always true: an unknown code answers 404."""
+    authority: str
+    country: str
+    issued_on: date
+    sha256: str
+    """Compare with the SHA-256 of the PDF you hold: equal means it is the letter issued."""
+
+
+def _view(letter: ClaimLetter) -> LetterView:
+    return LetterView(
+        version=letter.version,
+        issued_at=letter.issued_at,
+        languages=list(letter.languages),
+        sha256=letter.sha256,
+        verification_code=letter.verification_code,
+        size_bytes=letter.size_bytes,
+    )
+
+
+class ClaimLettersController(Controller):
+    path = "/api/v1/claims/{claim_id:uuid}/letters"
+    tags = ["letters"]
+    guards = LETTER_READERS
+
+    @get("/", summary="The claim's issued letters, oldest first")
+    async def list_letters(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> list[LetterView]:
+        claim = await services.get_claim(session, actor_of(principal), claim_id)
+        return [_view(letter) for letter in await letters.letters_of(session, claim.id)]
+
+    @get(
+        "/{version:int}",
+        summary="One letter as PDF (personal data: the read is audited)",
+        media_type="application/pdf",
+    )
+    async def download(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        claim_id: FromPath[uuid.UUID],
+        version: FromPath[int],
+    ) -> Response[bytes]:
+        async with unit_of_work(session):
+            claim = await services.get_claim(session, actor_of(principal), claim_id)
+            try:
+                letter, pdf = await letters.letter_content(
+                    session, vault_of(state), claim.id, version
+                )
+            except letters.LetterNotFound as error:
+                raise ProblemError(NOT_FOUND, "no letter with that version") from error
+            await audit(
+                session,
+                request,
+                principal,
+                action="claim.letter.read",
+                subject_type="claim",
+                subject_id=claim.id,
+                details={"version": version},
+            )
+        return Response(
+            content=pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="{claim.reference}-v{letter.version}.pdf"'
+                ),
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+class LetterVerificationController(Controller):
+    path = letters.VERIFY_PATH
+    tags = ["letters"]
+    opt = PUBLIC
+    middleware = [VERIFY_RATE_LIMIT.middleware]
+
+    @get("/{code:str}", summary="Was a letter with this code issued? (public, rate-limited)")
+    async def verify(
+        self, *, session: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> LetterVerification:
+        try:
+            found = await letters.verify(session, code)
+        except letters.LetterNotFound as error:
+            raise ProblemError(NOT_FOUND, "no letter was issued with that code") from error
+        return LetterVerification(
+            issued=True,
+            authority=found.authority,
+            country=found.country,
+            issued_on=found.issued_at.date(),
+            sha256=found.sha256,
+        )

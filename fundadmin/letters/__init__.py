@@ -1,0 +1,1 @@
+"""Award letters: content (pure), languages, fonts, PDF rendering, storage and verification."""

@@ -1,0 +1,141 @@
+"""Letters rendered by worker processes, fed by a job queue in the service's own PostgreSQL.
+
+procrastinate keeps the jobs durable in the database (migration 0013): any number of
+`fundadmin worker` processes, on any machines that reach it, take jobs; a job that fails is
+retried with growing waits; a job whose worker died (no heartbeat) is put back in the queue by
+the next worker that starts and by a periodic sweep. A job issues one claim's letter in one
+transaction (the letter stored, the claim's state and its ledger booking changed, the audit
+lines appended) and does nothing for a claim whose letter is already out, so a job retried after
+its commit renders nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import procrastinate
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from claims import PersonalDataVault
+from claims.models import Claim
+from claims.workflow import ClaimStatus
+from fundadmin.clock import Clock
+from fundadmin.database import unit_of_work
+from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.security.models import UserAccount
+from fundadmin.security.users import principal_of
+
+QUEUE = "letters"
+ISSUE_TASK = "letters.issue"
+"""The task's name in the queue is `fundadmin:letters.issue` (the blueprint's namespace)."""
+RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+"""Five attempts, waiting 2, 4, 8, 16 seconds: enough for a database fail-over."""
+
+jobs = procrastinate.Blueprint()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRuntime:
+    """What a job needs, made once per worker process."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    vault: PersonalDataVault
+    clock: Clock
+    public_url: str
+    stalled_after: float
+    """Seconds without a heartbeat after which a worker is taken as dead."""
+
+
+def queue_app(database_url: URL) -> procrastinate.App:
+    """The queue on `database_url` (the service's database), with the letter tasks."""
+    conninfo = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
+    app.add_tasks_from(jobs, namespace="fundadmin")
+    return app
+
+
+@jobs.task(name=ISSUE_TASK, queue=QUEUE, retry=RETRY, pass_context=True)
+async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, by: str) -> str:
+    """Issue the letter of a decided claim as administrator `by` (a user id)."""
+    runtime: WorkerRuntime = context.additional_context["runtime"]
+    async with runtime.sessions() as session, unit_of_work(session):
+        row = (
+            await session.execute(
+                sa.select(Claim.status, Claim.version)
+                .where(Claim.id == uuid.UUID(claim_id))
+                .with_for_update()
+            )
+        ).one_or_none()
+        if row is None or row.status != ClaimStatus.DECIDED:
+            return "nothing to do: the claim is not waiting for its letter"
+        user = await session.get(UserAccount, uuid.UUID(by))
+        if user is None or not user.is_active:
+            return "nothing to do: the administrator who asked is no longer active"
+        await issue_and_audit(
+            session,
+            principal_of(user),
+            uuid.UUID(claim_id),
+            vault=runtime.vault,
+            public_url=runtime.public_url,
+            now=runtime.clock.now(),
+            expected_version=row.version,
+            reason="issued by a letters worker",
+            remote_addr=None,
+        )
+    return "issued"
+
+
+async def retry_stalled_jobs(app: procrastinate.App, *, stalled_after: float) -> int:
+    """Put back in the queue the jobs of workers silent for `stalled_after` seconds."""
+    stalled = list(
+        await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after, queue=QUEUE)
+    )
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+@jobs.periodic(cron="* * * * *", periodic_id="letters.retry_stalled")
+@jobs.task(name="letters.retry_stalled", queue=QUEUE, pass_context=True)
+async def retry_stalled_sweep(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every minute, one live worker puts back the jobs of dead ones."""
+    del timestamp  # procrastinate passes the schedule's time; the sweep does not need it
+    runtime: WorkerRuntime = context.additional_context["runtime"]
+    return await retry_stalled_jobs(context.app, stalled_after=runtime.stalled_after)
+
+
+async def queue_pending_letters(
+    app: procrastinate.App, session: AsyncSession, country: str, by: uuid.UUID
+) -> Sequence[int]:
+    """One job per decided claim of `country`; a claim already queued is not queued twice."""
+    claim_ids = (
+        await session.scalars(
+            sa.select(Claim.id)
+            .where(Claim.country == country, Claim.status == ClaimStatus.DECIDED)
+            .order_by(Claim.id)
+        )
+    ).all()
+    job_ids = []
+    for claim_id in claim_ids:
+        try:
+            job_ids.append(
+                await app.configure_task(
+                    f"fundadmin:{ISSUE_TASK}", queue=QUEUE, queueing_lock=f"letter:{claim_id}"
+                ).defer_async(claim_id=str(claim_id), by=str(by))
+            )
+        except procrastinate.exceptions.AlreadyEnqueued:
+            continue
+    return job_ids
+
+
+async def job_statuses(app: procrastinate.App, job_ids: Sequence[int]) -> dict[int, str]:
+    rows: list[dict[str, Any]] = await app.connector.execute_query_all_async(
+        "SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%(ids)s)",
+        ids=list(job_ids),
+    )
+    return {row["id"]: row["status"] for row in rows}
