@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import vault_of
@@ -240,7 +240,7 @@ class ConfiscationsController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        confiscation_id: uuid.UUID,
+        confiscation_id: FromPath[uuid.UUID],
     ) -> Response[schemas.ConfiscationOut]:
         order = await services.confiscation(session, _readable(principal), confiscation_id)
         return Response(
@@ -260,7 +260,7 @@ class ConfiscationsController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
-        confiscation_id: uuid.UUID,
+        confiscation_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.RealisationIn],
         if_match: IfMatch = None,
     ) -> Response[bytes]:
@@ -310,7 +310,7 @@ def _movement_routes(kind: str) -> list[Any]:
     async def read(
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        movement_id: uuid.UUID,
+        movement_id: FromPath[uuid.UUID],
     ) -> schemas.MovementOut:
         row = await services.movement(session, _readable(principal), kind, movement_id)
         return schemas.movement_out(row)
