@@ -24,6 +24,7 @@ from fundadmin.api.ledger import LedgerController
 from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
 from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
 from fundadmin.api.policies import PoliciesController
+from fundadmin.api.privacy import PrivacyController
 from fundadmin.api.reports import ReportsController
 from fundadmin.api.return_assistance import ReturnAssistanceController
 from fundadmin.api.strict import strict_input
@@ -58,6 +59,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ClaimantsController,
     ClaimsController,
     ReturnAssistanceController,
+    PrivacyController,
     ClaimLettersController,
     LetterVerificationController,
     ConfiscationsController,

@@ -44,11 +44,17 @@ from fundadmin.funding import services as funding_services
 from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
 from fundadmin.letters.worker import BatchRefused, issue_batch, run_worker
 from fundadmin.parameter_values.service import lapses
+from fundadmin.privacy import commands as privacy_commands
+from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
 from fundadmin.security.audit import write_audit
 from fundadmin.security.user_admin import NewUser
-from fundadmin.security.vault import master_keys_from_settings, new_master_key_line
+from fundadmin.security.vault import (
+    master_keys_from_settings,
+    new_master_key_line,
+    vault_from_settings,
+)
 from fundadmin.settings import Settings, get_settings
 from policies import ParameterLapse
 
@@ -167,6 +173,12 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool, worker: b
             engine = create_engine(db.url, pool_size=1)
             try:
                 await schema.require_current_schema(engine)
+                # A restored backup must not bring back a destroyed key: erase it again first.
+                again = await privacy_commands.reapply_command(
+                    db.url, vault_from_settings(settings), ErasureLog(settings.erasure_log_path)
+                )
+                if again.erased_again:
+                    click.echo(f"re-applied {again.erased_again} erasures a restore had undone")
                 if demo:
                     return await seed_demo_data(
                         create_session_factory(engine), settings, clock_from_settings(settings)
@@ -477,6 +489,51 @@ def letters_issue(country: str, username: str) -> None:
         except BatchRefused as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none pending")
+
+
+@main.group()
+def privacy() -> None:
+    """Personal data: the retention job, and erasures re-applied after a restore."""
+
+
+@privacy.command("retention")
+@click.option("--dry-run", is_flag=True, help="Count what is due, erase nothing.")
+def privacy_retention(dry_run: bool) -> None:
+    """Erase the personal data whose retention period has passed (skipping legal holds and
+    what the law still requires) and carry out scheduled erasures; print counts, never names.
+    Run it daily (a cron job or a systemd timer)."""
+    settings = _settings()
+    with database(settings) as db_:
+        summary = _run(
+            privacy_commands.retention_command(
+                db_.url,
+                vault_from_settings(settings),
+                ErasureLog(settings.erasure_log_path),
+                clock_from_settings(settings),
+                dry_run=dry_run,
+            )
+        )
+    verb = "due" if dry_run else "erased"
+    click.echo(
+        f"{verb}: {summary.erased}; under a legal hold: {summary.held}; "
+        f"kept for another legal ground: {summary.kept}"
+    )
+    for country, counts in summary.by_country.items():
+        click.echo(f"  {country}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@privacy.command("reapply")
+def privacy_reapply() -> None:
+    """After restoring a backup: destroy again every data key the erasure log names (the log
+    lives outside the database, FUNDADMIN_ERASURE_LOG). `serve` does this at every start."""
+    settings = _settings()
+    with database(settings) as db_:
+        done = _run(
+            privacy_commands.reapply_command(
+                db_.url, vault_from_settings(settings), ErasureLog(settings.erasure_log_path)
+            )
+        )
+    click.echo(f"erased again: {done.erased_again}; added to the erasure log: {done.recorded}")
 
 
 @main.group()

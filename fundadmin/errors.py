@@ -29,6 +29,7 @@ import ledger
 from fundadmin.funding import errors as funding_errors
 from fundadmin.logging import request_id
 from fundadmin.parameter_values import errors as parameter_values
+from fundadmin.privacy import errors as privacy_errors
 from fundadmin.schema import SchemaBehind
 from fundadmin.security import errors as security_errors
 from policies import errors as policy_errors
@@ -73,10 +74,12 @@ SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailab
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 _AWARD_CONFLICT = ProblemType(409, "award-conflict", "The amount conflicts with the award")
+ERASED = ProblemType(410, "personal-data-erased", "Personal data erased")
 
 DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     SchemaBehind: SERVICE_UNAVAILABLE,
     security_errors.UnknownSubject: NOT_FOUND,
+    security_errors.SubjectErased: ERASED,
     security_errors.UserNotFound: NOT_FOUND,
     security_errors.UserExists: CONFLICT,
     security_errors.InvalidUserChange: UNPROCESSABLE,
@@ -176,7 +179,25 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     claims.UnsupportedDocumentType: ProblemType(
         415, "unsupported-document-type", "Unsupported document type"
     ),
-    claims.PersonalDataErased: ProblemType(410, "personal-data-erased", "Personal data erased"),
+    claims.PersonalDataErased: ERASED,
+    privacy_errors.ErasureRefused: ProblemType(
+        409, "erasure-refused", "The law requires keeping this data for now"
+    ),
+    privacy_errors.ErasureAlreadyRequested: ProblemType(
+        409, "erasure-already-requested", "An erasure is already requested"
+    ),
+    privacy_errors.ErasureNotOpen: ProblemType(
+        409, "erasure-not-open", "The erasure request is no longer open"
+    ),
+    privacy_errors.SecondPersonRequired: ProblemType(
+        403, "four-eyes", "A second, different administrator must confirm"
+    ),
+    privacy_errors.ErasureRequestNotFound: NOT_FOUND,
+    privacy_errors.HoldNotFound: NOT_FOUND,
+    privacy_errors.HoldAlreadyLifted: ProblemType(409, "hold-lifted", "The hold was lifted"),
+    privacy_errors.NoCountryInScope: ProblemType(
+        403, "country-not-in-scope", "Not a country of your grants"
+    ),
     funding_errors.FundingNotFound: NOT_FOUND,
     funding_errors.InvalidFundingData: UNPROCESSABLE,
     funding_errors.NotYourCountry: ProblemType(
