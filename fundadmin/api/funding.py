@@ -26,7 +26,7 @@ from fundadmin.database import unit_of_work
 from fundadmin.funding import schemas, services
 from fundadmin.funding.models import ConfiscationOrder, FundMovement
 from fundadmin.funding.services import Writer
-from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
 from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -116,6 +116,7 @@ class ConfiscationsController(Controller):
         guards=WRITERS,
         summary="Record a confiscation order (Idempotency-Key header required)",
         responses=idempotent_responses(schemas.ConfiscationOut, 201),
+        opt=IDEMPOTENT,
     )
     async def create(
         self,
@@ -200,6 +201,7 @@ class ConfiscationsController(Controller):
         guards=WRITERS,
         summary="Release unclaimed earmarks whose period has run out (Idempotency-Key required)",
         responses=idempotent_responses(schemas.ReleaseList, 201),
+        opt=IDEMPOTENT,
     )
     async def release(
         self,
@@ -252,6 +254,7 @@ class ConfiscationsController(Controller):
         guards=WRITERS,
         summary="Record cash realised, split by the country's policy (Idempotency-Key required)",
         responses=idempotent_responses(schemas.RealisationOut, 201),
+        opt=IDEMPOTENT,
     )
     async def realise(
         self,
@@ -351,6 +354,7 @@ async def _record_movement(
     guards=WRITERS,
     summary="Record a state appropriation (Idempotency-Key header required)",
     responses=idempotent_responses(schemas.MovementOut, 201),
+    opt=IDEMPOTENT,
 )
 async def record_appropriation(
     request: Request[Any, Any, Any],
@@ -384,6 +388,7 @@ async def record_appropriation(
     guards=WRITERS,
     summary="Record a recovery from an offender (Idempotency-Key header required)",
     responses=idempotent_responses(schemas.MovementOut, 201),
+    opt=IDEMPOTENT,
 )
 async def record_recovery(
     *,
@@ -422,6 +427,7 @@ async def record_recovery(
     guards=WRITERS,
     summary="Record a grant from the support-services fund (Idempotency-Key header required)",
     responses=idempotent_responses(schemas.MovementOut, 201),
+    opt=IDEMPOTENT,
 )
 async def record_grant(
     request: Request[Any, Any, Any],

@@ -48,7 +48,7 @@ from fundadmin.api.conventions import (
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import UNPROCESSABLE, ProblemError
-from fundadmin.idempotency import idempotent, idempotent_responses
+from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -399,6 +399,7 @@ class ReturnAssistanceController(Controller):
         guards=ADMINISTRATORS,
         summary="Approve: schedule and reservations (If-Match, Idempotency-Key)",
         responses=idempotent_responses(Application, 200),
+        opt=IDEMPOTENT,
         response_headers=ETAG_HEADER,
         status_code=200,
     )
@@ -435,6 +436,7 @@ class ReturnAssistanceController(Controller):
         guards=ADMINISTRATORS,
         summary="Pay one instalment to the receiving organisation (If-Match, Idempotency-Key)",
         responses=idempotent_responses(Application, 200),
+        opt=IDEMPOTENT,
         response_headers=ETAG_HEADER,
         status_code=200,
     )
