@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fundadmin.api.claims_support import actor_of, audit, vault_of
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
+from fundadmin.errors import UNPROCESSABLE, ProblemError
 from fundadmin.privacy import erasure, holds
 from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.privacy.export import export_claimant
@@ -45,6 +46,7 @@ from fundadmin.security.principal import Principal, Role
 from policies.retention import retention_countries, retention_period
 
 ADVISERS = [requires(Role.LEGAL_ADVISER)]
+_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
 ADMINISTRATORS = [requires(Role.ADMINISTRATOR)]
 ADVISERS_AND_ADMINISTRATORS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR)]
 
@@ -390,14 +392,27 @@ class PrivacyController(Controller):
         *,
         session: NamedDependency[AsyncSession],
         before: Annotated[
-            datetime | None, QueryParameter(description="the `next` of the previous page")
+            str | None,
+            # A timestamp, never a number: Litestar would read `0.5` as seconds since 1970.
+            QueryParameter(
+                description="the `next` of the previous page (an ISO 8601 timestamp)",
+                pattern=_TIMESTAMP_PATTERN,
+            ),
         ] = None,
         limit: Limit = 50,
     ) -> RetentionRunPage:
         query = sa.select(RetentionRun).order_by(RetentionRun.ran_at.desc()).limit(limit)
         if before is not None:
+            try:
+                cursor_time = datetime.fromisoformat(before)
+            except ValueError:
+                raise ProblemError(
+                    UNPROCESSABLE, "before: not a timestamp this list handed out"
+                ) from None
             # A cursor without a zone is read as UTC, as every time this service writes.
-            query = query.where(RetentionRun.ran_at < before.replace(tzinfo=before.tzinfo or UTC))
+            query = query.where(
+                RetentionRun.ran_at < cursor_time.replace(tzinfo=cursor_time.tzinfo or UTC)
+            )
         rows = (await session.scalars(query)).all()
         cursor = rows[-1].ran_at.isoformat() if len(rows) == limit else None
         return RetentionRunPage([_run_view(r) for r in rows], cursor)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -112,6 +113,14 @@ class TestRetentionJob:
         assert closed["id"] not in text
         assert closed["reference"] not in text
         await privacy.call("GET", "/api/v1/retention/runs", "ministry-se", expect=403)
+        # Pages follow `next`; a number is not a timestamp (Litestar would read it as 1970).
+        older = await privacy.call(
+            "GET", f"/api/v1/retention/runs?limit=1&before={quote(newest['ran_at'])}", "auditor"
+        )
+        assert [r["id"] for r in older.json()["items"]] == [
+            r["id"] for r in reports.json()["items"][1:2]
+        ]
+        await privacy.call("GET", "/api/v1/retention/runs?before=0.5", "auditor", expect=422)
 
         # Once the hold is lifted, the next run erases her too; a further run finds nothing.
         await privacy.call(
