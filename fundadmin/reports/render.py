@@ -24,6 +24,7 @@ from fundadmin.reports.allocation import (
     RegionalReport,
 )
 from fundadmin.reports.suppression import THRESHOLD
+from ledger.schemas import money as ledger_money
 
 Report = CountryReport | RegionalReport
 
@@ -32,8 +33,13 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-def _amounts(values: dict[str, Decimal]) -> dict[str, str]:
-    return {key: format(value, "f") for key, value in values.items()}
+def _money(value: Decimal | None, currency: str) -> str | None:
+    """Money at the currency's precision, as every answer of the API gives it."""
+    return None if value is None else ledger_money(value, currency)
+
+
+def _amounts(values: dict[str, Decimal], currency: str) -> dict[str, str]:
+    return {key: ledger_money(value, currency) for key, value in values.items()}
 
 
 def country_json(report: CountryReport) -> dict[str, Any]:
@@ -43,33 +49,33 @@ def country_json(report: CountryReport) -> dict[str, Any]:
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
         "made_at": report.made_at.isoformat(),
-        "opening": _text(report.opening),
-        "closing": _text(report.closing),
-        "money_in": _amounts(report.money_in),
-        "money_out": _amounts(report.money_out),
+        "opening": _money(report.opening, report.currency),
+        "closing": _money(report.closing, report.currency),
+        "money_in": _amounts(report.money_in, report.currency),
+        "money_out": _amounts(report.money_out, report.currency),
         "funds": [
             {
                 "fund": line.fund,
-                "opening": _text(line.opening),
-                "money_in": _amounts(line.money_in),
-                "money_out": _amounts(line.money_out),
-                "closing": _text(line.closing),
-                "pending_commitments": _text(line.pending_commitments),
+                "opening": _money(line.opening, report.currency),
+                "money_in": _amounts(line.money_in, report.currency),
+                "money_out": _amounts(line.money_out, report.currency),
+                "closing": _money(line.closing, report.currency),
+                "pending_commitments": _money(line.pending_commitments, report.currency),
             }
             for line in report.funds
         ],
         "months": [
             {
                 "month": month.month.strftime("%Y-%m"),
-                "money_in": _amounts(month.money_in),
-                "money_out": _amounts(month.money_out),
-                "closing": _amounts(month.closing),
+                "money_in": _amounts(month.money_in, report.currency),
+                "money_out": _amounts(month.money_out, report.currency),
+                "closing": _amounts(month.closing, report.currency),
             }
             for month in report.months
         ],
         "claims": [
             {"table": c.table, "period": c.period, "row": c.row, "count": c.count}
-            | ({"amount": _text(c.amount)} if c.table == "awards_by_head" else {})
+            | ({"amount": _money(c.amount, report.currency)} if c.table == "awards_by_head" else {})
             for c in report.claims
         ],
         "durations": [
@@ -84,8 +90,8 @@ def country_json(report: CountryReport) -> dict[str, Any]:
         ],
         "verification": {
             "trial_balance": {
-                "debits": _text(report.trial_balance_debits),
-                "credits": _text(report.trial_balance_credits),
+                "debits": _money(report.trial_balance_debits, report.currency),
+                "credits": _money(report.trial_balance_credits, report.currency),
                 "balanced": report.trial_balance_debits == report.trial_balance_credits,
             },
             "audit_head": {"seq": report.audit_head_seq, "hash": report.audit_head_hash},
@@ -105,11 +111,11 @@ def regional_json(report: RegionalReport) -> dict[str, Any]:
         "to": report.end.isoformat(),
         "made_at": report.made_at.isoformat(),
         "eur": {
-            "opening": _text(report.opening_eur),
-            "closing": _text(report.closing_eur),
-            "money_in": _amounts(report.money_in_eur),
-            "money_out": _amounts(report.money_out_eur),
-            "funds": {fund: _amounts(values) for fund, values in report.funds_eur.items()},
+            "opening": _money(report.opening_eur, "EUR"),
+            "closing": _money(report.closing_eur, "EUR"),
+            "money_in": _amounts(report.money_in_eur, "EUR"),
+            "money_out": _amounts(report.money_out_eur, "EUR"),
+            "funds": {fund: _amounts(values, "EUR") for fund, values in report.funds_eur.items()},
             "rates": [
                 {
                     "currency": rate.currency,

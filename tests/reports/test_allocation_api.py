@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
@@ -38,6 +39,21 @@ class TestReach:
             assert response.headers["content-type"].startswith("application/problem+json")
         response = await _get(client, auth, "adviser-marta", f"country=SE&{YEAR}")
         assert response.status_code == 403
+
+    async def test_money_is_at_each_currencys_precision(
+        self, client: httpx.AsyncClient, auth: Auth
+    ) -> None:
+        """As in every other answer: "1000.00", ISK "1000", never "0" or "6600000.0"."""
+        body = (await _get(client, auth, "ministry-region", f"country=ALL&{YEAR}")).json()
+        for country in body["countries"]:
+            decimals = 0 if country["currency"] == "ISK" else 2
+            pattern = r"-?\d+" + (rf"\.\d{{{decimals}}}" if decimals else "")
+            amounts = [country["opening"], country["closing"]]
+            amounts += [*country["money_in"].values(), *country["money_out"].values()]
+            for fund in country["funds"]:
+                amounts += [fund["opening"], fund["closing"], *fund["money_in"].values()]
+            assert all(re.fullmatch(pattern, a) for a in amounts), (country["country"], amounts)
+        assert re.fullmatch(r"-?\d+\.\d{2}", body["eur"]["closing"])
 
     async def test_the_regional_ministry_gets_all_eight_and_euro_totals(
         self, client: httpx.AsyncClient, auth: Auth
