@@ -20,6 +20,7 @@ from claims.access import Actor
 from claims.letters import LetterLanguage, LetterRenderer
 from claims.models import Claim
 from claims.personal_data import PersonalDataVault
+from claims.returns.demo import seed_return
 from claims.schemas import (
     ClaimantCreate,
     ClaimCreate,
@@ -235,7 +236,10 @@ async def _seed(
         await demo.claim(fi, "FI", _heads("EUR", "4000", "800", "600"), FINNISH_ADVISER),
         ("submit", FINNISH_ADVISER, {}),
     )
-    return ["demo claims: 13 claims in SE, LV and FI, from draft to closed and appealed"]
+    returning = await seed_return(
+        session, vault, demo.actors[ADVISER], demo.actors["admin-se"], now
+    )
+    return ["demo claims: 13 claims in SE, LV and FI, from draft to closed and appealed", returning]
 
 
 def claims_seeder(

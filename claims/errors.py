@@ -128,6 +128,20 @@ class OverpaymentUnsettled(ClaimsError):
         )
 
 
+class NothingOverpaid(ClaimsError):
+    """No overpayment is owed back on the claim (or no waiver waits for confirmation)."""
+
+
+class RepaymentExceedsOwed(ClaimsError):
+    def __init__(self, owed: str, currency: str) -> None:
+        super().__init__(f"the repayment exceeds what she still owes back ({owed} {currency})")
+        self.owed = owed
+        self.currency = currency
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"owed": self.owed, "currency": self.currency}
+
+
 class ReservationLost(ClaimsError):
     """The award's reservation in the ledger is no longer pending: the step that relies on it
     waits until the award is reserved again."""
@@ -191,7 +205,56 @@ class PersonalDataErased(ClaimsError):
         super().__init__("the claimant's personal data has been erased")
 
 
+class ApplicationNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("return-assistance application")
+
+
+class ReturnTransitionRefused(ClaimsError):
+    """The step is not allowed in the application's current status."""
+
+    def __init__(self, status: str, event: str, allowed: tuple[str, ...]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        super().__init__(
+            f"an application in status {status!r} cannot take {event!r}; allowed now: "
+            f"{allowed_text}"
+        )
+        self.status = status
+        self.event = event
+        self.allowed = allowed
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {
+            "application_status": self.status,
+            "event": self.event,
+            "allowed_events": list(self.allowed),
+        }
+
+
+class RecordsMissing(ClaimsError):
+    """A return is approved only with her consent, a risk and a needs assessment on file."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(f"approval needs these records first: {', '.join(missing)}")
+        self.missing = missing
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"missing": list(self.missing)}
+
+
+class InstalmentNotPayable(ClaimsError):
+    """No such instalment in the schedule, or it is paid or voided already."""
+
+    def __init__(self, position: int, why: str) -> None:
+        super().__init__(f"instalment {position} cannot be paid: {why}")
+        self.position = position
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"instalment": self.position}
+
+
 __all__ = [
+    "ApplicationNotFound",
     "AwardNotBooked",
     "ClaimNotFound",
     "ClaimantNotFound",
@@ -200,16 +263,21 @@ __all__ = [
     "DocumentNotFound",
     "DocumentTooLarge",
     "InformationRequestNotFound",
+    "InstalmentNotPayable",
     "InvalidClaimData",
     "InvalidTransition",
     "NoOrganisation",
     "NotFound",
+    "NothingOverpaid",
     "OutstandingBalance",
     "OverpaymentUnsettled",
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
+    "RecordsMissing",
+    "RepaymentExceedsOwed",
     "ReservationIntact",
     "ReservationLost",
+    "ReturnTransitionRefused",
     "SecondApproverMustDiffer",
     "StaleVersion",
     "UnsupportedDocumentType",

@@ -31,3 +31,6 @@ class PersonalDataVault(Protocol):
 
     async def erase(self, session: AsyncSession, subject_id: uuid.UUID) -> None:
         """Destroy the subject's data key: every field encrypted with it becomes unreadable."""
+
+    async def is_erased(self, session: AsyncSession, subject_id: uuid.UUID) -> bool:
+        """True once the subject's data key has been destroyed."""

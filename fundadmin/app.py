@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.engine import URL
 
 from fundadmin.api.audit import AuditController
@@ -16,11 +17,16 @@ from fundadmin.api.auth import AuthController
 from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
 from fundadmin.api.conventions import allow_every_method
+from fundadmin.api.funding import ROUTERS as FUNDING_ROUTERS
+from fundadmin.api.funding import ConfiscationsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
 from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
 from fundadmin.api.policies import PoliciesController
+from fundadmin.api.privacy import PrivacyController
+from fundadmin.api.reports import ReportsController
+from fundadmin.api.return_assistance import ReturnAssistanceController
 from fundadmin.api.strict import strict_input
 from fundadmin.api.users import OwnAccountController, UserController
 from fundadmin.clock import Clock, clock_from_settings
@@ -41,7 +47,7 @@ from fundadmin.security.trusted_idp import trusted_idp_from_settings
 from fundadmin.security.users import ActiveUsers
 from fundadmin.settings import Settings
 
-ROUTE_HANDLERS = [
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
     AuthController,
     UserController,
@@ -52,8 +58,13 @@ ROUTE_HANDLERS = [
     LedgerController,
     ClaimantsController,
     ClaimsController,
+    ReturnAssistanceController,
+    PrivacyController,
     ClaimLettersController,
     LetterVerificationController,
+    ConfiscationsController,
+    *FUNDING_ROUTERS,
+    ReportsController,
 ]
 """Every controller of the API; each area appends its own in its module under fundadmin/api."""
 

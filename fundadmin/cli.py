@@ -40,13 +40,21 @@ from fundadmin.embedded_postgres import (
     embedded_postgres,
     ensure_database,
 )
+from fundadmin.funding import services as funding_services
 from fundadmin.letters.readiness import LettersUnavailable, check_letter_rendering
 from fundadmin.letters.worker import BatchRefused, issue_batch, run_worker
 from fundadmin.parameter_values.service import lapses
+from fundadmin.privacy import commands as privacy_commands
+from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.security import commands as security_commands
 from fundadmin.security import errors as security_errors
+from fundadmin.security.audit import write_audit
 from fundadmin.security.user_admin import NewUser
-from fundadmin.security.vault import master_keys_from_settings, new_master_key_line
+from fundadmin.security.vault import (
+    master_keys_from_settings,
+    new_master_key_line,
+    vault_from_settings,
+)
 from fundadmin.settings import Settings, get_settings
 from policies import ParameterLapse
 
@@ -165,6 +173,12 @@ def serve(host: str | None, port: int | None, demo: bool, force: bool, worker: b
             engine = create_engine(db.url, pool_size=1)
             try:
                 await schema.require_current_schema(engine)
+                # A restored backup must not bring back a destroyed key: erase it again first.
+                again = await privacy_commands.reapply_command(
+                    db.url, vault_from_settings(settings), ErasureLog(settings.erasure_log_path)
+                )
+                if again.erased_again:
+                    click.echo(f"re-applied {again.erased_again} erasures a restore had undone")
                 if demo:
                     return await seed_demo_data(
                         create_session_factory(engine), settings, clock_from_settings(settings)
@@ -370,6 +384,53 @@ def audit_verify(expect_head: str | None) -> None:
 
 
 @main.group()
+def earmarks() -> None:
+    """Money earmarked for the victims of confiscation cases."""
+
+
+@earmarks.command("release")
+@click.option("--country", help="One country (e.g. SE); default: every country.")
+def earmarks_release(country: str | None) -> None:
+    """Release to the victims' fund what no claim took within the policy's period (as of the
+    business clock's today); each release is recorded with its reason and audited. Safe to run
+    again: a case with nothing releasable is left alone."""
+    settings = _settings()
+    with database(settings) as db_:
+
+        async def release() -> list[str]:
+            engine = create_engine(db_.url, pool_size=1)
+            try:
+                async with create_session_factory(engine)() as session, session.begin():
+                    released = await funding_services.release_earmarks(
+                        session,
+                        frozenset({"*"}),
+                        country=country.upper() if country else None,
+                        released_by="command",
+                        now=clock_from_settings(settings).now(),
+                    )
+                    for row in released:
+                        await write_audit(
+                            session,
+                            principal=None,
+                            action="earmark.release",
+                            subject_type="earmark_release",
+                            subject_id=str(row.id),
+                            details={"country": row.country, "by": "command"},
+                        )
+                    return [
+                        f"{row.country} {row.case_reference}: {row.amount} {row.currency}"
+                        for row in released
+                    ]
+            finally:
+                await engine.dispose()
+
+        lines = _run(release())
+    for line in lines:
+        click.echo(f"released {line}")
+    click.echo(f"{len(lines)} earmark(s) released")
+
+
+@main.group()
 def keys() -> None:
     """Master keys of personal data: make one, re-wrap data keys after a rotation."""
 
@@ -428,6 +489,51 @@ def letters_issue(country: str, username: str) -> None:
         except BatchRefused as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none pending")
+
+
+@main.group()
+def privacy() -> None:
+    """Personal data: the retention job, and erasures re-applied after a restore."""
+
+
+@privacy.command("retention")
+@click.option("--dry-run", is_flag=True, help="Count what is due, erase nothing.")
+def privacy_retention(dry_run: bool) -> None:
+    """Erase the personal data whose retention period has passed (skipping legal holds and
+    what the law still requires) and carry out scheduled erasures; print counts, never names.
+    Run it daily (a cron job or a systemd timer)."""
+    settings = _settings()
+    with database(settings) as db_:
+        summary = _run(
+            privacy_commands.retention_command(
+                db_.url,
+                vault_from_settings(settings),
+                ErasureLog(settings.erasure_log_path),
+                clock_from_settings(settings),
+                dry_run=dry_run,
+            )
+        )
+    verb = "due" if dry_run else "erased"
+    click.echo(
+        f"{verb}: {summary.erased}; under a legal hold: {summary.held}; "
+        f"kept for another legal ground: {summary.kept}"
+    )
+    for country, counts in summary.by_country.items():
+        click.echo(f"  {country}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@privacy.command("reapply")
+def privacy_reapply() -> None:
+    """After restoring a backup: destroy again every data key the erasure log names (the log
+    lives outside the database, FUNDADMIN_ERASURE_LOG). `serve` does this at every start."""
+    settings = _settings()
+    with database(settings) as db_:
+        done = _run(
+            privacy_commands.reapply_command(
+                db_.url, vault_from_settings(settings), ErasureLog(settings.erasure_log_path)
+            )
+        )
+    click.echo(f"erased again: {done.erased_again}; added to the erasure log: {done.recorded}")
 
 
 @main.group()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from claims import PersonalDataVault
 from claims.demo import claims_seeder
 from fundadmin.clock import Clock
+from fundadmin.funding.demo import funding_seeder
 from fundadmin.letters.service import StoredLetterRenderer, verify_url
 from fundadmin.security.demo_accounts import seed_service_accounts
 from fundadmin.security.principal import ALL_COUNTRIES, Role
@@ -83,6 +84,7 @@ SEEDERS: list[tuple[str, Seeder]] = [
     ("service-accounts", seed_service_accounts),
     ("ledger", seed_ledger),
     ("claims", claims_seeder(vault_from_settings, demo_letter_renderer)),
+    ("funding", funding_seeder(vault_from_settings)),
 ]
 """(name, seeder) in the order they run; later areas append theirs."""
 

@@ -26,8 +26,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import claims
 import ledger
+from fundadmin.funding import errors as funding_errors
 from fundadmin.logging import request_id
 from fundadmin.parameter_values import errors as parameter_values
+from fundadmin.privacy import errors as privacy_errors
 from fundadmin.schema import SchemaBehind
 from fundadmin.security import errors as security_errors
 from policies import errors as policy_errors
@@ -72,10 +74,12 @@ SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailab
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 _AWARD_CONFLICT = ProblemType(409, "award-conflict", "The amount conflicts with the award")
+ERASED = ProblemType(410, "personal-data-erased", "Personal data erased")
 
 DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     SchemaBehind: SERVICE_UNAVAILABLE,
     security_errors.UnknownSubject: NOT_FOUND,
+    security_errors.SubjectErased: ERASED,
     security_errors.UserNotFound: NOT_FOUND,
     security_errors.UserExists: CONFLICT,
     security_errors.InvalidUserChange: UNPROCESSABLE,
@@ -167,6 +171,10 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     ),
     claims.PaymentExceedsOutstanding: _AWARD_CONFLICT,
     claims.OverpaymentUnsettled: _AWARD_CONFLICT,
+    claims.NothingOverpaid: ProblemType(409, "nothing-overpaid", "Nothing is owed back"),
+    claims.RepaymentExceedsOwed: ProblemType(
+        409, "repayment-exceeds-owed", "The repayment exceeds what is owed back"
+    ),
     claims.OutstandingBalance: _AWARD_CONFLICT,
     claims.ReservationLost: ProblemType(409, "reservation-lost", "The award is not reserved"),
     claims.ReservationIntact: ProblemType(409, "reservation-intact", "Nothing to reserve"),
@@ -175,7 +183,42 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     claims.UnsupportedDocumentType: ProblemType(
         415, "unsupported-document-type", "Unsupported document type"
     ),
-    claims.PersonalDataErased: ProblemType(410, "personal-data-erased", "Personal data erased"),
+    claims.PersonalDataErased: ERASED,
+    privacy_errors.ErasureRefused: ProblemType(
+        409, "erasure-refused", "The law requires keeping this data for now"
+    ),
+    privacy_errors.ErasureAlreadyRequested: ProblemType(
+        409, "erasure-already-requested", "An erasure is already requested"
+    ),
+    privacy_errors.ErasureNotOpen: ProblemType(
+        409, "erasure-not-open", "The erasure request is no longer open"
+    ),
+    privacy_errors.SecondPersonRequired: ProblemType(
+        403, "four-eyes", "A second, different administrator must confirm"
+    ),
+    privacy_errors.ErasureRequestNotFound: NOT_FOUND,
+    privacy_errors.HoldNotFound: NOT_FOUND,
+    privacy_errors.HoldAlreadyLifted: ProblemType(409, "hold-lifted", "The hold was lifted"),
+    privacy_errors.NoCountryInScope: ProblemType(
+        403, "country-not-in-scope", "Not a country of your grants"
+    ),
+    funding_errors.FundingNotFound: NOT_FOUND,
+    funding_errors.InvalidFundingData: UNPROCESSABLE,
+    funding_errors.NotYourCountry: ProblemType(
+        403, "country-not-administered", "Not your country's books"
+    ),
+    funding_errors.StaleOrder: ProblemType(
+        412, "stale-version", "The record changed since you read it"
+    ),
+    claims.ReturnTransitionRefused: ProblemType(
+        409, "invalid-transition", "Not allowed in the application's status"
+    ),
+    claims.RecordsMissing: ProblemType(
+        409, "return-records-missing", "Consent, risk or needs assessment missing"
+    ),
+    claims.InstalmentNotPayable: ProblemType(
+        409, "instalment-not-payable", "The instalment cannot be paid"
+    ),
 }
 """Domain error class -> problem type. Subclasses inherit their closest ancestor's entry."""
 

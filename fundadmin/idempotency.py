@@ -125,6 +125,10 @@ async def idempotent(
     `data` is the decoded request body (None when there is none); `action`'s result is encoded
     with msgspec. Call it inside the handler's `unit_of_work`, so the record commits with the write.
     """
+    # The OpenAPI document declares the required header from `opt`: a route that forgot it would
+    # refuse requests its own document says are valid.
+    if not request.route_handler.opt.get("idempotent"):
+        raise RuntimeError(f"{request.route_handler} calls idempotent() without opt=IDEMPOTENT")
     key = idempotency_key(request)
     fingerprint = request_fingerprint(request.method, request.url.path, data)
     # Plain driver SQL: these run on every money-moving request, and need no ORM.

@@ -2,11 +2,14 @@
 
 from advanced_alchemy.base import orm_registry
 
-import claims.models  # noqa: F401
+import claims.models
+import claims.returns.models  # noqa: F401
 import fundadmin.demo
+import fundadmin.funding.models
 import fundadmin.idempotency
 import fundadmin.letters.models
 import fundadmin.parameter_values.models
+import fundadmin.privacy.models
 import fundadmin.security.models  # noqa: F401
 import ledger.models  # noqa: F401
 

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     trusted_jwks_issuer: str | None = None
     """`iss` the external identity provider's tokens must carry; required with the file."""
 
+    erasure_log: Path | None = None
+    """File listing the ids of destroyed personal-data keys, re-applied after a database
+    restore. Keep it outside the database and its backups. Unset: `data_dir/erased-subjects`."""
+
     fixed_now: datetime | None = None
     """Stop the business clock at this moment (ISO 8601 with a zone): the service then sees this
     date as today for effective dates, deadlines and ages. For tests and reproducible
@@ -117,6 +121,10 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("production mode refuses to start: " + "; ".join(problems))
         return self
+
+    @property
+    def erasure_log_path(self) -> Path:
+        return self.erasure_log or self.data_dir / "erased-subjects"
 
     @property
     def is_production(self) -> bool:

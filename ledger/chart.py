@@ -177,25 +177,46 @@ def overpaid_receivable(
     )
 
 
-OWNED_ACCOUNT_PATTERN = r"^[A-Z]{2}/(payable/award|payable/return|receivable/overpaid)/([^/]+)$"
-"""Accounts that belong to one claim or one application. The database derives the same owner
-from the same pattern (the generated column `ledger_account.owner`, migrations 0010 and 0014):
-the third segment `return` names an application, any other a claim."""
+OWNED_ACCOUNT_PATTERN = (
+    r"^[A-Z]{2}/(payable/award|payable/return|receivable/overpaid|earmarked)/([^/]+)$"
+)
+"""Accounts that belong to one claim, one application or one confiscation case. The database
+derives the same owner from the same pattern (the generated column `ledger_account.owner`,
+migrations 0010, 0014 and 0017)."""
 
 _OWNED_ACCOUNT = re.compile(OWNED_ACCOUNT_PATTERN)
+_OWNER_KIND = MappingProxyType(
+    {
+        "payable/award": "claim",
+        "receivable/overpaid": "claim",
+        "payable/return": "application",
+        "earmarked": "case",
+    }
+)
+
+Owner = str | frozenset[str] | None
+"""Whom a caller of the ledger acts for: one owner (`claim:<id>`), several (a claim's award drawn
+on its case's earmark acts for `claim:<id>` and `case:<case>`), or None (the generic routes)."""
+
+
+def acts_for(owner: Owner) -> frozenset[str]:
+    if owner is None:
+        return frozenset()
+    return frozenset({owner}) if isinstance(owner, str) else owner
 
 
 def account_owner(code: str) -> str | None:
-    """`claim:<id>` or `application:<id>` for an account that belongs to one, else None.
+    """`claim:<id>`, `application:<id>` or `case:<case>` for an account that belongs to one,
+    else None.
 
     Money on such an account moves only through its owner's own routes: the ledger refuses a
-    caller that does not act for that owner.
+    caller that does not act for that owner. A case's earmarked money moves through the
+    confiscation routes (realisation, release) and the awards of claims in that case.
     """
     match = _OWNED_ACCOUNT.match(code)
     if match is None:
         return None
-    kind = "application" if match.group(1) == "payable/return" else "claim"
-    return f"{kind}:{match.group(2)}"
+    return f"{_OWNER_KIND[match.group(1)]}:{match.group(2)}"
 
 
 def exchange_account(country: str, currency: str) -> str:

@@ -153,6 +153,7 @@ async def seed_ledger(session: AsyncSession, _settings: object, now: datetime) -
                 currency=account.currency,
                 country=country,
                 must_not_go_negative=True,
+                owner=f"case:{country}-DEMO-{n}",
             )
         for key, spec in _movements(country, today):
             await record_transaction(
@@ -162,6 +163,8 @@ async def seed_ledger(session: AsyncSession, _settings: object, now: datetime) -
                 idempotency_scope=SCOPE,
                 created_by=ACTOR,
                 now=now,
+                # The demo's allocations put money on its cases' earmarks, as a realisation does.
+                owner=f"case:{spec.references['case']}" if "case" in spec.references else None,
             )
             count += 1
     line = (

@@ -40,8 +40,10 @@ _AVAILABLE_NOT_NEGATIVE = (
 
 OWNER_EXPRESSION = (
     f"CASE WHEN code ~ '{OWNED_ACCOUNT_PATTERN}' THEN "
-    "CASE split_part(code, '/', 3) WHEN 'return' THEN 'application' ELSE 'claim' END "
-    "|| ':' || split_part(code, '/', 4) END"
+    "CASE WHEN split_part(code, '/', 2) = 'earmarked' THEN 'case:' || split_part(code, '/', 3) "
+    "WHEN split_part(code, '/', 3) IN ('award', 'overpaid') "
+    "THEN 'claim:' || split_part(code, '/', 4) "
+    "ELSE 'application:' || split_part(code, '/', 4) END END"
 )
 """The database's copy of `chart.account_owner` (a test proves the two agree)."""
 

@@ -22,7 +22,9 @@ from ledger.chart import (
     COUNTRY_CURRENCY,
     MINOR_UNITS,
     AccountType,
+    Owner,
     account_owner,
+    acts_for,
     exchange_account,
 )
 from ledger.errors import (
@@ -70,6 +72,14 @@ class EntryKind(StrEnum):
     EXCHANGE = "exchange"
     OPENING = "opening"
     ADJUSTMENT = "adjustment"
+    GRANT = "grant"
+    """From the support-services fund to a named organisation."""
+    EARMARK_RELEASE = "earmark_release"
+    """Earmarked money of a case not claimed within the policy's period, back to the fund."""
+    OVERPAYMENT_REPAYMENT = "overpayment_repayment"
+    """She pays back what an appeal left her owing: `Dr bank  Cr receivable/overpaid/<claim>`."""
+    OVERPAYMENT_WAIVER = "overpayment_waiver"
+    """The fund writes off an overpayment: `Dr fund/victims  Cr receivable/overpaid/<claim>`."""
 
 
 class TransactionStatus(StrEnum):
@@ -146,12 +156,14 @@ def check_account_code(code: str, country: str) -> None:
         raise InvalidAccount(f"an account code may not end in /{code.rsplit('/', 1)[-1]}")
 
 
-def check_owner(postings: Iterable[PostingSpec], owner: str | None) -> None:
-    """Money on an account that belongs to a claim or an application moves only for that owner:
-    `owner` is who the caller acts for (`claim:<id>`), None for the generic ledger routes."""
+def check_owner(postings: Iterable[PostingSpec], owner: Owner) -> None:
+    """Money on an account that belongs to a claim, an application or a case moves only for
+    that owner: `owner` is whom the caller acts for (`claim:<id>`, or several), None for the
+    generic ledger routes."""
+    acting = acts_for(owner)
     for posting in postings:
         belongs_to = account_owner(posting.account_code)
-        if belongs_to is not None and belongs_to != owner:
+        if belongs_to is not None and belongs_to not in acting:
             raise OwnedElsewhere(belongs_to, posting.account_code)
 
 

@@ -21,7 +21,9 @@ from ledger.chart import (
     MINOR_UNITS,
     AccountDefinition,
     AccountType,
+    Owner,
     account_owner,
+    acts_for,
 )
 from ledger.errors import (
     AccountConflict,
@@ -88,7 +90,7 @@ async def record_transaction(
     idempotency_scope: str,
     created_by: str,
     now: datetime,
-    owner: str | None = None,
+    owner: Owner = None,
 ) -> TransactionView:
     """Record a balanced transaction, posted at once or pending (a reservation).
 
@@ -145,7 +147,7 @@ async def _record(
     now: datetime,
     *,
     batch: bool,
-    owner: str | None = None,
+    owner: Owner = None,
 ) -> list[TransactionView]:
     _check_items(items, batch=batch, owner=owner)
     # A transaction already expired takes the long way: only its key lookup, which comes first
@@ -161,7 +163,7 @@ async def _record(
     return await _record_checked(session, items, scope, created_by, now, batch=batch)
 
 
-def _check_items(items: Sequence[_Item], *, batch: bool, owner: str | None) -> None:
+def _check_items(items: Sequence[_Item], *, batch: bool, owner: Owner) -> None:
     """Everything checked before the database is asked: keys, owner, shape, amounts, balance."""
     seen: set[str] = set()
     for index, item in enumerate(items):
@@ -344,7 +346,7 @@ async def post_pending(
     *,
     actor: str,
     now: datetime,
-    owner: str | None = None,
+    owner: Owner = None,
 ) -> TransactionView:
     """Post a pending transaction: its reservation becomes posted money. Posting a transaction
     that is already posted returns it unchanged (a safe retry); a voided one cannot be posted,
@@ -354,7 +356,7 @@ async def post_pending(
 
 
 async def void_pending(
-    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str, owner: str | None = None
+    session: AsyncSession, transaction_id: uuid.UUID, *, actor: str, owner: Owner = None
 ) -> TransactionView:
     """Void a pending transaction: its reservation is released. Voiding a voided one returns it
     unchanged; a posted one cannot be voided (reverse it instead). `owner` as in post_pending."""
@@ -370,7 +372,7 @@ async def _settle(
     actor: str,
     now: datetime | None,
     *,
-    owner: str | None,
+    owner: Owner,
 ) -> TransactionView:
     """Move a pending transaction to `target`; `now` is needed only to post (expiry)."""
     row = await repository.transaction_for_update(session, transaction_id)
@@ -404,7 +406,7 @@ async def reverse_transaction(
     now: datetime,
     idempotency_scope: str | None = None,
     effective_date: date | None = None,
-    owner: str | None = None,
+    owner: Owner = None,
 ) -> TransactionView:
     """Record the mirror of a posted transaction, linked to it; a transaction is reversed once.
     A transaction on an owner's accounts is reversed only for that `owner`.
@@ -486,7 +488,7 @@ async def ensure_account(
     currency: str,
     country: str,
     must_not_go_negative: bool = False,
-    owner: str | None = None,
+    owner: Owner = None,
 ) -> AccountView:
     """The account `code`, created if missing; raises AccountConflict if it exists differently.
     An account that belongs to a claim or an application is opened only for that `owner`."""
@@ -508,7 +510,7 @@ async def ensure_account(
 
 
 async def create_account(
-    session: AsyncSession, definition: AccountDefinition, *, owner: str | None = None
+    session: AsyncSession, definition: AccountDefinition, *, owner: Owner = None
 ) -> AccountView:
     """A new account; raises AccountConflict if the code is taken (`owner` as in ensure_account)."""
     _check_definition(definition)
@@ -527,9 +529,9 @@ async def create_account(
     )
 
 
-def _check_account_owner(code: str, owner: str | None) -> None:
+def _check_account_owner(code: str, owner: Owner) -> None:
     belongs_to = account_owner(code)
-    if belongs_to is not None and belongs_to != owner:
+    if belongs_to is not None and belongs_to not in acts_for(owner):
         raise OwnedElsewhere(belongs_to, code)
 
 
@@ -579,6 +581,17 @@ async def account_balance(
     if as_of is None:
         return repository.balance_of(row)
     return await repository.balance_as_of(session, row, as_of)
+
+
+async def locked_balance(session: AsyncSession, code: str) -> Balance:
+    """The account's balance now, with its row locked until the caller's transaction ends, so
+    nothing else moves its money between this read and the caller's write."""
+    accounts = await repository.lock_accounts(session, [code])
+    if code not in accounts:
+        raise AccountNotFound("there is no such account")
+    row = await repository.account_by_code(session, code)
+    assert row is not None
+    return repository.balance_of(row)
 
 
 async def transactions_by_reference(

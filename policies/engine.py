@@ -241,6 +241,7 @@ class StandardPolicy:
             names += [cap.amount] + ([cap.base] if cap.base else [])
         names += ["second_approval_threshold", "letter_languages", "police_report_required"]
         names += [f"confiscation_share_{part}" for part in _SPLIT_PARTS]
+        names.append("earmark_period_months")
         names += [f"statute_covers_{category.value}" for category in HeadCategory]
         if self.deductible_heads:
             names.append("deductible")
@@ -398,6 +399,12 @@ class StandardPolicy:
             support_services=parts[2],
             reference=self.references["confiscation"],
         )
+
+    def earmark_release_on(self, realised_on: date) -> date:
+        """First day on which the earmarked part of a realisation on `realised_on`, if nobody in
+        the case has claimed it, may be released to the victims' fund."""
+        months = int(self.parameters.decimal("earmark_period_months", realised_on))
+        return add_months(realised_on, months)
 
     def return_assistance_entitlement(
         self, request: ReturnAssistanceRequest, as_of: date

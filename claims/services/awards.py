@@ -42,8 +42,10 @@ from ledger import (
     account_balance,
     account_owner,
     award_payable,
+    earmarked,
     ensure_account,
     get_transaction,
+    locked_balance,
     overpaid_receivable,
     post_pending,
     record_transaction,
@@ -64,9 +66,15 @@ def _payable_code(claim: Claim) -> str:
     return award_payable(claim.country, str(claim.id), claim.currency).code
 
 
-def ledger_owner(claim: Claim) -> str:
-    """Whom claims acts for in the ledger: only then may it move this claim's money."""
-    return account_owner(_payable_code(claim)) or f"claim:{claim.id}"
+def ledger_owner(claim: Claim) -> frozenset[str]:
+    """Whom claims acts for in the ledger: only then may it move this claim's money, and, for a
+    claim in a confiscation case, draw on that case's earmarked money."""
+    owners = {account_owner(_payable_code(claim)) or f"claim:{claim.id}"}
+    if claim.earmarked_case:
+        case_owner = account_owner(earmarked(claim.country, claim.earmarked_case).code)
+        assert case_owner is not None
+        owners.add(case_owner)
+    return frozenset(owners)
 
 
 def _receivable_code(claim: Claim) -> str:
@@ -82,10 +90,33 @@ async def overpaid(session: AsyncSession, claim: Claim) -> Decimal:
     return balance.posted
 
 
-def _source_code(claim: Claim) -> str:
-    if claim.earmarked_case:
-        return f"{claim.country}/earmarked/{claim.earmarked_case}"
-    return f"{claim.country}/fund/victims"
+def clear_overpayment_decision(claim: Claim) -> None:
+    claim.overpayment_decision = None
+    claim.overpayment_reason = None
+    claim.overpayment_decided_at = None
+    claim.overpayment_decided_by = None
+    claim.overpayment_confirmed_at = None
+    claim.overpayment_confirmed_by = None
+
+
+async def _source_postings(
+    session: AsyncSession, claim: Claim, amount: Decimal
+) -> tuple[PostingSpec, ...]:
+    """Where an award of `amount` is drawn from: a claim in a confiscation case draws on the
+    case's earmarked money first (DESIGN.md principle 5) and on the victims' fund for the rest.
+    A reduction (`amount` < 0) goes back to the victims' fund, the case's money having served
+    its purpose; the earmark's row stays locked until the award commits."""
+    fund = f"{claim.country}/fund/victims"
+    if not claim.earmarked_case or amount <= 0:
+        return (PostingSpec(fund, amount, claim.currency),)
+    code = earmarked(claim.country, claim.earmarked_case).code
+    try:
+        available = (await locked_balance(session, code)).available
+    except AccountNotFound:
+        available = Decimal(0)
+    from_earmark = min(max(available, Decimal(0)), amount)
+    parts = ((code, from_earmark), (fund, amount - from_earmark))
+    return tuple(PostingSpec(account, part, claim.currency) for account, part in parts if part)
 
 
 async def release_award(session: AsyncSession, claim: Claim, actor: Actor) -> None:
@@ -100,23 +131,38 @@ async def release_award(session: AsyncSession, claim: Claim, actor: Actor) -> No
     claim.award_transaction_id = None
 
 
-async def _booked(session: AsyncSession, claim: Claim) -> Decimal:
-    """What the letters so far have booked as owed on the claim: the payable's posted balance
-    plus what was paid from it."""
-    balance = await account_balance(session, _payable_code(claim))
-    return balance.posted + claim.paid_total
+def kept(claim: Claim) -> Decimal:
+    """What she holds of the fund's money toward her award: paid to her, less what she repaid
+    and what the fund waived of an overpayment (forgiven money is neither claimed back by a
+    later decision nor counted toward it)."""
+    return claim.paid_total - claim.overpayment_repaid - claim.overpayment_waived
+
+
+async def _ensure_receivable(session: AsyncSession, claim: Claim) -> str:
+    receivable = overpaid_receivable(claim.country, str(claim.id), claim.currency)
+    await ensure_account(
+        session,
+        receivable.code,
+        name=receivable.name,
+        type=AccountType.ASSET,
+        currency=claim.currency,
+        country=claim.country,
+        must_not_go_negative=receivable.must_not_go_negative,
+        owner=ledger_owner(claim),
+    )
+    return receivable.code
 
 
 async def _reserve_award(
     session: AsyncSession, claim: Claim, actor: Actor, total: Decimal, *, now: datetime
 ) -> None:
-    """Reserve, pending until the letter, what moves the booked award to `total`:
-    `Dr fund (or the case's earmarked money)  Cr payable/award/<claim>` for an increase, the
-    mirror for a decrease. Nothing moves when `total` is what is booked already.
-
-    A decrease below what was already paid (an appeal) cannot come off the payable, which never
-    goes below zero: the part paid beyond `total` is owed back, `Dr receivable/overpaid/<claim>`,
-    and the fund gets its money back as that receivable."""
+    """Reserve, pending until the letter, what moves the booked award to `total`: the payable
+    to what is still to pay her (`total` less what she holds), and, when she holds more than
+    `total` (an appeal lowered it below what was paid), the receivable to what she owes back;
+    the fund (or the case's earmarked money, for an increase) takes the difference:
+    `Dr fund  Cr payable/award/<claim>` for an increase, `Dr receivable/overpaid/<claim>
+    Cr fund` for a decrease below what was paid. Nothing moves when both are where they
+    should be already."""
     payable = award_payable(claim.country, str(claim.id), claim.currency)
     await ensure_account(
         session,
@@ -128,36 +174,28 @@ async def _reserve_award(
         must_not_go_negative=payable.must_not_go_negative,
         owner=ledger_owner(claim),
     )
-    booked = await _booked(session, claim)
-    change = total - booked
-    if change == 0:
+    holds = kept(claim)
+    payable_change = (
+        max(total - holds, Decimal(0)) - (await account_balance(session, payable.code)).posted
+    )
+    receivable_change = max(holds - total, Decimal(0)) - await overpaid(session, claim)
+    change = payable_change - receivable_change  # the fund's part; negative: it gets money back
+    if payable_change == 0 and receivable_change == 0:
         return
-    postings = [PostingSpec(_source_code(claim), change, claim.currency)]
-    beyond_paid = claim.paid_total - total
-    if beyond_paid > 0:
-        receivable = overpaid_receivable(claim.country, str(claim.id), claim.currency)
-        await ensure_account(
-            session,
-            receivable.code,
-            name=receivable.name,
-            type=AccountType.ASSET,
-            currency=claim.currency,
-            country=claim.country,
-            must_not_go_negative=receivable.must_not_go_negative,
-            owner=ledger_owner(claim),
-        )
-        postings.append(PostingSpec(receivable.code, beyond_paid, claim.currency))
-        if booked > claim.paid_total:
-            postings.append(PostingSpec(payable.code, booked - claim.paid_total, claim.currency))
-    else:
-        postings.append(PostingSpec(payable.code, -change, claim.currency))
+    postings = [
+        *await _source_postings(session, claim, change),
+        PostingSpec(payable.code, -payable_change, claim.currency),
+    ]
+    if receivable_change:
+        code = await _ensure_receivable(session, claim)
+        postings.append(PostingSpec(code, receivable_change, claim.currency))
     view = await record_transaction(
         session,
         TransactionSpec(
             country=claim.country,
             kind=EntryKind.AWARD,
             effective_date=now.date(),
-            postings=tuple(postings),
+            postings=tuple(p for p in postings if p.amount),
             memo=f"award on claim {claim.reference}"
             + ("" if change == total else f" changed to {total}"),
             references={"claim": str(claim.id)},
@@ -320,6 +358,11 @@ async def issue_letter(
             now=now,
             owner=ledger_owner(claim),
         )
+        owed_back = await overpaid(session, claim)
+        if owed_back != claim.overpayment_owed:
+            # A new amount owed back needs its own decision (recover or waive).
+            clear_overpayment_decision(claim)
+        claim.overpayment_owed = owed_back
     claim.letter_issued_at = now
     claim.letter_languages = list(languages)
     record_step(session, claim, step, actor, reason, now=now)
@@ -377,7 +420,7 @@ def outstanding(claim: Claim) -> Decimal:
         ClaimStatus.CLOSED,
     ):
         return Decimal(0)
-    return max(claim.awarded_total - claim.paid_total, Decimal(0))
+    return max(claim.awarded_total - kept(claim), Decimal(0))
 
 
 async def record_payment(

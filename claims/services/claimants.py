@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims import repository
 from claims.access import Actor
 from claims.documents import MAX_DOCUMENT_BYTES
-from claims.errors import ClaimantNotFound, InvalidClaimData, NoOrganisation
+from claims.errors import (
+    ClaimantNotFound,
+    InvalidClaimData,
+    NoOrganisation,
+    PersonalDataErased,
+)
 from claims.models import Claimant, Document, new_id
 from claims.personal_data import PersonalDataVault
 from claims.repository import Role
@@ -117,6 +122,8 @@ async def update_claimant(
     claimant = await repository.claimant(session, claimant_id, actor, "adviser", lock=True)
     if claimant is None:
         raise ClaimantNotFound()
+    if await vault.is_erased(session, claimant.subject_id):
+        raise PersonalDataErased()
     check_version(expected_version, claimant.version)
     if not isinstance(data.personal, UnsetType):
         changes = {

@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims import repository
 from claims.access import Actor
 from claims.documents import MAX_DOCUMENT_BYTES, check_document
-from claims.errors import DocumentNotFound, InformationRequestNotFound, InvalidClaimData
+from claims.errors import (
+    DocumentNotFound,
+    InformationRequestNotFound,
+    InvalidClaimData,
+    PersonalDataErased,
+)
 from claims.models import Claimant, Document, InformationRequest, new_id
 from claims.personal_data import PersonalDataVault
 from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
@@ -35,6 +40,8 @@ async def store_document(
 ) -> Document:
     """Seal `content` with the claimant's key, once its type and size are checked."""
     media_type = check_document(content, max_bytes=max_bytes)
+    if await vault.is_erased(session, claimant.subject_id):
+        raise PersonalDataErased()
     subject = claimant.subject_id
     document = Document(
         id=new_id(),

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import claims
 from claims import services, views
 from claims.schemas import Claimant, ClaimantCreate, ClaimantPage, ClaimantUpdate, DocumentView
 from fundadmin.api.claims_support import (
@@ -59,6 +60,8 @@ async def _claimant_response(
     async with unit_of_work(session):
         row = await services.get_claimant(session, actor, claimant_id)
         clear = await services.open_personal_data(session, vault_of(state), row, actor)
+        if clear is None:
+            raise claims.PersonalDataErased()
         mandate = await services.mandate_document_id(session, row.id)
         await audit(
             session,

@@ -72,19 +72,35 @@ _CLAIM_ROUTES = {
     "reverse": "POST /api/v1/claims/{id}/appeal, then /decision (a new decision)",
     "open": "POST /api/v1/claims/{id}/decision (the decision opens the account)",
 }
+_APPLICATION_ROUTES = {
+    "write": "POST /api/v1/return-assistance/{id}/instalments/{{position}}/payment",
+    "post": "POST /api/v1/return-assistance/{id}/instalments/{{position}}/payment",
+    "void": "POST /api/v1/return-assistance/{id}/stop or /consent/withdrawal",
+    "reverse": "POST /api/v1/return-assistance/{id}/stop (nothing paid is taken back here)",
+    "open": "POST /api/v1/return-assistance/{id}/approval (approval opens the account)",
+}
+_CASE_ROUTES = dict.fromkeys(
+    _CLAIM_ROUTES,
+    "POST /api/v1/confiscations/<order>/realisations (money in), "
+    "POST /api/v1/confiscations/earmarks/release (unclaimed money out), or a claim in case {id} "
+    "(its award draws on the earmark)",
+)
+_OWNER_ROUTES = {
+    "claim": _CLAIM_ROUTES,
+    "application": _APPLICATION_ROUTES,
+    "case": _CASE_ROUTES,
+}
 
 
 @asynccontextmanager
 async def _generic_route(operation: str) -> AsyncIterator[None]:
-    """Money that belongs to a claim (its reservation, payable account and payments) moves only
-    through the claim's routes, which keep the claim and its books in step: say which to use."""
+    """Money that belongs to a claim, a return-assistance application or a case's earmark
+    (reservations, payable accounts, payments) moves only through its owner's routes, which keep
+    the record and its books in step: say which to use."""
     try:
         yield
     except ledger.OwnedElsewhere as error:
-        if error.owner_kind == "claim":
-            use = _CLAIM_ROUTES[operation].format(id=error.owner_id)
-        else:
-            use = f"the routes of {error.owner_kind} {error.owner_id}"
+        use = _OWNER_ROUTES[error.owner_kind][operation].format(id=error.owner_id)
         raise ProblemError(
             OWNED_MONEY,
             f"{error}; the ledger's generic routes do not {operation} it: use {use}",

@@ -68,7 +68,7 @@ def _query_names(handler: HTTPRouteHandler) -> frozenset[str]:
         if isinstance(kwarg, ParameterKwarg):
             if kwarg.header or kwarg.cookie:
                 continue
-            names.add(kwarg.query or name)
+            names.add(kwarg.name or kwarg.query or name)
         elif kwarg is None:
             names.add(name)
     return frozenset(names)

@@ -19,7 +19,7 @@ import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from claims import DecisionNotice, PersonalDataVault
+from claims import DecisionNotice, PersonalDataErased, PersonalDataVault
 from claims.models import Claimant
 from fundadmin.letters.content import Recipient, authority_of, letter_facts
 from fundadmin.letters.models import ClaimLetter
@@ -131,7 +131,8 @@ async def letters_of(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[Cla
 async def letter_content(
     session: AsyncSession, vault: PersonalDataVault, claim_id: uuid.UUID, version: int
 ) -> tuple[ClaimLetter, bytes]:
-    """The stored letter and its PDF; LetterNotFound when absent or erased with her key."""
+    """The stored letter and its PDF; LetterNotFound when absent, PersonalDataErased once her
+    key was destroyed."""
     letter = await session.scalar(
         sa.select(ClaimLetter).where(
             ClaimLetter.claim_id == claim_id, ClaimLetter.version == version
@@ -143,7 +144,7 @@ async def letter_content(
     assert claimant is not None
     pdf = await vault.decrypt(session, claimant.subject_id, LETTER_FIELD, letter.content_enc)
     if pdf is None:
-        raise LetterNotFound()
+        raise PersonalDataErased()  # her key was destroyed: 410, like her other data
     return letter, pdf
 
 

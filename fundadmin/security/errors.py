@@ -10,6 +10,13 @@ class UnknownSubject(LookupError):
         super().__init__("no personal-data key exists for this subject")
 
 
+class SubjectErased(LookupError):
+    """Her data key was destroyed: nothing can be sealed or read with it any more."""
+
+    def __init__(self) -> None:
+        super().__init__("the claimant's personal data has been erased")
+
+
 class CiphertextRejected(ValueError):
     """A personal field did not decrypt: altered, or presented for another field or subject."""
 

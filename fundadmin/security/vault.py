@@ -29,6 +29,7 @@ from fundadmin.security.errors import (
     CiphertextRejected,
     InvalidMasterKeys,
     MasterKeyMissing,
+    SubjectErased,
     UnknownSubject,
 )
 from fundadmin.security.models import PersonalDataKey
@@ -172,7 +173,7 @@ class Vault:
     ) -> bytes:
         dek = await self._dek(session, subject_id)
         if dek is None:
-            raise UnknownSubject()
+            raise SubjectErased()
         return encrypt_field(dek, subject_id, field, value)
 
     async def decrypt(

@@ -367,11 +367,11 @@ class TestQueries:
 
     async def test_an_administrator_opens_an_account(self, client, auth) -> None:
         admin = await auth("admin-se")
-        code = f"SE/earmarked/{unique('case')}"
+        code = f"SE/assets/deposit-{unique('deposit')}"
         account = {
             "code": code,
-            "name": "Case earmark",
-            "type": "fund_equity",
+            "name": "Court deposit",
+            "type": "asset",
             "currency": "SEK",
             "country": "SE",
             "must_not_go_negative": True,
@@ -379,6 +379,10 @@ class TestQueries:
         created = await client.post(f"{BASE}/accounts", json=account, headers=admin)
         assert created.status_code == 201
         assert created.headers["location"] == f"{BASE}/accounts/{code}"
+        # A case's earmark belongs to the case: the confiscation routes open it, not this one.
+        earmark = {**account, "code": f"SE/earmarked/{unique('case')}", "type": "fund_equity"}
+        refused = await client.post(f"{BASE}/accounts", json=earmark, headers=admin)
+        assert refused.status_code == 409
         assert (
             await client.post(f"{BASE}/accounts", json=account, headers=admin)
         ).status_code == 409

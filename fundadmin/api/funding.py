@@ -1,0 +1,476 @@
+"""Money in and grants out over HTTP: administrators of a country record them, administrators
+and auditors of the country read them.
+
+Every write requires an `Idempotency-Key` (a retry answers the first result and moves nothing),
+is audited, and commits with its ledger transaction or not at all. A record of another country
+answers 404. A realisation names the order's version in `If-Match` when the caller has read it
+(412 when it has changed since).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fundadmin.api.claims_support import vault_of
+from fundadmin.clock import Clock
+from fundadmin.database import unit_of_work
+from fundadmin.funding import schemas, services
+from fundadmin.funding.models import ConfiscationOrder, FundMovement
+from fundadmin.funding.services import Writer
+from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
+from fundadmin.security.audit import client_address, write_audit
+from fundadmin.security.guards import requires
+from fundadmin.security.principal import Principal, Role
+
+WRITERS = [requires(Role.ADMINISTRATOR)]
+READERS = [requires(Role.ADMINISTRATOR, Role.AUDITOR)]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
+After = Annotated[
+    uuid.UUID | None,
+    QueryParameter(description="The `next` of the previous page; absent: the first page"),
+]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description='The order\'s ETag as read, e.g. "2"; 412 when it changed since.',
+    ),
+]
+
+
+def _writer(principal: Principal) -> Writer:
+    return Writer(principal.user_id, principal.countries(Role.ADMINISTRATOR))
+
+
+def _readable(principal: Principal) -> frozenset[str]:
+    return principal.countries(Role.ADMINISTRATOR) | principal.countries(Role.AUDITOR)
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip()
+    quoted = len(text) > 2 and text[0] == text[-1] == '"' and text[1:-1].isdigit()
+    return int(text[1:-1]) if quoted and len(text) < 12 else -1
+
+
+async def _audit(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    details: dict[str, str | int | bool | None],
+) -> None:
+    await write_audit(
+        session,
+        principal=principal,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        remote_addr=client_address(request),
+        details=details,
+    )
+
+
+async def _write(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    principal: Principal,
+    data: object,
+    action: Callable[[], Awaitable[object]],
+) -> Response[bytes]:
+    async with unit_of_work(session):
+        return await idempotent(request, session, principal, data, action)
+
+
+async def _confiscation_out(
+    session: AsyncSession, order: ConfiscationOrder
+) -> schemas.ConfiscationOut:
+    return schemas.confiscation_out(
+        order,
+        list(await services.realisations(session, order.id)),
+        services.earmark_account(order.country, order.case_reference).code,
+    )
+
+
+class ConfiscationsController(Controller):
+    path = "/api/v1/confiscations"
+    tags = ["confiscations"]
+
+    @post(
+        "/",
+        guards=WRITERS,
+        summary="Record a confiscation order (Idempotency-Key header required)",
+        responses=idempotent_responses(schemas.ConfiscationOut, 201),
+        opt=IDEMPOTENT,
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        data: JSONBody[schemas.ConfiscationIn],
+    ) -> Response[bytes]:
+        async def action() -> schemas.ConfiscationOut:
+            order = await services.record_confiscation(
+                session,
+                _writer(principal),
+                country=data.country,
+                court=data.court,
+                case_reference=data.case_reference,
+                ordered_on=data.ordered_on,
+                description=data.description,
+                estimated_value=Decimal(data.estimated_value),
+                currency=data.currency,
+                now=clock.now(),
+            )
+            await _audit(
+                session,
+                request,
+                principal,
+                action="confiscation.record",
+                subject_type="confiscation",
+                subject_id=order.id,
+                details={"country": order.country},
+            )
+            return await _confiscation_out(session, order)
+
+        return await _write(request, session, principal, data, action)
+
+    @get("/", guards=READERS, summary="Confiscation orders of your countries, oldest first")
+    async def list_orders(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        country: FromQuery[str | None] = None,
+        case_reference: FromQuery[str | None] = None,
+        after: After = None,
+        limit: Limit = 50,
+    ) -> schemas.ConfiscationPage:
+        rows = await services.confiscations(
+            session,
+            _readable(principal),
+            country=country,
+            case_reference=case_reference,
+            after=after,
+            limit=limit,
+        )
+        items = [await _confiscation_out(session, row) for row in rows[:limit]]
+        return schemas.ConfiscationPage(
+            items=items, next=str(rows[limit - 1].id) if len(rows) > limit else None
+        )
+
+    @get("/earmarks", guards=READERS, summary="Earmarked money per case, and what is releasable")
+    async def list_earmarks(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        country: FromQuery[str | None] = None,
+    ) -> schemas.EarmarkList:
+        today = clock.now().date()
+        rows = await services.earmarks(session, _readable(principal), country=country, as_of=today)
+        return schemas.EarmarkList(
+            items=[
+                schemas.earmark_out(
+                    row, services.earmark_account(row.country, row.case_reference).code
+                )
+                for row in rows
+            ],
+            as_of=today,
+        )
+
+    @post(
+        "/earmarks/release",
+        guards=WRITERS,
+        summary="Release unclaimed earmarks whose period has run out (Idempotency-Key required)",
+        responses=idempotent_responses(schemas.ReleaseList, 201),
+        opt=IDEMPOTENT,
+    )
+    async def release(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        data: JSONBody[schemas.ReleaseIn],
+    ) -> Response[bytes]:
+        writer = _writer(principal)
+        if data.country is not None:
+            writer.check(data.country)
+
+        async def action() -> schemas.ReleaseList:
+            released = await services.release_earmarks(
+                session,
+                writer.countries,
+                country=data.country,
+                released_by=f"user:{principal.user_id}",
+                now=clock.now(),
+            )
+            for row in released:
+                await _audit(
+                    session,
+                    request,
+                    principal,
+                    action="earmark.release",
+                    subject_type="earmark_release",
+                    subject_id=row.id,
+                    details={"country": row.country, "transaction_id": str(row.transaction_id)},
+                )
+            return schemas.ReleaseList([schemas.release_out(row) for row in released])
+
+        return await _write(request, session, principal, data, action)
+
+    @get("/{confiscation_id:uuid}", guards=READERS, summary="A confiscation and its realisations")
+    async def read(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        confiscation_id: FromPath[uuid.UUID],
+    ) -> Response[schemas.ConfiscationOut]:
+        order = await services.confiscation(session, _readable(principal), confiscation_id)
+        return Response(
+            await _confiscation_out(session, order), headers={"ETag": f'"{order.version}"'}
+        )
+
+    @post(
+        "/{confiscation_id:uuid}/realisations",
+        guards=WRITERS,
+        summary="Record cash realised, split by the country's policy (Idempotency-Key required)",
+        responses=idempotent_responses(schemas.RealisationOut, 201),
+        opt=IDEMPOTENT,
+    )
+    async def realise(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        confiscation_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.RealisationIn],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        async def action() -> schemas.RealisationOut:
+            realisation = await services.record_realisation(
+                session,
+                _writer(principal),
+                confiscation_id,
+                received_on=data.received_on,
+                amount=Decimal(data.amount),
+                currency=data.currency,
+                expected_version=_version(if_match),
+                now=clock.now(),
+            )
+            await _audit(
+                session,
+                request,
+                principal,
+                action="confiscation.realise",
+                subject_type="confiscation",
+                subject_id=confiscation_id,
+                details={"transaction_id": str(realisation.transaction_id)},
+            )
+            return schemas.realisation_out(realisation)
+
+        return await _write(request, session, principal, data, action)
+
+
+def _movement_routes(kind: str) -> list[Any]:
+    """The list and read handlers every kind of movement shares."""
+
+    async def list_movements(
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        country: FromQuery[str | None] = None,
+        after: After = None,
+        limit: Limit = 50,
+    ) -> schemas.MovementPage:
+        rows = await services.movements(
+            session, _readable(principal), kind, country=country, after=after, limit=limit
+        )
+        return schemas.MovementPage(
+            items=[schemas.movement_out(row) for row in rows[:limit]],
+            next=str(rows[limit - 1].id) if len(rows) > limit else None,
+        )
+
+    async def read(
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        movement_id: FromPath[uuid.UUID],
+    ) -> schemas.MovementOut:
+        row = await services.movement(session, _readable(principal), kind, movement_id)
+        return schemas.movement_out(row)
+
+    return [
+        get("/", guards=READERS, summary=f"The {kind} records of your countries, oldest first")(
+            list_movements
+        ),
+        get("/{movement_id:uuid}", guards=READERS, summary=f"One {kind}")(read),
+    ]
+
+
+async def _record_movement(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    principal: Principal,
+    data: object,
+    record: Callable[[], Awaitable[FundMovement]],
+) -> Response[bytes]:
+    async def action() -> schemas.MovementOut:
+        row = await record()
+        await _audit(
+            session,
+            request,
+            principal,
+            action=f"{row.kind}.record",
+            subject_type=row.kind,
+            subject_id=row.id,
+            details={"country": row.country, "transaction_id": str(row.transaction_id)},
+        )
+        return schemas.movement_out(row)
+
+    return await _write(request, session, principal, data, action)
+
+
+@post(
+    "/",
+    guards=WRITERS,
+    summary="Record a state appropriation (Idempotency-Key header required)",
+    responses=idempotent_responses(schemas.MovementOut, 201),
+    opt=IDEMPOTENT,
+)
+async def record_appropriation(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    principal: NamedDependency[Principal],
+    clock: NamedDependency[Clock],
+    data: JSONBody[schemas.AppropriationIn],
+) -> Response[bytes]:
+    return await _record_movement(
+        request,
+        session,
+        principal,
+        data,
+        lambda: services.record_appropriation(
+            session,
+            _writer(principal),
+            country=data.country,
+            effective_date=data.received_on,
+            amount=Decimal(data.amount),
+            currency=data.currency,
+            reference=data.reference,
+            purpose=data.purpose,
+            fund=data.fund,
+            now=clock.now(),
+        ),
+    )
+
+
+@post(
+    "/",
+    guards=WRITERS,
+    summary="Record a recovery from an offender (Idempotency-Key header required)",
+    responses=idempotent_responses(schemas.MovementOut, 201),
+    opt=IDEMPOTENT,
+)
+async def record_recovery(
+    *,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    principal: NamedDependency[Principal],
+    clock: NamedDependency[Clock],
+    state: State,
+    data: JSONBody[schemas.RecoveryIn],
+) -> Response[bytes]:
+    return await _record_movement(
+        request,
+        session,
+        principal,
+        data,
+        lambda: services.record_recovery(
+            session,
+            _writer(principal),
+            vault_of(state),
+            country=data.country,
+            effective_date=data.received_on,
+            amount=Decimal(data.amount),
+            currency=data.currency,
+            reference=data.reference,
+            court_reference=data.court_reference,
+            offender_name=data.offender_name,
+            claim_id=data.claim_id,
+            case_reference=data.case_reference,
+            now=clock.now(),
+        ),
+    )
+
+
+@post(
+    "/",
+    guards=WRITERS,
+    summary="Record a grant from the support-services fund (Idempotency-Key header required)",
+    responses=idempotent_responses(schemas.MovementOut, 201),
+    opt=IDEMPOTENT,
+)
+async def record_grant(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    principal: NamedDependency[Principal],
+    clock: NamedDependency[Clock],
+    data: JSONBody[schemas.GrantIn],
+) -> Response[bytes]:
+    return await _record_movement(
+        request,
+        session,
+        principal,
+        data,
+        lambda: services.record_grant(
+            session,
+            _writer(principal),
+            country=data.country,
+            effective_date=data.paid_on,
+            amount=Decimal(data.amount),
+            currency=data.currency,
+            reference=data.reference,
+            organisation=data.organisation,
+            purpose=data.purpose,
+            now=clock.now(),
+        ),
+    )
+
+
+ROUTERS = [
+    Router(
+        "/api/v1/appropriations",
+        route_handlers=[record_appropriation, *_movement_routes("appropriation")],
+        tags=["appropriations"],
+    ),
+    Router(
+        "/api/v1/recoveries",
+        route_handlers=[record_recovery, *_movement_routes("recovery")],
+        tags=["recoveries"],
+    ),
+    Router(
+        "/api/v1/grants",
+        route_handlers=[record_grant, *_movement_routes("grant")],
+        tags=["grants"],
+    ),
+]
+"""Appropriations, recoveries and grants: the same three routes each."""

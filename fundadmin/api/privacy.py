@@ -1,0 +1,430 @@
+"""Her data, her choice, over HTTP: erasure requests with four eyes, legal holds, her archive,
+and the retention job's reports.
+
+Reads of an erased claimant's personal data (her record, documents, letters, the archive)
+answer 410 `personal-data-erased`; claims, decisions and amounts stay readable. Every action
+writes an audit line with ids and counts only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+import sqlalchemy as sa
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.clock import Clock, today
+from fundadmin.database import unit_of_work
+from fundadmin.errors import UNPROCESSABLE, ProblemError
+from fundadmin.privacy import erasure, holds
+from fundadmin.privacy.erasure_log import ErasureLog
+from fundadmin.privacy.export import export_claimant
+from fundadmin.privacy.models import ErasureRequest, LegalHold, RetentionRun
+from fundadmin.privacy.schemas import (
+    ErasureRequestCreate,
+    ErasureRequestPage,
+    ErasureRequestView,
+    LegalHoldCreate,
+    LegalHoldLift,
+    LegalHoldPage,
+    LegalHoldView,
+    RetentionPeriodView,
+    RetentionRunPage,
+    RetentionRunView,
+)
+from fundadmin.security.break_glass import personal_data_reason
+from fundadmin.security.guards import requires
+from fundadmin.security.principal import Principal, Role
+from policies.retention import retention_countries, retention_period
+
+ADVISERS = [requires(Role.LEGAL_ADVISER)]
+_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
+ADMINISTRATORS = [requires(Role.ADMINISTRATOR)]
+ADVISERS_AND_ADMINISTRATORS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR)]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
+
+
+def _erasure_view(row: ErasureRequest) -> ErasureRequestView:
+    return msgspec.convert(row, ErasureRequestView, from_attributes=True)
+
+
+def _hold_view(row: LegalHold) -> LegalHoldView:
+    return msgspec.convert(row, LegalHoldView, from_attributes=True)
+
+
+def _run_view(row: RetentionRun) -> RetentionRunView:
+    return msgspec.convert(row, RetentionRunView, from_attributes=True)
+
+
+def erasure_log_of(state: State) -> ErasureLog:
+    return ErasureLog(state.settings.erasure_log_path)
+
+
+class PrivacyController(Controller):
+    path = "/api/v1"
+    tags = ["privacy"]
+
+    @post(
+        "/claimants/{claimant_id:uuid}/erasure-requests",
+        guards=ADVISERS_AND_ADMINISTRATORS,
+        summary="Record her request to be erased (a second administrator confirms)",
+        status_code=201,
+    )
+    async def request_erasure(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claimant_id: FromPath[uuid.UUID],
+        data: JSONBody[ErasureRequestCreate],
+    ) -> Response[ErasureRequestView]:
+        async with unit_of_work(session):
+            row = await erasure.request_erasure(
+                session,
+                actor_of(principal),
+                claimant_id,
+                received_on=data.received_on,
+                when_free=data.when_free,
+                now=clock.now(),
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claimant.erasure.request",
+                subject_type="claimant",
+                subject_id=claimant_id,
+                details={"erasure_request": str(row.id), "when_free": row.when_free},
+            )
+        return Response(
+            _erasure_view(row),
+            status_code=201,
+            headers={"Location": f"{self.path}/erasure-requests/{row.id}"},
+        )
+
+    @get(
+        "/claimants/{claimant_id:uuid}/erasure-requests",
+        guards=ADVISERS_AND_ADMINISTRATORS,
+        summary="Erasure requests of one claimant, newest first",
+    )
+    async def claimant_requests(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claimant_id: FromPath[uuid.UUID],
+    ) -> ErasureRequestPage:
+        rows = await erasure.requests_of(session, actor_of(principal), claimant_id)
+        return ErasureRequestPage([_erasure_view(r) for r in rows], None)
+
+    @get(
+        "/erasure-requests",
+        guards=ADMINISTRATORS,
+        summary="Erasure requests of your countries waiting for a second administrator",
+    )
+    async def queue(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        after: Annotated[
+            uuid.UUID | None, QueryParameter(description="the `next` of the previous page")
+        ] = None,
+        limit: Limit = 50,
+    ) -> ErasureRequestPage:
+        rows = await erasure.awaiting_confirmation(
+            session, actor_of(principal), after=after, limit=limit
+        )
+        cursor = str(rows[-1].id) if len(rows) == limit else None
+        return ErasureRequestPage([_erasure_view(r) for r in rows], cursor)
+
+    @get(
+        "/erasure-requests/{request_id:uuid}",
+        guards=ADVISERS_AND_ADMINISTRATORS,
+        summary="One erasure request",
+    )
+    async def read_request(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        request_id: FromPath[uuid.UUID],
+    ) -> ErasureRequestView:
+        return _erasure_view(
+            await erasure.erasure_request(session, actor_of(principal), request_id)
+        )
+
+    @post(
+        "/erasure-requests/{request_id:uuid}/confirmation",
+        guards=ADMINISTRATORS,
+        summary="Confirm as the second administrator: her data key is destroyed (or the "
+        "erasure scheduled for when the law no longer requires keeping it)",
+        status_code=200,
+    )
+    async def confirm(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        state: State,
+        request_id: FromPath[uuid.UUID],
+    ) -> ErasureRequestView:
+        async with unit_of_work(session):
+            done = await erasure.confirm_erasure(
+                session, vault_of(state), actor_of(principal), request_id, now=clock.now()
+            )
+            row = done.request
+            if done.erased is not None:
+                await audit(
+                    session,
+                    request,
+                    principal,
+                    action="claimant.erase",
+                    subject_type="claimant",
+                    subject_id=row.claimant_id,
+                    details={
+                        "basis": "request",
+                        "erasure_request": str(row.id),
+                        **done.erased.audit_details(),
+                    },
+                )
+            elif row.status == "scheduled":
+                await audit(
+                    session,
+                    request,
+                    principal,
+                    action="claimant.erasure.schedule",
+                    subject_type="claimant",
+                    subject_id=row.claimant_id,
+                    details={"erasure_request": str(row.id), "kept_for": " ".join(row.kept_for)},
+                )
+        if done.erased is not None:
+            # After the commit: a restore of an older backup must not bring her key back.
+            erasure_log_of(state).record([done.erased.subject_id])
+        return _erasure_view(row)
+
+    @post(
+        "/erasure-requests/{request_id:uuid}/cancellation",
+        guards=ADVISERS_AND_ADMINISTRATORS,
+        summary="Cancel an erasure request that is still open (she changed her mind)",
+        status_code=200,
+    )
+    async def cancel(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        request_id: FromPath[uuid.UUID],
+    ) -> ErasureRequestView:
+        async with unit_of_work(session):
+            row = await erasure.cancel_erasure(
+                session, actor_of(principal), request_id, now=clock.now()
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claimant.erasure.cancel",
+                subject_type="claimant",
+                subject_id=row.claimant_id,
+                details={"erasure_request": str(row.id)},
+            )
+        return _erasure_view(row)
+
+    @post(
+        "/claimants/{claimant_id:uuid}/legal-holds",
+        guards=ADMINISTRATORS,
+        summary="Place a legal hold: her data is kept, whatever erasure is asked, until lifted",
+        status_code=201,
+    )
+    async def place_hold(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claimant_id: FromPath[uuid.UUID],
+        data: JSONBody[LegalHoldCreate],
+    ) -> Response[LegalHoldView]:
+        async with unit_of_work(session):
+            hold = await holds.place_hold(
+                session,
+                actor_of(principal),
+                claimant_id,
+                kind=data.kind,
+                reason=data.reason,
+                now=clock.now(),
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claimant.hold.place",
+                subject_type="claimant",
+                subject_id=claimant_id,
+                details={"hold": str(hold.id), "kind": hold.kind},
+            )
+        return Response(
+            _hold_view(hold),
+            status_code=201,
+            headers={"Location": f"{self.path}/claimants/{claimant_id}/legal-holds"},
+        )
+
+    @get(
+        "/claimants/{claimant_id:uuid}/legal-holds",
+        guards=ADVISERS_AND_ADMINISTRATORS,
+        summary="Legal holds on one claimant, newest first (lifted ones included)",
+    )
+    async def list_holds(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claimant_id: FromPath[uuid.UUID],
+    ) -> LegalHoldPage:
+        rows = await holds.holds_of(session, actor_of(principal), claimant_id)
+        return LegalHoldPage([_hold_view(r) for r in rows], None)
+
+    @post(
+        "/claimants/{claimant_id:uuid}/legal-holds/{hold_id:uuid}/lift",
+        guards=ADMINISTRATORS,
+        summary="Lift a legal hold, with the reason",
+        status_code=200,
+    )
+    async def lift_hold(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claimant_id: FromPath[uuid.UUID],
+        hold_id: FromPath[uuid.UUID],
+        data: JSONBody[LegalHoldLift],
+    ) -> LegalHoldView:
+        async with unit_of_work(session):
+            hold = await holds.lift_hold(
+                session,
+                actor_of(principal),
+                claimant_id,
+                hold_id,
+                reason=data.reason,
+                now=clock.now(),
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claimant.hold.lift",
+                subject_type="claimant",
+                subject_id=claimant_id,
+                details={"hold": str(hold.id), "kind": hold.kind},
+            )
+        return _hold_view(hold)
+
+    @get(
+        "/claimants/{claimant_id:uuid}/export",
+        guards=ADVISERS,
+        summary="Everything held about her as one ZIP archive (GDPR Art. 15 and 20; audited)",
+        media_type="application/zip",
+    )
+    async def export(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        state: State,
+        claimant_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        reason = personal_data_reason(principal, request)
+        async with unit_of_work(session):
+            archive = await export_claimant(
+                session, vault_of(state), actor_of(principal), claimant_id, now=clock.now()
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="claimant.export",
+                subject_type="claimant",
+                subject_id=claimant_id,
+                reason=reason,
+                details={
+                    "claims": archive.claims,
+                    "documents": archive.documents,
+                    "access_lines": archive.access_lines,
+                },
+            )
+        return Response(
+            archive.archive,
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{archive.reference}-'
+                f'{today(clock).isoformat()}.zip"'
+            },
+        )
+
+    @get(
+        "/retention/runs",
+        guards=[requires(Role.ADMINISTRATOR, Role.AUDITOR)],
+        summary="Reports of the retention job, newest first: counts only",
+    )
+    async def retention_runs(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        before: Annotated[
+            str | None,
+            # A timestamp, never a number: Litestar would read `0.5` as seconds since 1970.
+            QueryParameter(
+                description="the `next` of the previous page (an ISO 8601 timestamp)",
+                pattern=_TIMESTAMP_PATTERN,
+            ),
+        ] = None,
+        limit: Limit = 50,
+    ) -> RetentionRunPage:
+        query = sa.select(RetentionRun).order_by(RetentionRun.ran_at.desc()).limit(limit)
+        if before is not None:
+            try:
+                cursor_time = datetime.fromisoformat(before)
+            except ValueError:
+                raise ProblemError(
+                    UNPROCESSABLE, "before: not a timestamp this list handed out"
+                ) from None
+            # A cursor without a zone is read as UTC, as every time this service writes.
+            query = query.where(
+                RetentionRun.ran_at < cursor_time.replace(tzinfo=cursor_time.tzinfo or UTC)
+            )
+        rows = (await session.scalars(query)).all()
+        cursor = rows[-1].ran_at.isoformat() if len(rows) == limit else None
+        return RetentionRunPage([_run_view(r) for r in rows], cursor)
+
+    @get(
+        "/retention/periods",
+        guards=[requires(*Role)],
+        summary="How long each country keeps personal data after her claims end, with sources",
+    )
+    async def retention_periods(self, clock: NamedDependency[Clock]) -> list[RetentionPeriodView]:
+        on = today(clock)
+        return [
+            msgspec.convert(retention_period(c, on), RetentionPeriodView, from_attributes=True)
+            for c in retention_countries()
+        ]

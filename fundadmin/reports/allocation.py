@@ -1,0 +1,437 @@
+"""The allocation report: money in, money out, balances and claim statistics of a country's
+funds over a period, or of every country with euro totals (the regional report).
+
+The money section is read from the ledger and reconciles by construction and by test: for
+every fund, opening + in - out = closing, and closing is the ledger's balance at the end date.
+The claim section counts claims into calendar quarters and years and withholds small numbers
+(fundadmin/reports/suppression.py). No report holds a name, a claim reference or the date of
+a single claim.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import ledger
+from fundadmin.reports import queries
+from fundadmin.reports.rates import Rate, rate_on
+from fundadmin.reports.suppression import THRESHOLD, Key, Relation, suppress
+from policies import HeadCategory
+
+FUNDS = ("victims", "support-services", "earmarked")
+"""The three funds of a country: the victims' fund, victim-support services, and the money
+earmarked for the victims of single confiscation cases (all cases together)."""
+SOURCES = ("confiscation", "appropriation", "recovery")
+PURPOSES = ("award", "return_assistance", "grant")
+OTHER = "other"
+"""Transfers between the funds (an earmark released), reversals, adjustments, openings."""
+
+SUPPRESSION_METHOD = (
+    "threshold rule (a figure derived from 1 to 4 claims is withheld) with secondary "
+    "suppression by linear-algebra audit: further cells are withheld until no withheld cell "
+    "can be computed from the published cells and the table's totals; cells are fixed calendar "
+    "quarters and years, each year's pattern decided on its whole quarter-and-year hierarchy, "
+    "so reports for adjacent or overlapping periods publish the same cells the same way"
+)
+
+CLAIM_ROWS = (
+    "received",
+    "decided",
+    "decided_approved",
+    "decided_partly_approved",
+    "decided_rejected",
+    "paid",
+    "withdrawn",
+)
+
+
+@dataclass
+class FundLine:
+    fund: str
+    opening: Decimal = Decimal(0)
+    money_in: dict[str, Decimal] = field(default_factory=dict)
+    money_out: dict[str, Decimal] = field(default_factory=dict)
+    closing: Decimal = Decimal(0)
+    pending_commitments: Decimal = Decimal(0)
+
+
+@dataclass
+class Month:
+    month: date
+    money_in: dict[str, Decimal]
+    money_out: dict[str, Decimal]
+    closing: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One published figure of the claim section; `None` values are withheld."""
+
+    table: str
+    period: str
+    """A calendar quarter (`2026-Q1`) or year (`2026`)."""
+    row: str
+    count: int | None
+    amount: Decimal | None = None
+    """Money, in the country's currency (awards by head)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    period: str
+    measure: str
+    """`days_to_decision` or `days_to_payment`."""
+    claims: int | None
+    median: Decimal | None
+    p90: Decimal | None
+
+
+@dataclass
+class CountryReport:
+    country: str
+    currency: str
+    start: date
+    end: date
+    made_at: datetime
+    funds: list[FundLine]
+    months: list[Month]
+    claims: list[Cell]
+    durations: list[Duration]
+    trial_balance_debits: Decimal
+    trial_balance_credits: Decimal
+    audit_head_seq: int
+    audit_head_hash: str
+
+    @property
+    def money_in(self) -> dict[str, Decimal]:
+        return _total(line.money_in for line in self.funds)
+
+    @property
+    def money_out(self) -> dict[str, Decimal]:
+        return _total(line.money_out for line in self.funds)
+
+    @property
+    def opening(self) -> Decimal:
+        return sum((line.opening for line in self.funds), Decimal(0))
+
+    @property
+    def closing(self) -> Decimal:
+        return sum((line.closing for line in self.funds), Decimal(0))
+
+
+def _total(parts: Iterable[dict[str, Decimal]]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = defaultdict(Decimal)
+    for part in parts:
+        for key, value in part.items():
+            total[key] += value
+    return dict(total)
+
+
+def _source(kind: str, labels: tuple[str, ...]) -> str:
+    return kind if kind in labels else OTHER
+
+
+def _money(flows: list[queries.Flow], start: date, end: date) -> tuple[list[FundLine], list[Month]]:
+    lines = {
+        fund: FundLine(
+            fund,
+            money_in=dict.fromkeys((*SOURCES, OTHER), Decimal(0)),
+            money_out=dict.fromkeys((*PURPOSES, OTHER), Decimal(0)),
+        )
+        for fund in FUNDS
+    }
+    months: dict[date, Month] = {}
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        months[month] = Month(
+            month,
+            dict.fromkeys((*SOURCES, OTHER), Decimal(0)),
+            dict.fromkeys((*PURPOSES, OTHER), Decimal(0)),
+            {},
+        )
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    monthly_net: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for flow in flows:
+        line = lines.setdefault(flow.fund, FundLine(flow.fund))
+        if flow.month is None:
+            line.opening += flow.money_in - flow.money_out
+            continue
+        source, purpose = _source(flow.kind, SOURCES), _source(flow.kind, PURPOSES)
+        line.money_in[source] = line.money_in.get(source, Decimal(0)) + flow.money_in
+        line.money_out[purpose] = line.money_out.get(purpose, Decimal(0)) + flow.money_out
+        months[flow.month].money_in[source] += flow.money_in
+        months[flow.month].money_out[purpose] += flow.money_out
+        monthly_net[flow.fund, flow.month] += flow.money_in - flow.money_out
+    for line in lines.values():
+        line.closing = line.opening + sum(line.money_in.values()) - sum(line.money_out.values())
+        running = line.opening
+        for month_start, entry in months.items():
+            running += monthly_net[line.fund, month_start]
+            entry.closing[line.fund] = running
+    return list(lines.values()), list(months.values())
+
+
+# Claim statistics --------------------------------------------------------------------------
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _years(start: date, end: date) -> range:
+    return range(start.year, end.year + 1)
+
+
+def _periods_of_year(year: int) -> list[str]:
+    return [f"{year}-Q{q}" for q in range(1, 5)] + [str(year)]
+
+
+def _published_periods(start: date, end: date) -> set[str]:
+    """The quarters and years wholly inside [start, end]: the only cells a report shows."""
+    shown = set()
+    for year in _years(start, end):
+        for q in range(1, 5):
+            first = date(year, 3 * q - 2, 1)
+            last = date(year + (q == 4), (3 * q) % 12 + 1, 1)
+            if start <= first and (last - first).days and last <= _next_day(end):
+                shown.add(f"{year}-Q{q}")
+        if start <= date(year, 1, 1) and date(year, 12, 31) <= end:
+            shown.add(str(year))
+    return shown
+
+
+def _next_day(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
+
+
+def _day(moment: datetime | date | None) -> date | None:
+    if moment is None:
+        return None
+    return moment.date() if isinstance(moment, datetime) else moment
+
+
+def _claim_cells(
+    facts: list[queries.ClaimFacts],
+    heads: list[tuple[uuid.UUID, str, Decimal]],
+    years: range,
+) -> tuple[list[Cell], list[Duration]]:
+    """Counts per quarter and year for every year in `years`, suppressed per year."""
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    amounts: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    to_decision: dict[str, list[int]] = defaultdict(list)
+    to_payment: dict[str, list[int]] = defaultdict(list)
+    letter_day: dict[uuid.UUID, date | None] = {}
+
+    def count(table: str, row: str, day: date | None, amount: Decimal | None = None) -> None:
+        if day is None or day.year not in years:
+            return
+        for period in (_quarter(day), str(day.year)):
+            counts[table, period, row] += 1
+            if amount is not None:
+                amounts[table, period, row] += amount
+
+    for fact in facts:
+        submitted = _day(fact.submitted_at)
+        decided = _day(fact.decided_at)
+        assert submitted is not None
+        count("claims", "received", submitted)
+        if decided is not None and fact.outcome:
+            count("claims", "decided", decided)
+            count("claims", f"decided_{fact.outcome}", decided)
+            if decided.year in years:
+                for period in (_quarter(decided), str(decided.year)):
+                    to_decision[period].append((decided - submitted).days)
+        count("claims", "paid", fact.first_paid_on)
+        if fact.first_paid_on is not None and fact.first_paid_on.year in years:
+            for period in (_quarter(fact.first_paid_on), str(fact.first_paid_on.year)):
+                to_payment[period].append((fact.first_paid_on - submitted).days)
+        count("claims", "withdrawn", _day(fact.withdrawn_at))
+        letter_day[fact.id] = _day(fact.letter_issued_at)
+    per_claim_head: dict[tuple[uuid.UUID, str], Decimal] = defaultdict(Decimal)
+    for claim_id, category, awarded in heads:
+        per_claim_head[claim_id, category] += awarded
+    for (claim_id, category), awarded in per_claim_head.items():
+        day = letter_day.get(claim_id)
+        count("awards_by_head", category, day, awarded)
+        count("awards_by_head", "total", day, awarded)
+
+    cells = [cell for year in years for cell in _year_cells(year, counts, amounts)]
+    durations = [
+        _duration(period, measure, samples.get(period, []))
+        for year in years
+        for period in _periods_of_year(year)
+        for measure, samples in (("days_to_decision", to_decision), ("days_to_payment", to_payment))
+    ]
+    return cells, durations
+
+
+def _year_cells(
+    year: int,
+    counts: dict[tuple[str, str, str], int],
+    amounts: dict[tuple[str, str, str], Decimal],
+) -> list[Cell]:
+    """One year's quarter-and-year cells of both tables, suppressed on that whole hierarchy."""
+    periods = _periods_of_year(year)
+    tables = {
+        "claims": CLAIM_ROWS,
+        "awards_by_head": (*(c.value for c in HeadCategory), "total"),
+    }
+    outcomes = ("approved", "partly_approved", "rejected")
+    cells = []
+    for table, rows in tables.items():
+        keys: dict[Key, int] = {
+            (row, period): counts[table, period, row] for row in rows for period in periods
+        }
+        relations = [
+            Relation((row, str(year)), tuple((row, p) for p in periods[:4])) for row in rows
+        ]
+        if table == "claims":
+            relations += [
+                Relation(("decided", p), tuple((f"decided_{o}", p) for o in outcomes))
+                for p in periods
+            ]
+        else:
+            relations += [
+                Relation(("total", p), tuple((c.value, p) for c in HeadCategory)) for p in periods
+            ]
+        hidden = suppress(keys, relations)
+        for row, period in ((row, period) for row in rows for period in periods):
+            n = counts[table, period, row]
+            withheld = (row, period) in hidden
+            amount = amounts[table, period, row] if table == "awards_by_head" else None
+            cells.append(
+                Cell(table, period, row, None if withheld else n, None if withheld else amount)
+            )
+    return cells
+
+
+def _duration(period: str, measure: str, days: list[int]) -> Duration:
+    if len(days) < THRESHOLD:
+        return Duration(period, measure, None if days else 0, None, None)
+    ordered = sorted(days)
+    p90 = ordered[min(len(ordered) - 1, -(-9 * len(ordered) // 10) - 1)]
+    return Duration(
+        period, measure, len(days), Decimal(str(statistics.median(ordered))), Decimal(p90)
+    )
+
+
+# Assembly ----------------------------------------------------------------------------------
+
+
+async def country_report(
+    session: AsyncSession,
+    country: str,
+    start: date,
+    end: date,
+    *,
+    made_at: datetime,
+    audit_head: tuple[int, str] | None = None,
+    flows: list[queries.Flow] | None = None,
+) -> CountryReport:
+    """The report of one country; the caller has checked she may read it. `flows`: the
+    country's movements when the caller read them already (the regional report)."""
+    if flows is None:
+        flows = (await queries.flows(session, [country], start, end))[country]
+    funds, months = _money(flows, start, end)
+    for fund, amount in (await queries.pending(session, country)).items():
+        for line in funds:
+            if line.fund == fund:
+                line.pending_commitments = amount
+    years = _years(start, end)
+    until = date(years[-1] + 1, 1, 1)
+    cells, durations = _claim_cells(
+        await queries.claim_facts(session, country, until),
+        await queries.awarded_heads(session, country, until),
+        years,
+    )
+    shown = _published_periods(start, end)
+    trial_debits, trial_credits = await queries.trial_balance(session, country)
+    seq, head = audit_head or await queries.audit_head(session)
+    return CountryReport(
+        country=country,
+        currency=ledger.COUNTRY_CURRENCY[country],
+        start=start,
+        end=end,
+        made_at=made_at,
+        funds=funds,
+        months=months,
+        claims=[cell for cell in cells if cell.period in shown],
+        durations=[d for d in durations if d.period in shown],
+        trial_balance_debits=trial_debits,
+        trial_balance_credits=trial_credits,
+        audit_head_seq=seq,
+        audit_head_hash=head,
+    )
+
+
+@dataclass
+class RegionalReport:
+    start: date
+    end: date
+    made_at: datetime
+    countries: list[CountryReport]
+    rates: list[Rate]
+    opening_eur: Decimal
+    closing_eur: Decimal
+    money_in_eur: dict[str, Decimal]
+    money_out_eur: dict[str, Decimal]
+    funds_eur: dict[str, dict[str, Decimal]]
+    """Per fund: opening, in, out, closing, pending_commitments in EUR."""
+
+
+def _eur(amount: Decimal, rate: Rate) -> Decimal:
+    return (amount / rate.per_euro).quantize(Decimal("0.01"))
+
+
+async def regional_report(
+    session: AsyncSession, start: date, end: date, *, made_at: datetime
+) -> RegionalReport:
+    """Every country's report, and money totals converted to EUR at recorded rates (claim
+    statistics are not added up across countries: a regional total could undo a country's
+    suppression)."""
+    head = await queries.audit_head(session)
+    countries = sorted(ledger.COUNTRY_CURRENCY)
+    flows = await queries.flows(session, countries, start, end)
+    reports = [
+        await country_report(
+            session, country, start, end, made_at=made_at, audit_head=head, flows=flows[country]
+        )
+        for country in countries
+    ]
+    rates = {r.currency: rate_on(r.currency, end) for r in reports}
+    money_in: dict[str, Decimal] = defaultdict(Decimal)
+    money_out: dict[str, Decimal] = defaultdict(Decimal)
+    funds: dict[str, dict[str, Decimal]] = {fund: defaultdict(Decimal) for fund in FUNDS}
+    for report in reports:
+        rate = rates[report.currency]
+        for key, value in report.money_in.items():
+            money_in[key] += _eur(value, rate)
+        for key, value in report.money_out.items():
+            money_out[key] += _eur(value, rate)
+        for line in report.funds:
+            target = funds[line.fund]
+            target["opening"] += _eur(line.opening, rate)
+            target["in"] += _eur(sum(line.money_in.values(), Decimal(0)), rate)
+            target["out"] += _eur(sum(line.money_out.values(), Decimal(0)), rate)
+            target["closing"] += _eur(line.closing, rate)
+            target["pending_commitments"] += _eur(line.pending_commitments, rate)
+    return RegionalReport(
+        start=start,
+        end=end,
+        made_at=made_at,
+        countries=reports,
+        rates=sorted(rates.values(), key=lambda r: r.currency),
+        opening_eur=sum((f["opening"] for f in funds.values()), Decimal(0)),
+        closing_eur=sum((f["closing"] for f in funds.values()), Decimal(0)),
+        money_in_eur=dict(money_in),
+        money_out_eur=dict(money_out),
+        funds_eur={fund: dict(values) for fund, values in funds.items()},
+    )

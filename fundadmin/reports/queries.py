@@ -1,0 +1,158 @@
+"""The reads an allocation report needs, each one statement over the ledger or the claims."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# The fund of an account: `victims`, `support-services`, or `earmarked` for every case's account.
+# Every posted movement of the country's funds up to the end date, summed per fund, kind and
+# month; what lies before the start date is one row per fund and kind with month NULL (the
+# opening balance). Fund accounts are fund equity: a credit (negative amount) is money in.
+_FLOWS = sa.text(
+    """
+    SELECT a.country AS country,
+           CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked'
+                ELSE split_part(a.code, '/', 3) END AS fund, t.kind AS kind,
+           CASE WHEN t.effective_date < :start THEN NULL
+                ELSE date_trunc('month', t.effective_date)::date END AS month,
+           coalesce(sum(-p.amount) FILTER (WHERE p.amount < 0), 0) AS money_in,
+           coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS money_out
+    FROM ledger_posting p
+    JOIN ledger_account a ON a.id = p.account_id
+    JOIN ledger_transaction t ON t.id = p.transaction_id
+    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
+      AND t.status = 'posted' AND t.effective_date <= :end
+    GROUP BY 1, 2, 3, 4
+    """
+)
+
+_PENDING = sa.text(
+    """
+    SELECT CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked'
+                ELSE split_part(a.code, '/', 3) END AS fund,
+           coalesce(sum(a.pending_debits), 0) AS pending
+    FROM ledger_account a
+    WHERE a.country = :country AND a.type = 'fund_equity'
+    GROUP BY 1
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    fund: str
+    kind: str
+    month: date | None
+    """None: before the period (part of the opening balance)."""
+    money_in: Decimal
+    money_out: Decimal
+
+
+async def flows(
+    session: AsyncSession, countries: list[str], start: date, end: date
+) -> dict[str, list[Flow]]:
+    """The funds' movements of each of `countries`, in one pass over the postings (a regional
+    report reads the ledger once, not once per country)."""
+    rows = await session.execute(_FLOWS, {"countries": countries, "start": start, "end": end})
+    result: dict[str, list[Flow]] = {country: [] for country in countries}
+    for r in rows:
+        result[r.country].append(Flow(r.fund, r.kind, r.month, r.money_in, r.money_out))
+    return result
+
+
+async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
+    """Money reserved from each fund now by pending awards (not yet booked by a letter)."""
+    rows = await session.execute(_PENDING, {"country": country})
+    return {r.fund: r.pending for r in rows}
+
+
+_CLAIMS = sa.text(
+    """
+    SELECT c.id, c.submitted_at, c.decided_at, c.outcome, c.letter_issued_at,
+           (SELECT min(p.paid_on) FROM claim_payment p WHERE p.claim_id = c.id) AS first_paid_on,
+           (SELECT max(t.occurred_at) FROM claim_transition t
+             WHERE t.claim_id = c.id AND t.to_status = 'withdrawn') AS withdrawn_at
+    FROM claim c
+    WHERE c.country = :country AND c.submitted_at IS NOT NULL
+      AND c.submitted_at < :until
+    """
+)
+
+_HEADS = sa.text(
+    """
+    SELECT h.claim_id, h.category, h.awarded
+    FROM claim_head h JOIN claim c ON c.id = h.claim_id
+    WHERE c.country = :country AND c.letter_issued_at IS NOT NULL AND h.awarded > 0
+      AND c.letter_issued_at < :until
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """What statistics need of one claim; never leaves the report module (no reference, no
+    name, and its dates only ever counted into quarters)."""
+
+    id: uuid.UUID
+    submitted_at: datetime
+    decided_at: datetime | None
+    outcome: str | None
+    letter_issued_at: datetime | None
+    first_paid_on: date | None
+    withdrawn_at: datetime | None
+
+
+async def claim_facts(session: AsyncSession, country: str, until: date) -> list[ClaimFacts]:
+    rows = await session.execute(_CLAIMS, {"country": country, "until": until})
+    return [
+        ClaimFacts(
+            r.id,
+            r.submitted_at,
+            r.decided_at,
+            r.outcome,
+            r.letter_issued_at,
+            r.first_paid_on,
+            r.withdrawn_at,
+        )
+        for r in rows
+    ]
+
+
+async def awarded_heads(
+    session: AsyncSession, country: str, until: date
+) -> list[tuple[uuid.UUID, str, Decimal]]:
+    rows = await session.execute(_HEADS, {"country": country, "until": until})
+    return [(r.claim_id, r.category, r.awarded) for r in rows]
+
+
+async def audit_head(session: AsyncSession) -> tuple[int, str]:
+    """The newest line of the audit chain (its number and hash)."""
+    row = (
+        await session.execute(
+            sa.text("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+        )
+    ).first()
+    return (0, "") if row is None else (int(row.seq), str(row.hash))
+
+
+async def trial_balance(session: AsyncSession, country: str) -> tuple[Decimal, Decimal]:
+    """The ledger's trial balance of `country` now: posted debits and credits over every
+    account, from the counters PostgreSQL keeps with each posting (they sum to zero per
+    currency, so the totals agree whenever the books balance)."""
+    row = (
+        await session.execute(
+            sa.text(
+                "SELECT coalesce(sum(posted_debits), 0) AS debits, "
+                "coalesce(sum(posted_credits), 0) AS credits "
+                "FROM ledger_account WHERE country = :country"
+            ),
+            {"country": country},
+        )
+    ).one()
+    return row.debits, row.credits
