@@ -380,7 +380,7 @@ async def issue_letter(
                 advances=sum(
                     (p.amount for p in claim.prior_payments if p.source == "advance"), Decimal(0)
                 ),
-                already_paid=claim.paid_total,
+                already_paid=claim.paid_total - claim.overpayment_repaid,
                 reason=claim.decision_reason or "",
                 no_proposal_reason=claim.no_proposal_reason,
                 heads=tuple(
@@ -397,6 +397,7 @@ async def issue_letter(
                 languages=languages,
                 decided_at=claim.decided_at,
                 issued_at=now,
+                owed_back=claim.overpayment_owed,
             )
         )
     return claim
