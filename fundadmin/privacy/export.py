@@ -7,6 +7,7 @@ The ZIP holds JSON (structured, machine-readable: portability) and her files as 
     claims/<reference>.json       each claim: heads, decision, history, questions and answers,
                                   payments, the documents' descriptions
     documents/<id>.<ext>          every document (evidence, mandates), decrypted
+    letters/<reference>-v<n>.pdf  every decision letter issued on her claims, decrypted
     access-log.json               who did what with her records and when, with the reason given
                                   (break-glass reads included), from the audit trail
 
@@ -32,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import Actor, ClaimantNotFound, PersonalDataVault, repository, services, views
 from claims.models import Claim, Claimant, Document
+from fundadmin.letters.models import ClaimLetter
+from fundadmin.letters.service import LETTER_FIELD
 from fundadmin.privacy.erasure import is_erased
 from fundadmin.privacy.state import claimant_for
 from fundadmin.security.errors import SubjectErased
@@ -46,7 +49,11 @@ README = """Everything this fund holds about one claimant, at the moment of the 
 claimant.json            her personal data, language, mandate, reference
 claims/<reference>.json  each claim: what was claimed, the decision, every step with who and
                          why, questions and answers, payments, descriptions of the documents
+                         and of the letters
 documents/<id>.<ext>     each document as uploaded (evidence and mandates)
+letters/<reference>-v<n>.pdf
+                         each decision letter as issued (version n; a corrected decision
+                         adds a version)
 access-log.json          every recorded action on her records (reads of her personal data
                          included): when, by whom (work handle and role), what, and the reason
                          given; taken from the audit trail, whose line numbers (seq) it keeps
@@ -102,6 +109,7 @@ class Export:
     archive: bytes
     claims: int
     documents: int
+    letters: int
     access_lines: int
 
 
@@ -143,9 +151,24 @@ async def export_claimant(
             ],
         }
     )
+    letters = (
+        await session.scalars(
+            sa.select(ClaimLetter)
+            .where(ClaimLetter.claimant_id == claimant.id)
+            .order_by(ClaimLetter.claim_id, ClaimLetter.version)
+        )
+    ).all()
+    references = {claim.id: claim.reference for claim in claims}
     for claim in claims:
         members[f"claims/{claim.reference}.json"] = _json(
             await _claim_entry(session, vault, claimant, claim, documents)
+            | {
+                "letters": [
+                    _letter_entry(letter, claim.reference)
+                    for letter in letters
+                    if letter.claim_id == claim.id
+                ]
+            }
         )
     for document in documents:
         content = await vault.decrypt(
@@ -154,11 +177,39 @@ async def export_claimant(
         if content is None:
             raise SubjectErased()
         members[f"documents/{document.id}.{_EXTENSIONS.get(document.media_type, 'bin')}"] = content
+    for letter in letters:
+        pdf = await vault.decrypt(session, claimant.subject_id, LETTER_FIELD, letter.content_enc)
+        if pdf is None:
+            raise SubjectErased()
+        members[_letter_file(letter, references[letter.claim_id])] = pdf
     log = await access_log(session, claimant.id, [c.id for c in claims])
     members["access-log.json"] = _json({"claimant": claimant.reference, "lines": log})
     return Export(
-        claimant.id, claimant.reference, _zip(members), len(claims), len(documents), len(log)
+        claimant.id,
+        claimant.reference,
+        _zip(members),
+        len(claims),
+        len(documents),
+        len(letters),
+        len(log),
     )
+
+
+def _letter_file(letter: ClaimLetter, reference: str) -> str:
+    return f"letters/{reference}-v{letter.version}.pdf"
+
+
+def _letter_entry(letter: ClaimLetter, reference: str) -> dict[str, Any]:
+    return {
+        "version": letter.version,
+        "issued_at": letter.issued_at.isoformat(),
+        "authority": letter.authority,
+        "languages": letter.languages,
+        "sha256": letter.sha256,
+        "verification_code": letter.verification_code,
+        "size_bytes": letter.size_bytes,
+        "file": _letter_file(letter, reference),
+    }
 
 
 async def _document_entry(

@@ -125,7 +125,7 @@ def retention_due_on(
 ) -> date | None:
     """The day her data is due for erasure: every claim has ended, and each country's period has
     run from the day its claim ended (the latest of them). None while any claim is open or she
-    has none (a registration without a claim is her adviser's to erase on request).
+    has none (a registration without a claim: see `registration_due_on`).
 
     `erase_after(country, ended_on)` is the first day due under that country's period.
     """
@@ -133,3 +133,15 @@ def retention_due_on(
     if not listed or any(c.status not in ENDED or c.ended_on is None for c in listed):
         return None
     return max(erase_after(c.country, c.ended_on) for c in listed if c.ended_on is not None)
+
+
+def registration_due_on(
+    registered_on: date, countries: Iterable[str], erase_after: Callable[[str, date], date]
+) -> date | None:
+    """The day the data of a woman registered but never claimed for is due: each country her
+    adviser could have filed in has let its period run from her registration (the latest of
+    them, so no country's period is cut short). None without a country to count by."""
+    listed = list(countries)
+    if not listed:
+        return None
+    return max(erase_after(country, registered_on) for country in listed)
