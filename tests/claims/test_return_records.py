@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from decimal import Decimal
 
 from tests.claims.conftest import SECRET_NAME, Driver
 from tests.claims.test_return_assistance import BASE, PDF, Returns, rate
@@ -130,3 +131,21 @@ class TestHistory:
         for user in ("adviser-pro", "admin-lv"):
             await driver.call("GET", f"{BASE}/{application['id']}/history", user, expect=404)
         await driver.call("GET", f"{BASE}/{application['id']}/history", "ministry-se", expect=403)
+
+
+class TestTrainingAndMedicalCare:
+    async def test_they_are_granted_by_the_policy_and_scheduled(self, driver: Driver) -> None:
+        returns = Returns(driver)
+        application = await returns.apply(
+            items=[
+                {"item": "travel", "amount": "3000", "currency": "SEK"},
+                {"item": "training", "amount": "20000", "currency": "SEK"},
+                {"item": "medical_care", "amount": "6000", "currency": "SEK"},
+            ]
+        )
+        granted = {g["item"]: g for g in application["granted"]}
+        assert Decimal(granted["training"]["granted"]) == Decimal(15000)
+        assert granted["training"]["months"] == 0
+        assert granted["training"]["note"] == "limited to the policy's cap"
+        assert Decimal(granted["medical_care"]["granted"]) == Decimal(6000)
+        assert granted["medical_care"]["months"] == 6
