@@ -69,6 +69,17 @@ class TestConsentDocument:
         returns = Returns(driver)
         application = await returns.consent(await returns.apply())
         [consent] = [r for r in application["records"] if r["kind"] == "consent"]
+        # While her return is being decided or paid, the law requires keeping her data.
+        refused = await driver.call(
+            "POST",
+            f"/api/v1/claimants/{application['claimant_id']}/erasure-requests",
+            "adviser-marta",
+            json={"received_on": "2026-11-20"},
+            expect=409,
+        )
+        assert [(g["ground"], g["application"]) for g in refused.json()["grounds"]] == [
+            ("return_in_progress", application["reference"])
+        ]
         withdrawn = await returns.step(application, "consent/withdrawal", "adviser-marta", {})
         assert withdrawn["status"] == "stopped"
         request = await driver.call(

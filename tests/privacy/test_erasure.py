@@ -237,6 +237,7 @@ class TestWhereTheLawRequiresKeeping:
             {
                 "ground": "open_appeal",
                 "claim": claim["reference"],
+                "application": None,
                 "hold": None,
                 "hold_kind": None,
                 "explanation": "an appeal of the decision is open (GDPR Art. 17(3)(e))",
