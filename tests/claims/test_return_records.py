@@ -5,8 +5,10 @@ history."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
+import zipfile
 from decimal import Decimal
 
 from tests.claims.conftest import SECRET_NAME, Driver
@@ -160,3 +162,30 @@ class TestTrainingAndMedicalCare:
         assert granted["training"]["note"] == "limited to the policy's cap"
         assert Decimal(granted["medical_care"]["granted"]) == Decimal(6000)
         assert granted["medical_care"]["months"] == 6
+
+
+class TestInHerArchive:
+    async def test_her_return_and_its_readers_are_in_her_export(self, driver: Driver) -> None:
+        returns = Returns(driver)
+        application = await returns.consent(await returns.apply())
+        [consent] = [r for r in application["records"] if r["kind"] == "consent"]
+        await driver.call("GET", f"{BASE}/{application['id']}", "admin-se")
+
+        response = await driver.call(
+            "GET", f"/api/v1/claimants/{application['claimant_id']}/export", "adviser-marta"
+        )
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        reference = application["reference"]
+        held = json.loads(members[f"returns/{reference}.json"])
+        assert held["id"] == application["id"]
+        assert held["receiving_organisation"]["bank_account"] == "LV80 BANK 0000 4351 9500 1"
+        assert members[f"returns/{reference}-consent-{consent['id']}.pdf"] == PDF
+        log = json.loads(members["access-log.json"])["lines"]
+        reads = [
+            line
+            for line in log
+            if line["record"] == f"return_application:{application['id']}"
+            and line["action"] == "return_assistance.read"
+        ]
+        assert [line["who"] for line in reads] == ["admin-se"]
