@@ -67,6 +67,9 @@ from ledger import (
 from ledger.chart import EXCHANGE_CURRENCIES
 from policies import ReturnAssistanceRequest, ReturnItem, get_policy
 
+CONSENT_FIELD = "return.consent"
+"""Vault field her signed consent document is sealed under."""
+
 LEDGER_SCOPE = "claims"
 """Idempotency scope of the ledger transactions claims records (shared with awards)."""
 
@@ -355,7 +358,7 @@ async def record_consent(
         now=now,
         document_media_type=media_type,
         document_sha256=hashlib.sha256(content).hexdigest(),
-        document_enc=await vault.encrypt(session, subject, "return.consent", content),
+        document_enc=await vault.encrypt(session, subject, CONSENT_FIELD, content),
     )
     await session.flush()
     return application
@@ -382,7 +385,7 @@ async def consent_document(
     if record is None or record.document_enc is None:
         raise ConsentDocumentNotFound()
     content = await vault.decrypt(
-        session, await subject_of(session, application), "return.consent", record.document_enc
+        session, await subject_of(session, application), CONSENT_FIELD, record.document_enc
     )
     if content is None:
         raise PersonalDataErased()

@@ -240,7 +240,7 @@ async def _return_members(
         if record.document_enc is None:
             continue
         content = await vault.decrypt(
-            session, claimant.subject_id, "return.consent", record.document_enc
+            session, claimant.subject_id, returns.CONSENT_FIELD, record.document_enc
         )
         if content is None:
             raise SubjectErased()
