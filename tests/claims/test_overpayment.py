@@ -322,5 +322,5 @@ async def test_direct_sql_cannot_rewrite_a_repayment(
 ) -> None:
     claim = await _overpaid_by_appeal(driver)
     await driver.step(claim, "repayments", "admin-se", _repayment("1000"), money=True)
-    with pytest.raises(asyncpg.PostgresError, match="append-only"):
+    with pytest.raises(asyncpg.PostgresError, match=r"append-only|permission denied"):
         await raw.execute("UPDATE claim_repayment SET amount = 1 WHERE claim_id = $1", claim["id"])
