@@ -1,6 +1,7 @@
 """Security headers on every answer (routing 404s and error documents included).
 
-The web pages under /web load only their own stylesheet. The API answers JSON only, so its Content-Security-Policy allows nothing at all; the API
+The web pages under /web load only their own stylesheet. The API answers JSON only, so its
+Content-Security-Policy allows nothing at all; the API
 documentation under /schema loads its viewer from the service itself (no CDN), and gets a
 policy allowing its own scripts and styles.
 Transport security (TLS) is the reverse proxy's job; HSTS tells browsers to keep to it.

@@ -66,10 +66,15 @@ def convert(raw: dict[str, Any], into: type[T], fields: dict[str, str]) -> T:
         raise FormInvalid([FieldError(field, f"{path or 'form'}: {message}")]) from None
 
 
-def claim_facts(form: FormMultiDict, country: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """The facts and heads of the claim form as the API's JSON, and each path's input id."""
+def claim_facts(
+    form: FormMultiDict, country: str, countries: list[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The facts and heads of the claim form as the API's JSON, and each path's input id;
+    `country` must be one of `countries` (those she files in)."""
+    if country not in countries:
+        raise FormInvalid([FieldError("country", "Choose a country you file in")])
     currency = COUNTRY_CURRENCY[country]
-    heads = []
+    heads: list[dict[str, Any]] = []
     fields = {"offence": "offence", "crime_date": "crime_date", "heads": "head-0-amount"}
     for row in range(HEAD_ROWS):
         amount = _text(form, f"head-{row}-amount")
@@ -120,7 +125,7 @@ def claim_create(facts: dict[str, Any], claimant_id: str, country: str) -> dict[
 def decision(form: FormMultiDict, positions: list[int]) -> tuple[dict[str, Any], dict[str, str]]:
     """The decision form as the API's DecisionRequest JSON: an amount and a reason per head."""
     fields = {"reason": "reason"}
-    heads = []
+    heads: list[dict[str, Any]] = []
     for index, position in enumerate(positions):
         fields[f"heads[{index}].awarded"] = f"awarded-{position}"
         fields[f"heads[{index}].reason"] = f"head-reason-{position}"

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie
-from litestar.di import Provide
+from litestar.datastructures import Cookie, FormMultiDict
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import claims
 import ledger
 from claims import services, views
+from claims.models import Claim as ClaimRow
 from claims.schemas import ClaimCreate, DecisionRequest
 from fundadmin.api.auth import SIGN_IN_THROTTLE
 from fundadmin.api.claims_support import actor_of, audit, vault_of
@@ -116,18 +118,20 @@ def _home_of(principal: Principal) -> str:
 # --- signing in and out -----------------------------------------------------------------------
 
 
-@get("/")
-async def home(visit: Visit) -> Redirect:
+@get("/", include_in_schema=False)
+async def home(visit: NamedDependency[Visit]) -> Redirect:
     return Redirect(_home_of(visit.principal), status_code=303)
 
 
-@get("/sign-in")
+@get("/sign-in", include_in_schema=False)
 async def sign_in_form(request: Request[Any, Any, Any]) -> Template:
     return page(request, "sign_in.html", None, expired="expired" in request.query_params)
 
 
-@post("/sign-in")
-async def sign_in_post(request: Request[Any, Any, Any], session: AsyncSession) -> Response[Any]:
+@post("/sign-in", include_in_schema=False)
+async def sign_in_post(
+    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+) -> Response[Any]:
     await check_csrf(request)
     form = await request.form()
     username = str(form.get("username", "")).strip()
@@ -164,7 +168,7 @@ async def sign_in_post(request: Request[Any, Any, Any], session: AsyncSession) -
     )
 
 
-@post("/sign-out")
+@post("/sign-out", include_in_schema=False)
 async def sign_out(request: Request[Any, Any, Any]) -> Redirect:
     await check_csrf(request)
     return Redirect("/web/sign-in", status_code=303, cookies=ended_session_cookies())
@@ -173,9 +177,12 @@ async def sign_out(request: Request[Any, Any, Any]) -> Redirect:
 # --- legal adviser ----------------------------------------------------------------------------
 
 
-@get("/claims")
+@get("/claims", include_in_schema=False)
 async def adviser_claims(
-    request: Request[Any, Any, Any], session: AsyncSession, clock: Clock, visit: Visit
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
+    visit: NamedDependency[Visit],
 ) -> Template:
     actor = visit.door(Role.LEGAL_ADVISER)
     claimants, claimant_total = await services.list_claimants(
@@ -201,7 +208,7 @@ async def adviser_claims(
 
 
 async def _claim_form_context(
-    session: AsyncSession, actor: claims.Actor, principal: Principal
+    session: NamedDependency[AsyncSession], actor: claims.Actor, principal: Principal
 ) -> dict[str, Any]:
     claimants, _ = await services.list_claimants(
         session, actor, reference=None, limit=100, offset=0
@@ -217,16 +224,23 @@ async def _claim_form_context(
     }
 
 
-@get("/claims/new")
-async def claim_form(request: Request[Any, Any, Any], session: AsyncSession, visit: Visit) -> Template:
+@get("/claims/new", include_in_schema=False)
+async def claim_form(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    visit: NamedDependency[Visit],
+) -> Template:
     actor = visit.door(Role.LEGAL_ADVISER)
     context = await _claim_form_context(session, actor, visit.principal)
     return page(request, "claim_form.html", visit, values={"offence": "trafficking"}, **context)
 
 
-@post("/claims/new")
+@post("/claims/new", include_in_schema=False)
 async def claim_form_post(
-    request: Request[Any, Any, Any], session: AsyncSession, clock: Clock, visit: Visit
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
+    visit: NamedDependency[Visit],
 ) -> Response[Any]:
     """`action=estimate` shows the country's dry-run assessment beside the form; `action=save`
     files the draft claim, as the API's POST /api/v1/claims does."""
@@ -237,9 +251,7 @@ async def claim_form_post(
     values = {k: v for k, v in form.items() if k != CSRF_FIELD}
     country = str(form.get("country", ""))
     try:
-        if country not in context["countries"]:
-            raise forms.FormInvalid([forms.FieldError("country", "Choose a country you file in")])
-        facts, fields = forms.claim_facts(form, country)
+        facts, fields = forms.claim_facts(form, country, context["countries"])
         policy = await policy_for(session, country)
         estimate_in = forms.convert(
             forms.estimate_request(facts, today(clock)), AssessRequest, fields
@@ -279,7 +291,7 @@ async def claim_form_post(
     return Redirect(f"/web/claims/{claim.id}", status_code=303, cookies=_renewed(visit))
 
 
-def _renewed(visit: Visit) -> list[Cookie]:
+def _renewed(visit: NamedDependency[Visit]) -> list[Cookie]:
     return [visit.renewed] if visit.renewed else []
 
 
@@ -288,8 +300,9 @@ def _renewed(visit: Visit) -> list[Cookie]:
 
 async def _claim_page(
     request: Request[Any, Any, Any],
-    session: AsyncSession,
-    visit: Visit,
+    *,
+    session: NamedDependency[AsyncSession],
+    visit: NamedDependency[Visit],
     claim_id: uuid.UUID,
     status_code: int = 200,
     errors: list[forms.FieldError] | None = None,
@@ -311,11 +324,14 @@ async def _claim_page(
     )
 
 
-@get("/claims/{claim_id:uuid}")
+@get("/claims/{claim_id:uuid}", include_in_schema=False)
 async def claim_page(
-    request: Request[Any, Any, Any], session: AsyncSession, visit: Visit, claim_id: uuid.UUID
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    visit: NamedDependency[Visit],
+    claim_id: FromPath[uuid.UUID],
 ) -> Template:
-    return await _claim_page(request, session, visit, claim_id)
+    return await _claim_page(request, session=session, visit=visit, claim_id=claim_id)
 
 
 STEPS = {
@@ -324,14 +340,61 @@ STEPS = {
 }
 
 
-@post("/claims/{claim_id:uuid}/{step:str}")
-async def claim_step(
+async def _run_step(
     request: Request[Any, Any, Any],
+    *,
     session: AsyncSession,
     clock: Clock,
     visit: Visit,
     claim_id: uuid.UUID,
     step: str,
+    version: int,
+    form: FormMultiDict,
+) -> ClaimRow:
+    """Run `step` through the service the API's route of the same name calls."""
+    reason = str(form.get("reason", "")).strip() or None
+    if step in STEPS:
+        role, run = STEPS[step]
+        return await run(
+            session,
+            visit.door(role),
+            claim_id,
+            expected_version=version,
+            reason=reason,
+            now=clock.now(),
+        )
+    actor = visit.door(Role.ADMINISTRATOR)
+    if step == "assess":
+        return await services.assess(
+            session,
+            actor,
+            claim_id,
+            expected_version=version,
+            as_of=None,
+            reason=reason,
+            now=clock.now(),
+            policies=policy_for,
+            vault=vault_of(request.app.state),
+        )
+    if step == "decision":
+        current = await services.get_claim(session, actor, claim_id)
+        raw, fields = forms.decision(form, [h.position for h in current.heads])
+        data = forms.convert(raw, DecisionRequest, fields)
+        return await services.make_decision(
+            session, actor, claim_id, expected_version=version, data=data, now=clock.now()
+        )
+    raise claims.NotFound("step")
+
+
+@post("/claims/{claim_id:uuid}/{step:str}", include_in_schema=False)
+async def claim_step(
+    *,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
+    visit: NamedDependency[Visit],
+    claim_id: FromPath[uuid.UUID],
+    step: FromPath[str],
 ) -> Response[Any]:
     """One lifecycle step from a button on the claim page: the version shown guards against a
     form sent twice or sent after someone else's change (the service refuses a stale version)."""
@@ -342,40 +405,18 @@ async def claim_step(
         version = int(str(form.get("version", "")))
     except ValueError:
         version = -1
-    reason = str(form.get("reason", "")).strip() or None
     try:
         async with unit_of_work(session):
-            if step in STEPS:
-                role, run = STEPS[step]
-                actor = visit.door(role)
-                claim = await run(
-                    session, actor, claim_id, expected_version=version, reason=reason,
-                    now=clock.now(),
-                )
-            elif step == "assess":
-                actor = visit.door(Role.ADMINISTRATOR)
-                claim = await services.assess(
-                    session,
-                    actor,
-                    claim_id,
-                    expected_version=version,
-                    as_of=None,
-                    reason=reason,
-                    now=clock.now(),
-                    policies=policy_for,
-                    vault=vault_of(request.app.state),
-                )
-            elif step == "decision":
-                actor = visit.door(Role.ADMINISTRATOR)
-                current = await services.get_claim(session, actor, claim_id)
-                positions = [h.position for h in current.heads]
-                raw, fields = forms.decision(form, positions)
-                data = forms.convert(raw, DecisionRequest, fields)
-                claim = await services.make_decision(
-                    session, actor, claim_id, expected_version=version, data=data, now=clock.now()
-                )
-            else:
-                raise claims.NotFound("step")
+            claim = await _run_step(
+                request,
+                session=session,
+                clock=clock,
+                visit=visit,
+                claim_id=claim_id,
+                step=step,
+                version=version,
+                form=form,
+            )
             await audit(
                 session,
                 request,
@@ -386,13 +427,29 @@ async def claim_step(
                 details={"status": claim.status, "version": claim.version},
             )
     except forms.FormInvalid as exc:
-        return await _claim_page(request, session, visit, claim_id, 400, exc.errors, values)
+        return await _claim_page(
+            request,
+            session=session,
+            visit=visit,
+            claim_id=claim_id,
+            status_code=400,
+            errors=exc.errors,
+            values=values,
+        )
     except claims.NotFound:
         raise
     except claims.ClaimsError as exc:
         field = getattr(exc, "field", "")
         error = forms.FieldError(_decision_field(field), str(exc))
-        return await _claim_page(request, session, visit, claim_id, 409, [error], values)
+        return await _claim_page(
+            request,
+            session=session,
+            visit=visit,
+            claim_id=claim_id,
+            status_code=409,
+            errors=[error],
+            values=values,
+        )
     return Redirect(f"/web/claims/{claim_id}", status_code=303, cookies=_renewed(visit))
 
 
@@ -403,9 +460,12 @@ def _decision_field(field: str) -> str:
 # --- fund administrator ---------------------------------------------------------------------
 
 
-@get("/queue")
+@get("/queue", include_in_schema=False)
 async def review_queue(
-    request: Request[Any, Any, Any], session: AsyncSession, clock: Clock, visit: Visit
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
+    visit: NamedDependency[Visit],
 ) -> Template:
     actor = visit.door(Role.ADMINISTRATOR)
     query = request.query_params
@@ -468,9 +528,12 @@ def _report_countries(principal: Principal) -> list[str]:
     return COUNTRIES if "*" in reach else sorted(reach & set(COUNTRIES))
 
 
-@get("/report")
+@get("/report", include_in_schema=False)
 async def report_page(
-    request: Request[Any, Any, Any], session: AsyncSession, clock: Clock, visit: Visit
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
+    visit: NamedDependency[Visit],
 ) -> Template:
     visit.door(Role.MINISTRY, Role.ADMINISTRATOR, Role.AUDITOR)
     countries = _report_countries(visit.principal)
@@ -507,9 +570,12 @@ async def report_page(
     )
 
 
-@get("/report/download")
+@get("/report/download", include_in_schema=False)
 async def report_download(
-    request: Request[Any, Any, Any], session: AsyncSession, clock: Clock, visit: Visit
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
+    visit: NamedDependency[Visit],
 ) -> Response[bytes]:
     visit.door(Role.MINISTRY, Role.ADMINISTRATOR, Role.AUDITOR)
     chosen = "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
@@ -564,7 +630,11 @@ def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any
 def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, ProblemError)
     return page(
-        request, "error.html", None, exc.problem.status, title=exc.problem.title,
+        request,
+        "error.html",
+        None,
+        exc.problem.status,
+        title=exc.problem.title,
         message=exc.detail,
     )
 
