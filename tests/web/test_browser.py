@@ -164,7 +164,7 @@ async def test_ministry_reads_the_allocation_report(page) -> None:
     await page.wait_for_url(re.compile(r"/web/report$"))
     await page.get_by_text("Balances").first.wait_for()
     await _accessible(page, "allocation report")
-    await page.screenshot(path=str(SCREENSHOTS / "ministry-report.png"), full_page=True)
+    await page.screenshot(path=str(SCREENSHOTS / "ministry-report.png"))
     async with page.expect_download() as download:
         await page.get_by_role("link", name="CSV").click()
     assert (await download.value).suggested_filename.endswith(".csv")

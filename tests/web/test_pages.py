@@ -233,3 +233,8 @@ class TestMinistryReport:
         assert xlsx.content[:2] == b"PK"
         other = await browser.get("/web/report/download?country=NO&from=2026-01-01&to=2026-12-31")
         assert other.status_code == 404
+
+
+async def test_the_pages_are_not_in_the_api_document(browser: httpx.AsyncClient) -> None:
+    document = (await browser.get("/schema/openapi.json")).json()
+    assert [path for path in document["paths"] if path.startswith("/web")] == []
