@@ -130,6 +130,16 @@ class TestDoors:
         assert response.status_code == 404
         assert "within your reach" in response.text
 
+    async def test_an_administrator_cannot_see_another_countrys_claim(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        swedish = await session.scalar(sa.select(Claim.id).where(Claim.country == "SE").limit(1))
+        await sign_in_as(browser, "admin-lv")
+        response = await browser.get(f"/web/claims/{swedish}")
+        assert response.status_code == 404
+        queue = await browser.get("/web/queue?country=SE")
+        assert str(swedish) not in queue.text
+
     @pytest.mark.parametrize("path", ["/web/claims", "/web/queue", "/web/claims/new"])
     async def test_a_ministry_reaches_no_claim_page(
         self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession, path: str
