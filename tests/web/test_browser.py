@@ -2,8 +2,10 @@
 
 An adviser files a claim (with the policy's estimate), an administrator takes it into review,
 runs the policy and decides it, and a ministry reads its allocation report. axe-core checks
-every page for serious or critical accessibility violations; screenshots of the main pages are
-written to docs/screenshots/ (the README shows them).
+every page for serious or critical accessibility violations. Screenshots of the main pages go to
+a temporary folder, or to the folder named by FUNDADMIN_SCREENSHOTS: refresh the README's with
+`FUNDADMIN_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/web/test_browser.py` (a plain test
+run leaves the working tree as it found it).
 
 Skipped, saying so, where no Chromium is installed (`apt-get install -y chromium`).
 """
@@ -11,6 +13,7 @@ Skipped, saying so, where no Chromium is installed (`apt-get install -y chromium
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,7 +34,6 @@ LAUNCH_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -40,6 +42,13 @@ pytestmark = pytest.mark.skipif(
 
 playwright_api = pytest.importorskip("playwright.async_api")
 axe_api = pytest.importorskip("axe_playwright_python.async_playwright")
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FUNDADMIN_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -94,8 +103,7 @@ async def _sign_out(page) -> None:
     await page.wait_for_url(re.compile(r"/web/sign-in"))
 
 
-async def test_adviser_files_and_administrator_decides(page) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+async def test_adviser_files_and_administrator_decides(page, screenshots: Path) -> None:
     await _sign_in(page, "adviser-marta")
     await page.wait_for_url(re.compile(r"/web/claims$"))
     await _accessible(page, "adviser's claims")
@@ -113,7 +121,7 @@ async def test_adviser_files_and_administrator_decides(page) -> None:
     await page.get_by_role("button", name="Show the estimate").click()
     await page.get_by_text("Proposed in total").wait_for()
     await _accessible(page, "claim form with estimate")
-    await page.screenshot(path=str(SCREENSHOTS / "adviser-claim-form.png"), full_page=True)
+    await page.screenshot(path=str(screenshots / "adviser-claim-form.png"), full_page=True)
     await page.get_by_role("button", name="Save the draft claim").click()
     await page.wait_for_url(re.compile(r"/web/claims/[0-9a-f-]{36}$"))
     claim_url = page.url
@@ -136,7 +144,7 @@ async def test_adviser_files_and_administrator_decides(page) -> None:
         "Decided as the policy proposes: the facts are established by the police report."
     )
     await _accessible(page, "claim page with the proposal")
-    await page.screenshot(path=str(SCREENSHOTS / "administrator-claim-page.png"), full_page=True)
+    await page.screenshot(path=str(screenshots / "administrator-claim-page.png"), full_page=True)
     await page.get_by_role("button", name="Decide").click()
     await page.locator(".lead .status-decided, .lead .status-awaiting_second_approval").wait_for()
     await _accessible(page, "decided claim")
@@ -158,13 +166,12 @@ async def test_a_failed_decision_names_its_field(page) -> None:
     await _accessible(page, "failed decision")
 
 
-async def test_ministry_reads_the_allocation_report(page) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+async def test_ministry_reads_the_allocation_report(page, screenshots: Path) -> None:
     await _sign_in(page, "ministry-se")
     await page.wait_for_url(re.compile(r"/web/report$"))
     await page.get_by_text("Balances").first.wait_for()
     await _accessible(page, "allocation report")
-    await page.screenshot(path=str(SCREENSHOTS / "ministry-report.png"))
+    await page.screenshot(path=str(screenshots / "ministry-report.png"))
     async with page.expect_download() as download:
         await page.get_by_role("link", name="CSV").click()
     assert (await download.value).suggested_filename.endswith(".csv")
