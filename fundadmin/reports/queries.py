@@ -4,38 +4,57 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# The fund of an account: `victims`, `support-services`, or `earmarked` for every case's account.
-# Every posted movement of the country's funds up to the end date, summed per fund, kind and
-# month; what lies before the start date is one row per fund and kind with month NULL (the
-# opening balance). Fund accounts are fund equity: a credit (negative amount) is money in.
-_FLOWS = sa.text(
+_FUND = (
+    "CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked' "
+    "ELSE split_part(a.code, '/', 3) END"
+)
+"""The fund of an account: `victims`, `support-services`, or `earmarked` for every case's
+account. Fund accounts are fund equity: a credit is money in, a debit money out."""
+
+# Whole months from the monthly totals PostgreSQL keeps with the postings (a few rows per
+# account and month, whatever the number of postings); months before the start month are one
+# row per fund and kind with month NULL (the opening balance). Months cut by the period's start
+# or end are left out here and read from the postings (`_FLOWS_OF_DAYS`).
+_FLOWS_OF_MONTHS = sa.text(
+    f"""
+    SELECT a.country AS country, {_FUND} AS fund, m.kind AS kind,
+           CASE WHEN m.month < :start THEN NULL ELSE m.month END AS month,
+           sum(m.credits) AS money_in, sum(m.debits) AS money_out
+    FROM ledger_monthly_total m
+    JOIN ledger_account a ON a.id = m.account_id
+    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
+      AND m.month < :end AND m.month <> ALL(:cut)
+    GROUP BY 1, 2, 3, 4
     """
-    SELECT a.country AS country,
-           CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked'
-                ELSE split_part(a.code, '/', 3) END AS fund, t.kind AS kind,
+)
+
+# The posted movements of the days [:first, :last] of one cut month, from the postings; the
+# days before :start belong to the opening balance.
+_FLOWS_OF_DAYS = sa.text(
+    f"""
+    SELECT a.country AS country, {_FUND} AS fund, t.kind AS kind,
            CASE WHEN t.effective_date < :start THEN NULL
-                ELSE date_trunc('month', t.effective_date)::date END AS month,
+                ELSE date_trunc('month', t.effective_date::timestamp)::date END AS month,
            coalesce(sum(-p.amount) FILTER (WHERE p.amount < 0), 0) AS money_in,
            coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS money_out
-    FROM ledger_posting p
+    FROM ledger_transaction t
+    JOIN ledger_posting p ON p.transaction_id = t.id
     JOIN ledger_account a ON a.id = p.account_id
-    JOIN ledger_transaction t ON t.id = p.transaction_id
-    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
-      AND t.status = 'posted' AND t.effective_date <= :end
+    WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
+      AND t.effective_date BETWEEN :first AND :last
     GROUP BY 1, 2, 3, 4
     """
 )
 
 _PENDING = sa.text(
-    """
-    SELECT CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked'
-                ELSE split_part(a.code, '/', 3) END AS fund,
+    f"""
+    SELECT {_FUND} AS fund,
            coalesce(sum(a.pending_debits), 0) AS pending
     FROM ledger_account a
     WHERE a.country = :country AND a.type = 'fund_equity'
@@ -54,12 +73,44 @@ class Flow:
     money_out: Decimal
 
 
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 async def flows(
     session: AsyncSession, countries: list[str], start: date, end: date
 ) -> dict[str, list[Flow]]:
-    """The funds' movements of each of `countries`, in one pass over the postings (a regional
-    report reads the ledger once, not once per country)."""
-    rows = await session.execute(_FLOWS, {"countries": countries, "start": start, "end": end})
+    """The funds' movements of each of `countries` up to `end`, per fund, kind and month of
+    the period (month None: before `start`). Whole months come from the monthly totals; a
+    month that the period's start or end cuts is read from its postings. A regional report
+    reads once for all countries."""
+    start_month, end_month = _month_of(start), _month_of(end)
+    cut = set()
+    if start != start_month:
+        cut.add(start_month)
+    if _next_month(end_month) - timedelta(days=1) != end:
+        cut.add(end_month)
+    rows = list(
+        await session.execute(
+            _FLOWS_OF_MONTHS,
+            {
+                "countries": countries,
+                "start": start_month,
+                "end": _next_month(end_month),
+                "cut": sorted(cut),
+            },
+        )
+    )
+    for month in sorted(cut):
+        last = min(end, _next_month(month) - timedelta(days=1))
+        rows += await session.execute(
+            _FLOWS_OF_DAYS,
+            {"countries": countries, "start": start, "first": month, "last": last},
+        )
     result: dict[str, list[Flow]] = {country: [] for country in countries}
     for r in rows:
         result[r.country].append(Flow(r.fund, r.kind, r.month, r.money_in, r.money_out))
