@@ -31,7 +31,7 @@ _FLOWS_OF_MONTHS = sa.text(
     WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
       AND m.month < :end AND m.month <> ALL(:cut)
     GROUP BY 1, 2, 3, 4
-    """
+    """  # noqa: S608 - _FUND is a constant
 )
 
 # The posted movements of the days [:first, :last] of one cut month, from the postings; the
@@ -49,7 +49,7 @@ _FLOWS_OF_DAYS = sa.text(
     WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
       AND t.effective_date BETWEEN :first AND :last
     GROUP BY 1, 2, 3, 4
-    """
+    """  # noqa: S608 - _FUND is a constant
 )
 
 _PENDING = sa.text(
@@ -59,7 +59,7 @@ _PENDING = sa.text(
     FROM ledger_account a
     WHERE a.country = :country AND a.type = 'fund_equity'
     GROUP BY 1
-    """
+    """  # noqa: S608 - _FUND is a constant
 )
 
 

@@ -74,16 +74,24 @@ END $$
 )
 
 TRIGGERS = (
-    "CREATE TRIGGER ledger_posting_monthly AFTER INSERT ON ledger_posting "
-    "REFERENCING NEW TABLE AS new_postings "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_monthly_add_postings()",
-    "CREATE TRIGGER ledger_transaction_monthly AFTER UPDATE OF status ON ledger_transaction "
-    "FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status = 'posted') "
-    "EXECUTE FUNCTION ledger_monthly_add_posted()",
-    "CREATE TRIGGER ledger_monthly_total_guard BEFORE INSERT OR UPDATE OR DELETE "
-    "ON ledger_monthly_total FOR EACH STATEMENT EXECUTE FUNCTION ledger_monthly_guard()",
-    "CREATE TRIGGER ledger_monthly_total_no_truncate BEFORE TRUNCATE ON ledger_monthly_total "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_monthly_guard()",
+    (
+        "CREATE TRIGGER ledger_posting_monthly AFTER INSERT ON ledger_posting "
+        "REFERENCING NEW TABLE AS new_postings "
+        "FOR EACH STATEMENT EXECUTE FUNCTION ledger_monthly_add_postings()"
+    ),
+    (
+        "CREATE TRIGGER ledger_transaction_monthly AFTER UPDATE OF status ON ledger_transaction "
+        "FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status = 'posted') "
+        "EXECUTE FUNCTION ledger_monthly_add_posted()"
+    ),
+    (
+        "CREATE TRIGGER ledger_monthly_total_guard BEFORE INSERT OR UPDATE OR DELETE "
+        "ON ledger_monthly_total FOR EACH STATEMENT EXECUTE FUNCTION ledger_monthly_guard()"
+    ),
+    (
+        "CREATE TRIGGER ledger_monthly_total_no_truncate BEFORE TRUNCATE ON ledger_monthly_total "
+        "FOR EACH STATEMENT EXECUTE FUNCTION ledger_monthly_guard()"
+    ),
 )
 
 
@@ -121,5 +129,9 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER ledger_transaction_monthly ON ledger_transaction")
     op.execute("DROP TRIGGER ledger_posting_monthly ON ledger_posting")
     op.drop_table("ledger_monthly_total")
-    for name in ("ledger_monthly_add_postings", "ledger_monthly_add_posted", "ledger_monthly_guard"):
+    for name in (
+        "ledger_monthly_add_postings",
+        "ledger_monthly_add_posted",
+        "ledger_monthly_guard",
+    ):
         op.execute(f"DROP FUNCTION {name}()")

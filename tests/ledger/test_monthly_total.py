@@ -82,7 +82,9 @@ async def test_the_totals_equal_the_postings_after_a_random_mix_of_writes(
                     session,
                     [
                         BatchItem(
-                            transfer("SE", payable, fund, amount, effective_date=day - timedelta(i)),
+                            transfer(
+                                "SE", payable, fund, amount, effective_date=day - timedelta(i)
+                            ),
                             f"batch-{n}-{i}",
                         )
                         for i in range(3)
@@ -153,8 +155,10 @@ async def test_a_posting_written_in_direct_sql_is_summed_too(
         "UPDATE ledger_monthly_total SET debits = debits + 1",
         "DELETE FROM ledger_monthly_total",
         "TRUNCATE ledger_monthly_total",
-        "INSERT INTO ledger_monthly_total SELECT account_id, currency, DATE '2020-01-01', "
-        "'adjustment', 1, 0 FROM ledger_monthly_total LIMIT 1",
+        (
+            "INSERT INTO ledger_monthly_total SELECT account_id, currency, DATE '2020-01-01', "
+            "'adjustment', 1, 0 FROM ledger_monthly_total LIMIT 1"
+        ),
     ],
 )
 async def test_no_one_but_the_ledger_writes_the_totals(
