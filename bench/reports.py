@@ -185,7 +185,7 @@ async def _time(repeat: int, work: Callable[[], Awaitable[Any]]) -> list[float]:
     return samples
 
 
-async def run(url: URL, dsn: str, repeat: int) -> None:
+async def run(url: URL, dsn: str, repeat: int, profile: bool = False) -> None:
     engine = create_engine(url, pool_size=2)
     sessions = create_session_factory(engine)
     floor_connection = await asyncpg.connect(dsn)
@@ -206,6 +206,12 @@ async def run(url: URL, dsn: str, repeat: int) -> None:
                 return await allocation.regional_report(session, START, END, made_at=NOW)
 
         report = await regional()
+        if profile:  # where one regional report spends its time
+            from pyinstrument import Profiler  # noqa: PLC0415 - only when asked, not a dependency
+
+            with Profiler(async_mode="enabled") as profiler:
+                await regional()
+            print(profiler.output_text(color=False, show_all=False))
 
         async def xlsx() -> None:
             render.as_xlsx(report)
@@ -233,6 +239,7 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=1_000_000)
     parser.add_argument("--claims", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="profile one regional report")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     with (
@@ -255,7 +262,7 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(_load(dsn, args.postings, args.claims))
         print(f"bulk load: {time.perf_counter() - started:.0f} s (not measured below)")
-        asyncio.run(run(url, dsn, args.repeat))
+        asyncio.run(run(url, dsn, args.repeat, args.profile))
 
 
 if __name__ == "__main__":

@@ -123,6 +123,71 @@ async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
     return {r.fund: r.pending for r in rows}
 
 
+# Whom claim-tied money of the period stands for: per country, kind (award, return assistance,
+# recovery) and fund or month, the number of distinct claims, applications or cases behind it
+# (a transaction naming none counts as one of its own).
+_PEOPLE = sa.text(
+    f"""
+    SELECT t.country AS country, {_FUND} AS fund, t.kind AS kind,
+           date_trunc('month', t.effective_date::timestamp)::date AS month,
+           count(DISTINCT coalesce(t."references"->>'claim', t."references"->>'application',
+                                   t."references"->>'case', t.id::text)) AS people
+    FROM ledger_transaction t
+    JOIN ledger_posting p ON p.transaction_id = t.id
+    JOIN ledger_account a ON a.id = p.account_id
+    WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
+      AND t.kind = ANY(:kinds) AND t.effective_date BETWEEN :start AND :end
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 3, 4), (1, 3))
+    """  # noqa: S608 - _FUND is a constant
+)
+
+# Claims and applications holding reserved (pending) money now, per country.
+_PENDING_PEOPLE = sa.text(
+    """
+    SELECT country, count(*) AS people FROM ledger_account
+    WHERE country = ANY(:countries) AND owner IS NOT NULL AND pending_credits > 0
+    GROUP BY country
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """How many claims stand behind claim-tied money: `by_fund[(fund, kind)]` over the period,
+    `by_month[(month, kind)]` over all funds, `by_kind[kind]` over the period and all funds,
+    `pending`: claims or applications with money reserved now."""
+
+    by_fund: dict[tuple[str, str], int]
+    by_month: dict[tuple[date, str], int]
+    by_kind: dict[str, int]
+    pending: int
+
+
+async def people(
+    session: AsyncSession, countries: list[str], kinds: list[str], start: date, end: date
+) -> dict[str, People]:
+    result = {country: People({}, {}, {}, 0) for country in countries}
+    rows = await session.execute(
+        _PEOPLE, {"countries": countries, "kinds": kinds, "start": start, "end": end}
+    )
+    for r in rows:
+        entry = result[r.country]
+        if r.fund is not None:
+            entry.by_fund[r.fund, r.kind] = r.people
+        elif r.month is not None:
+            entry.by_month[r.month, r.kind] = r.people
+        else:
+            entry.by_kind[r.kind] = r.people
+    for r in await session.execute(_PENDING_PEOPLE, {"countries": countries}):
+        result[r.country] = People(
+            result[r.country].by_fund,
+            result[r.country].by_month,
+            result[r.country].by_kind,
+            r.people,
+        )
+    return result
+
+
 _CLAIMS = sa.text(
     """
     SELECT c.id, c.submitted_at, c.decided_at, c.outcome, c.letter_issued_at,

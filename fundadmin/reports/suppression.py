@@ -36,6 +36,21 @@ class Relation:
     total: Key
     parts: tuple[Key, ...]
 
+    @property
+    def terms(self) -> tuple[tuple[Key, int], ...]:
+        return ((self.total, 1), *((part, -1) for part in self.parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Sum of `coefficient * cell` over `terms` is published (or known): money in minus money
+    out of a fund equals its closing minus its opening balance, for instance."""
+
+    terms: tuple[tuple[Key, int], ...]
+
+
+Linear = Relation | Balance
+
 
 def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[Fraction]]]:
     """Reduced row echelon form: (pivot column, row) for each non-zero row."""
@@ -58,7 +73,7 @@ def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[F
     return [(column, matrix[i]) for i, (column, _) in enumerate(pivots)]
 
 
-def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]:
+def recoverable(suppressed: set[Key], relations: Sequence[Linear]) -> set[Key]:
     """The suppressed cells whose value follows from the published cells and the relations.
 
     With the published values moved to the right-hand side, the relations are a linear system
@@ -73,11 +88,9 @@ def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]
     rows = []
     for relation in relations:
         row = [Fraction(0)] * len(unknowns)
-        if relation.total in index:
-            row[index[relation.total]] += 1
-        for part in relation.parts:
-            if part in index:
-                row[index[part]] -= 1
+        for key, coefficient in relation.terms:
+            if key in index:
+                row[index[key]] += coefficient
         rows.append(row)
     reduced = _reduced(rows, len(unknowns))
     pivot_columns = {column for column, _ in reduced}
@@ -85,7 +98,7 @@ def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]
     return {unknowns[column] for column, row in reduced if all(row[f] == 0 for f in free)}
 
 
-def suppress(counts: Mapping[Key, int], relations: Sequence[Relation]) -> set[Key]:
+def suppress(counts: Mapping[Key, int], relations: Sequence[Linear]) -> set[Key]:
     """The cells to withhold: primary (1 to 4 claims) and secondary, until none is recoverable."""
     hidden = {key for key, count in counts.items() if 0 < count < THRESHOLD}
     while True:
@@ -96,9 +109,9 @@ def suppress(counts: Mapping[Key, int], relations: Sequence[Relation]) -> set[Ke
             key
             for target in sorted(exposed, key=repr)
             for relation in relations
-            if target == relation.total or target in relation.parts
-            for key in (relation.total, *relation.parts)
-            if key not in hidden
+            if any(target == key for key, _ in relation.terms)
+            for key, _ in relation.terms
+            if key not in hidden and key in counts
         ]
         if not candidates:  # pragma: no cover - a recoverable cell always has a published partner
             return hidden
