@@ -10,8 +10,6 @@ a single claim.
 
 from __future__ import annotations
 
-import statistics
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -238,65 +236,29 @@ def _next_day(day: date) -> date:
     return date.fromordinal(day.toordinal() + 1)
 
 
-def _day(moment: datetime | date | None) -> date | None:
-    if moment is None:
-        return None
-    return moment.date() if isinstance(moment, datetime) else moment
-
-
-def _claim_cells(
-    facts: list[queries.ClaimFacts],
-    heads: list[tuple[uuid.UUID, str, Decimal]],
-    years: range,
-) -> tuple[list[Cell], list[Duration]]:
+def _claim_cells(tallies: list[queries.Tally], years: range) -> tuple[list[Cell], list[Duration]]:
     """Counts per quarter and year for every year in `years`, suppressed per year."""
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     amounts: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-    to_decision: dict[str, list[int]] = defaultdict(list)
-    to_payment: dict[str, list[int]] = defaultdict(list)
-    letter_day: dict[uuid.UUID, date | None] = {}
-
-    def count(table: str, row: str, day: date | None, amount: Decimal | None = None) -> None:
-        if day is None or day.year not in years:
-            return
-        for period in (_quarter(day), str(day.year)):
-            counts[table, period, row] += 1
-            if amount is not None:
-                amounts[table, period, row] += amount
-
-    for fact in facts:
-        submitted = _day(fact.submitted_at)
-        decided = _day(fact.decided_at)
-        assert submitted is not None
-        count("claims", "received", submitted)
-        if decided is not None and fact.outcome:
-            count("claims", "decided", decided)
-            count("claims", f"decided_{fact.outcome}", decided)
-            if decided.year in years:
-                for period in (_quarter(decided), str(decided.year)):
-                    to_decision[period].append((decided - submitted).days)
-        count("claims", "paid", fact.first_paid_on)
-        if fact.first_paid_on is not None and fact.first_paid_on.year in years:
-            for period in (_quarter(fact.first_paid_on), str(fact.first_paid_on.year)):
-                to_payment[period].append((fact.first_paid_on - submitted).days)
-        count("claims", "withdrawn", _day(fact.withdrawn_at))
-        letter_day[fact.id] = _day(fact.letter_issued_at)
-    per_claim_head: dict[tuple[uuid.UUID, str], Decimal] = defaultdict(Decimal)
-    for claim_id, category, awarded in heads:
-        per_claim_head[claim_id, category] += awarded
-    for (claim_id, category), awarded in per_claim_head.items():
-        day = letter_day.get(claim_id)
-        count("awards_by_head", category, day, awarded)
-        count("awards_by_head", "total", day, awarded)
-
+    spans: dict[tuple[str, str], queries.Tally] = {}
+    for tally in tallies:
+        counts[tally.table, tally.period, tally.row] = tally.count
+        if tally.amount is not None:
+            amounts[tally.table, tally.period, tally.row] = tally.amount
+        if tally.table == "claims" and tally.row in DURATION_ROWS:
+            spans[DURATION_ROWS[tally.row], tally.period] = tally
     cells = [cell for year in years for cell in _year_cells(year, counts, amounts)]
     durations = [
-        _duration(period, measure, samples.get(period, []))
+        _duration(period, measure, spans.get((measure, period)))
         for year in years
         for period in _periods_of_year(year)
-        for measure, samples in (("days_to_decision", to_decision), ("days_to_payment", to_payment))
+        for measure in DURATION_ROWS.values()
     ]
     return cells, durations
+
+
+DURATION_ROWS = {"decided": "days_to_decision", "paid": "days_to_payment"}
+"""The claim rows whose days from submission are summarised, and the measure's name."""
 
 
 def _year_cells(
@@ -339,14 +301,10 @@ def _year_cells(
     return cells
 
 
-def _duration(period: str, measure: str, days: list[int]) -> Duration:
-    if len(days) < THRESHOLD:
-        return Duration(period, measure, None if days else 0, None, None)
-    ordered = sorted(days)
-    p90 = ordered[min(len(ordered) - 1, -(-9 * len(ordered) // 10) - 1)]
-    return Duration(
-        period, measure, len(days), Decimal(str(statistics.median(ordered))), Decimal(p90)
-    )
+def _duration(period: str, measure: str, span: queries.Tally | None) -> Duration:
+    if span is None or span.count < THRESHOLD:
+        return Duration(period, measure, None if span else 0, None, None)
+    return Duration(period, measure, span.count, span.median, span.p90)
 
 
 _TIED_KINDS = sorted({item for items in CLAIM_TIED.values() for item in items})
@@ -444,9 +402,7 @@ async def country_report(
     years = _years(start, end)
     until = date(years[-1] + 1, 1, 1)
     cells, durations = _claim_cells(
-        await queries.claim_facts(session, country, until),
-        await queries.awarded_heads(session, country, until),
-        years,
+        await queries.claim_tallies(session, country, date(years[0], 1, 1), until), years
     )
     shown = _published_periods(start, end)
     trial_debits, trial_credits = await queries.trial_balance(session, country)

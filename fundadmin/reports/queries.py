@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -188,63 +187,107 @@ async def people(
     return result
 
 
-_CLAIMS = sa.text(
+# Claim statistics are counted by PostgreSQL: per row and calendar quarter (and year: the
+# grouping set without the quarter) of the day it happened, in UTC; with the median and 90th
+# percentile of the days from submission, for decisions and first payments.
+_CLAIM_TALLIES = sa.text(
     """
-    SELECT c.id, c.submitted_at, c.decided_at, c.outcome, c.letter_issued_at,
-           (SELECT min(p.paid_on) FROM claim_payment p WHERE p.claim_id = c.id) AS first_paid_on,
-           (SELECT max(t.occurred_at) FROM claim_transition t
-             WHERE t.claim_id = c.id AND t.to_status = 'withdrawn') AS withdrawn_at
-    FROM claim c
-    WHERE c.country = :country AND c.submitted_at IS NOT NULL
-      AND c.submitted_at < :until
+    WITH c AS (
+        SELECT (c.submitted_at AT TIME ZONE 'UTC')::date AS submitted,
+               (c.decided_at AT TIME ZONE 'UTC')::date AS decided, c.outcome,
+               (SELECT min(p.paid_on) FROM claim_payment p WHERE p.claim_id = c.id) AS paid,
+               (SELECT (max(t.occurred_at) AT TIME ZONE 'UTC')::date FROM claim_transition t
+                 WHERE t.claim_id = c.id AND t.to_status = 'withdrawn') AS withdrawn
+        FROM claim c
+        WHERE c.country = :country AND c.submitted_at IS NOT NULL AND c.submitted_at < :until
+    ), events AS (
+        SELECT 'received' AS row, submitted AS day, NULL::int AS days FROM c
+        UNION ALL
+        SELECT 'decided', decided, decided - submitted FROM c
+         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
+        UNION ALL
+        SELECT 'decided_' || outcome, decided, NULL FROM c
+         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
+        UNION ALL
+        SELECT 'paid', paid, paid - submitted FROM c WHERE paid IS NOT NULL
+        UNION ALL
+        SELECT 'withdrawn', withdrawn, NULL FROM c WHERE withdrawn IS NOT NULL
+    )
+    SELECT row, extract(year FROM day)::int AS year, extract(quarter FROM day)::int AS quarter,
+           count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median,
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY days) AS p90
+    FROM events
+    WHERE day >= :since AND day < :until
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2))
     """
 )
 
-_HEADS = sa.text(
+# Awards by head of damage: per head category of a claim (its awarded heads summed), counted
+# into the quarter and year of the claim's letter; `category` NULL is the total of all heads.
+_HEAD_TALLIES = sa.text(
     """
-    SELECT h.claim_id, h.category, h.awarded
-    FROM claim_head h JOIN claim c ON c.id = h.claim_id
-    WHERE c.country = :country AND c.letter_issued_at IS NOT NULL AND h.awarded > 0
-      AND c.letter_issued_at < :until
+    SELECT category, extract(year FROM day)::int AS year,
+           extract(quarter FROM day)::int AS quarter, count(*) AS n, sum(awarded) AS amount
+    FROM (
+        SELECT h.claim_id, h.category, (c.letter_issued_at AT TIME ZONE 'UTC')::date AS day,
+               sum(h.awarded) AS awarded
+        FROM claim_head h JOIN claim c ON c.id = h.claim_id
+        WHERE c.country = :country AND c.letter_issued_at IS NOT NULL AND h.awarded > 0
+          AND c.letter_issued_at < :until
+        GROUP BY 1, 2, 3
+    ) per_claim
+    WHERE day >= :since
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2), (2, 3), (2))
     """
 )
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimFacts:
-    """What statistics need of one claim; never leaves the report module (no reference, no
-    name, and its dates only ever counted into quarters)."""
+class Tally:
+    """One claim-statistics figure before suppression: `period` a quarter (`2026-Q1`) or a
+    year (`2026`); `median`/`p90` days for the `decided` and `paid` rows."""
 
-    id: uuid.UUID
-    submitted_at: datetime
-    decided_at: datetime | None
-    outcome: str | None
-    letter_issued_at: datetime | None
-    first_paid_on: date | None
-    withdrawn_at: datetime | None
+    table: str
+    period: str
+    row: str
+    count: int
+    amount: Decimal | None = None
+    median: Decimal | None = None
+    p90: Decimal | None = None
 
 
-async def claim_facts(session: AsyncSession, country: str, until: date) -> list[ClaimFacts]:
-    rows = await session.execute(_CLAIMS, {"country": country, "until": until})
-    return [
-        ClaimFacts(
-            r.id,
-            r.submitted_at,
-            r.decided_at,
-            r.outcome,
-            r.letter_issued_at,
-            r.first_paid_on,
-            r.withdrawn_at,
+def _period(year: int, quarter: int | None) -> str:
+    return str(year) if quarter is None else f"{year}-Q{quarter}"
+
+
+def _days(value: float | int | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(int(value)) if float(value).is_integer() else Decimal(str(value))
+
+
+async def claim_tallies(
+    session: AsyncSession, country: str, since: date, until: date
+) -> list[Tally]:
+    """The claim statistics of `country` for the days [since, until): counts, never a claim."""
+    bounds = {"country": country, "since": since, "until": until}
+    tallies = [
+        Tally(
+            "claims",
+            _period(r.year, r.quarter),
+            r.row,
+            r.n,
+            median=_days(r.median),
+            p90=_days(r.p90),
         )
-        for r in rows
+        for r in await session.execute(_CLAIM_TALLIES, bounds)
     ]
-
-
-async def awarded_heads(
-    session: AsyncSession, country: str, until: date
-) -> list[tuple[uuid.UUID, str, Decimal]]:
-    rows = await session.execute(_HEADS, {"country": country, "until": until})
-    return [(r.claim_id, r.category, r.awarded) for r in rows]
+    tallies += [
+        Tally("awards_by_head", _period(r.year, r.quarter), r.category or "total", r.n, r.amount)
+        for r in await session.execute(_HEAD_TALLIES, bounds)
+    ]
+    return tallies
 
 
 async def audit_head(session: AsyncSession) -> tuple[int, str]:
