@@ -1,7 +1,7 @@
 """ledger: monthly totals per account and kind, kept by PostgreSQL with the postings
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 
 A year's allocation report summed every posting of a country (a million postings: seconds).
 `ledger_monthly_total` holds, per account, currency, month of the effective date and kind of
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
