@@ -367,7 +367,7 @@ def _withhold_money(
                     tuple(("month", m.month.strftime("%Y-%m"), direction, item) for m in months),
                 )
             )
-    hidden = {key for key in suppress(counts, relations) if isinstance(key, tuple)}
+    hidden = {key for key in suppress(counts, relations, each=True) if isinstance(key, tuple)}
     if 0 < people.pending < THRESHOLD:
         hidden |= {("pending", line.fund) for line in funds}
     return frozenset(hidden)
@@ -483,7 +483,7 @@ def _withhold_regional(
                 + tuple(((direction, name), -1) for name in names)
             )
         )
-    hidden = {key for key in suppress(counts, relations) if isinstance(key, tuple)}
+    hidden = {key for key in suppress(counts, relations, each=True) if isinstance(key, tuple)}
     return frozenset(hidden | {k for k in primary if k[1] == "pending_commitments"})
 
 

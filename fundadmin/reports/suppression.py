@@ -98,24 +98,35 @@ def recoverable(suppressed: set[Key], relations: Sequence[Linear]) -> set[Key]:
     return {unknowns[column] for column, row in reduced if all(row[f] == 0 for f in free)}
 
 
-def suppress(counts: Mapping[Key, int], relations: Sequence[Linear]) -> set[Key]:
-    """The cells to withhold: primary (1 to 4 claims) and secondary, until none is recoverable."""
+def suppress(
+    counts: Mapping[Key, int], relations: Sequence[Linear], *, each: bool = False
+) -> set[Key]:
+    """The cells to withhold: primary (1 to 4 claims) and secondary, until none is recoverable.
+    `each`: a partner for every exposed cell per round, not one (fewer rounds on large tables,
+    at the price of sometimes withholding a cell more)."""
     hidden = {key for key, count in counts.items() if 0 < count < THRESHOLD}
     while True:
         exposed = recoverable(hidden, relations)
         if not exposed:
             return hidden
-        candidates = [
-            key
-            for target in sorted(exposed, key=repr)
-            for relation in relations
-            if any(target == key for key, _ in relation.terms)
-            for key, _ in relation.terms
-            if key not in hidden and key in counts
-        ]
-        if not candidates:  # pragma: no cover - a recoverable cell always has a published partner
+        chosen = set()
+        for target in sorted(exposed, key=repr) if each else [sorted(exposed, key=repr)]:
+            targets = target if isinstance(target, list) else [target]
+            candidates = [
+                key
+                for one in targets
+                for relation in relations
+                if any(one == key for key, _ in relation.terms)
+                for key, _ in relation.terms
+                if key not in hidden and key not in chosen and key in counts
+            ]
+            if candidates:
+                # The smallest non-zero partner costs the least information; a zero last.
+                chosen.add(
+                    min(
+                        candidates, key=lambda k: (counts.get(k, 0) == 0, counts.get(k, 0), repr(k))
+                    )
+                )
+        if not chosen:  # pragma: no cover - a recoverable cell always has a published partner
             return hidden
-        # The smallest non-zero partner costs the least information; a zero only if nothing else.
-        hidden.add(
-            min(candidates, key=lambda k: (counts.get(k, 0) == 0, counts.get(k, 0), repr(k)))
-        )
+        hidden |= chosen
