@@ -525,7 +525,7 @@ async def regional_report(
         for key, value in report.money_out.items():
             money_out[key] += _eur(value, rate)
         for line in report.funds:
-            target = funds[line.fund]
+            target = funds.setdefault(line.fund, defaultdict(Decimal))
             target["opening"] += _eur(line.opening, rate)
             target["in"] += _eur(sum(line.money_in.values(), Decimal(0)), rate)
             target["out"] += _eur(sum(line.money_out.values(), Decimal(0)), rate)

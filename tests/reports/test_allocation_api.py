@@ -11,7 +11,9 @@ from decimal import Decimal
 import httpx
 import openpyxl
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.ledger.conftest import fund_factory
 
 Auth = Callable[[str], Awaitable[dict[str, str]]]
 YEAR = "from=2026-01-01&to=2026-12-31"
@@ -143,3 +145,17 @@ class TestFormats:
 def _xlsx_text(content: bytes) -> str:
     book = openpyxl.load_workbook(io.BytesIO(content))
     return "\n".join(str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row)
+
+
+class TestFundsBeyondTheChart:
+    async def test_a_fund_an_administrator_opened_is_reported_not_a_crash(
+        self, client: httpx.AsyncClient, auth: Auth, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """The chart has three funds, but an administrator may open another fund account: the
+        regional report must carry it, in its country and in the euro totals, never answer 5xx."""
+        fund, _ = await fund_factory(sessions)("1000")
+        name = fund.split("/", 2)[2]
+        response = await _get(client, auth, "ministry-region", f"country=ALL&{YEAR}")
+        assert response.status_code == 200, response.text
+        sweden = next(c for c in response.json()["countries"] if c["country"] == "SE")
+        assert name in {line["fund"] for line in sweden["funds"]}
