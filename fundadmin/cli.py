@@ -515,7 +515,8 @@ def keys_rewrap() -> None:
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, help="Letters rendered at once.")
 def worker(concurrency: int) -> None:
-    """Render and issue award letters from the job queue (any number may run, anywhere)."""
+    """Render and issue award letters, and run the nightly retention job, from the job queue
+    (any number may run, anywhere)."""
     settings = _settings()
     _require_letter_rendering()
     with database(settings) as db:

@@ -136,7 +136,8 @@ class Finding:
     """Something the administrator must see; it informs, it never refuses.
 
     Codes: deadline_passed, deadline_met_by_exception, deadline_not_running,
-    police_report_missing, police_report_late, crime_outside_country, offence_not_covered,
+    police_report_missing, police_report_late, police_report_date_missing,
+    police_report_delay_to_weigh, crime_outside_country, offence_not_covered,
     court_award_missing, cap_reached, cap_unknown, deduction_applied, deductible_applied,
     head_not_covered_by_statute, head_covered_by_fund_rule, base_date_missing,
     tier_not_determined, unverified_parameter, requires_second_approval.
@@ -189,13 +190,20 @@ class ConfiscationSplit:
 
 
 class ReturnItem(StrEnum):
-    """What return assistance may pay for."""
+    """What return assistance may pay for. Travel and documents are paid at cost; every other
+    item up to the country's `return_<item>_adult` (and `_child`) parameters, monthly when it
+    has `return_<item>_months`; an item without parameters is not offered by that country."""
 
     TRAVEL = "travel"
     DOCUMENTS = "documents"
     REINTEGRATION_GRANT = "reintegration_grant"
     SUBSISTENCE = "subsistence"
     HOUSING = "housing"
+    TRAINING = "training"
+    """Vocational or job training after return (course fees, materials): once, per adult."""
+    MEDICAL_CARE = "medical_care"
+    """Medical and psychological care after return that her country's health system does not
+    pay: per person and month."""
 
 
 @dataclass(frozen=True)
