@@ -182,7 +182,7 @@ OWNED_ACCOUNT_PATTERN = (
 )
 """Accounts that belong to one claim, one application or one confiscation case. The database
 derives the same owner from the same pattern (the generated column `ledger_account.owner`,
-migrations 0010, 0014 and 0019)."""
+migrations 0010, 0014 and 0020)."""
 
 _OWNED_ACCOUNT = re.compile(OWNED_ACCOUNT_PATTERN)
 _OWNER_KIND = MappingProxyType(

@@ -1,7 +1,7 @@
 """claims: an overpayment an appeal leaves is owed back to the fund, repaid or waived
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 
 An appeal that lowers an award below what was already paid leaves her owing the difference to
 the fund: `<CC>/receivable/overpaid/<claim>`. Like the claim's payable it belongs to the claim,
@@ -20,8 +20,8 @@ import advanced_alchemy.types.guid
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
