@@ -139,13 +139,6 @@ class ClaimantSummary(Struct):
     created_at: datetime
 
 
-class ClaimantPage(Struct):
-    items: list[ClaimantSummary]
-    total: int
-    limit: int
-    offset: int
-
-
 # --- claims ----------------------------------------------------------------------------------
 
 
@@ -285,13 +278,6 @@ class ClaimSummary(Struct):
     days_since_submission: int | None
     """Whole days since submission on the service's date (the age in the review queue)."""
     updated_at: datetime
-
-
-class ClaimPage(Struct):
-    items: list[ClaimSummary]
-    total: int
-    limit: int
-    offset: int
 
 
 class TransitionView(Struct):

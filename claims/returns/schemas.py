@@ -217,9 +217,3 @@ class ApplicationSummary(Struct):
     missing_records: list[str]
     next_follow_up_due: date | None
     follow_up_overdue: bool
-
-
-class ApplicationPage(Struct):
-    items: list[ApplicationSummary]
-    next: str | None
-    """Cursor of the next page; None on the last."""

@@ -5,7 +5,8 @@ from here):
   change needs it back as `If-Match` (428 without, 412 when stale; a weak ETag `W/"3"` never
   matches, as RFC 9110 says for If-Match);
 - a read whose `If-None-Match` names the current ETag is answered 304 without a body;
-- a 201 names what it created in `Location`.
+- a 201 names what it created in `Location`;
+- lists page one way: see fundadmin/api/pagination.py.
 
 See also fundadmin/api/openapi.py (the document) and fundadmin/api/strict.py (strict input).
 """
@@ -18,12 +19,8 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import HeaderParameter
 from litestar.types import Message, Scope
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
-# Far beyond any list's length; the bound keeps the value within PostgreSQL's bigint.
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 IfMatch = Annotated[
     str | None,

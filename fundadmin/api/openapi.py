@@ -8,12 +8,16 @@ generates from the handlers, so every route, present and future, is described th
   multipart, JSON nested too deeply);
 - `If-Match` is required (the server answers 428 without it);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
+- every list takes the shared `after` and `limit` parameters and answers an `<Item>Page`
+  (`items`, `next`), see `fundadmin.api.pagination`;
 - the documentation's viewer loads its assets from the service (the `swagger-ui-py` package).
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -168,13 +172,56 @@ def _complete_operation(
         responses[status] = {"$ref": f"#/components/responses/Problem{status}"}
 
 
+_PAGE_SCHEMA = re.compile(r"^Page_(?:[\w]+\.)*(\w+)_$")
+_SHARED_PARAMETERS = {"after": "After", "limit": "Limit"}
+
+
+def _share_pagination(document: dict[str, Any]) -> dict[str, Any]:
+    """Each `Page[X]` schema named `XPage` (Litestar names it after X's module), and every
+    list's `after` and `limit` the one shared parameter each."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renames = {
+        name: f"{match.group(1)}Page"
+        for name in schemas
+        if (match := _PAGE_SCHEMA.match(name))
+    }
+    text = json.dumps(document, default=str)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    document = json.loads(text)
+    schemas = document.get("components", {}).get("schemas", {})
+    for old, new in renames.items():
+        schema = schemas.pop(old)
+        schema["title"] = new
+        schema["description"] = (
+            "A page of a list: `next` is the cursor of the next page (pass it as `after`), "
+            "null on the last page."
+        )
+        schemas[new] = schema
+    shared: dict[str, Any] = {}
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            parameters = operation.get("parameters", [])
+            for index, parameter in enumerate(parameters):
+                name = _SHARED_PARAMETERS.get(parameter.get("name", ""))
+                # One that differs from the first stays inline: the pagination test finds it.
+                if name and parameter.get("in") == "query":
+                    if shared.setdefault(name, parameter) == parameter:
+                        parameters[index] = {"$ref": f"#/components/parameters/{name}"}
+    if shared:
+        document.setdefault("components", {})["parameters"] = shared
+    return document
+
+
 def complete_document(
     document: dict[str, Any], public: set[str], idempotent: set[str]
 ) -> dict[str, Any]:
     """The generated document, completed with the service's conventions (a new dict);
     `public` are the operation ids anyone may call (no 401/403), `idempotent` those that
     require an Idempotency-Key."""
-    document = copy.deepcopy(document)
+    document = _share_pagination(copy.deepcopy(document))
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["responses"] = {

@@ -11,12 +11,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import audit
+from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.parameter_values import service
@@ -121,15 +122,24 @@ class ParameterValuesController(Controller):
     path = "/api/v1/policies/{country:str}/parameter-values"
     tags = ["policies"]
 
-    @get("/", guards=[requires(*READERS)], summary="Values entered at run time, with their status")
+    @get(
+        "/",
+        guards=[requires(*READERS)],
+        summary="Values entered at run time, with their status",
+        response_headers=LINK_HEADER,
+    )
     async def list_values(
         self,
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         country: FromPath[str],
         status: FromQuery[Literal["pending", "confirmed", "rejected"] | None] = None,
-    ) -> list[ParameterValueView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[ParameterValueView]]:
         rows = await service.list_values(session, country, status=status)
-        return [ParameterValueView.of(row) for row in rows]
+        return paged(request, page_of([ParameterValueView.of(row) for row in rows], after, limit))
 
     @post(
         "/",
