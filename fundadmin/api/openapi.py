@@ -181,9 +181,7 @@ def _share_pagination(document: dict[str, Any]) -> dict[str, Any]:
     list's `after` and `limit` the one shared parameter each."""
     schemas = document.get("components", {}).get("schemas", {})
     renames = {
-        name: f"{match.group(1)}Page"
-        for name in schemas
-        if (match := _PAGE_SCHEMA.match(name))
+        name: f"{match.group(1)}Page" for name in schemas if (match := _PAGE_SCHEMA.match(name))
     }
     text = json.dumps(document, default=str)
     for old, new in renames.items():
@@ -207,9 +205,12 @@ def _share_pagination(document: dict[str, Any]) -> dict[str, Any]:
             for index, parameter in enumerate(parameters):
                 name = _SHARED_PARAMETERS.get(parameter.get("name", ""))
                 # One that differs from the first stays inline: the pagination test finds it.
-                if name and parameter.get("in") == "query":
-                    if shared.setdefault(name, parameter) == parameter:
-                        parameters[index] = {"$ref": f"#/components/parameters/{name}"}
+                if (
+                    name
+                    and parameter.get("in") == "query"
+                    and shared.setdefault(name, parameter) == parameter
+                ):
+                    parameters[index] = {"$ref": f"#/components/parameters/{name}"}
     if shared:
         document.setdefault("components", {})["parameters"] = shared
     return document

@@ -30,7 +30,9 @@ def _answers(operation: dict[str, Any]) -> list[str]:
 
 def _is_list(document: dict[str, Any], operation: dict[str, Any]) -> bool:
     schemas = document["components"]["schemas"]
-    return any("items" in schemas.get(name, {}).get("properties", {}) for name in _answers(operation))
+    return any(
+        "items" in schemas.get(name, {}).get("properties", {}) for name in _answers(operation)
+    )
 
 
 class TestTheDocumentDeclaresOneConvention:
@@ -77,9 +79,12 @@ class TestTheDocumentDeclaresOneConvention:
                 if "items" in page["properties"]:
                     assert {"items", "next"} <= set(page["required"]), path
                     assert name.endswith("Page") or name == "StatementOut", path
-            assert not {
-                p.get("name") for p in operation["parameters"]
-            } & {"offset", "before", "cursor", "page"}, path
+            assert not {p.get("name") for p in operation["parameters"]} & {
+                "offset",
+                "before",
+                "cursor",
+                "page",
+            }, path
 
 
 # Who may read each list, and what fills its path.
@@ -164,7 +169,8 @@ async def _check_list(
     assert len(page["items"]) == 1, path
     assert page["next"], path
     link = first.headers["Link"]
-    assert link.endswith('>; rel="next"') and f"after={page['next']}" in link, path
+    assert link.endswith('>; rel="next"'), path
+    assert f"after={page['next']}" in link, path
     second = await client.get(link[1 : link.index(">")], headers=headers)
     assert second.status_code == 200, path
     assert second.json()["items"][0] != page["items"][0], path
