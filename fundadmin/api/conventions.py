@@ -39,12 +39,12 @@ ETAG_HEADER = [
         description="The record's version; send it back as If-Match to change the record.",
     )
 ]
-CREATED_HEADERS = [
-    *ETAG_HEADER,
+LOCATION_HEADER = [
     ResponseHeader(
         name="Location", documentation_only=True, description="Where the new record is read."
-    ),
+    )
 ]
+CREATED_HEADERS = [*ETAG_HEADER, *LOCATION_HEADER]
 
 _ETAG = re.compile(r'^"(\d{1,9})"$')
 
@@ -89,6 +89,14 @@ def located(response: Response[bytes], collection: str) -> Response[bytes]:
     a replay is located the same way as the first answer."""
     if response.status_code == 201:
         response.headers["Location"] = f"{collection}/{msgspec.json.decode(response.content)['id']}"
+    return response
+
+
+def created_at(response: Response[bytes], location: str) -> Response[bytes]:
+    """An idempotent answer with `Location: <location>` when it is a 201 (for what has no
+    record of its own to read: a realisation is read with its confiscation)."""
+    if response.status_code == 201:
+        response.headers["Location"] = location
     return response
 
 

@@ -21,6 +21,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import vault_of
+from fundadmin.api.conventions import created_at, located
 from fundadmin.api.pagination import (
     LINK_HEADER,
     After,
@@ -155,7 +156,7 @@ class ConfiscationsController(Controller):
             )
             return await _confiscation_out(session, order)
 
-        return await _write(request, session, principal, data, action)
+        return located(await _write(request, session, principal, data, action), self.path)
 
     @get(
         "/",
@@ -250,7 +251,9 @@ class ConfiscationsController(Controller):
                 )
             return schemas.ReleaseList([schemas.release_out(row) for row in released])
 
-        return await _write(request, session, principal, data, action)
+        return created_at(
+            await _write(request, session, principal, data, action), f"{self.path}/earmarks"
+        )
 
     @get("/{confiscation_id:uuid}", guards=READERS, summary="A confiscation and its realisations")
     async def read(
@@ -304,7 +307,10 @@ class ConfiscationsController(Controller):
             )
             return schemas.realisation_out(realisation)
 
-        return await _write(request, session, principal, data, action)
+        return created_at(
+            await _write(request, session, principal, data, action),
+            f"{self.path}/{confiscation_id}",
+        )
 
 
 def _movement_routes(kind: str) -> list[Any]:
@@ -364,7 +370,9 @@ async def _record_movement(
         )
         return schemas.movement_out(row)
 
-    return await _write(request, session, principal, data, action)
+    return located(
+        await _write(request, session, principal, data, action), request.url.path.rstrip("/")
+    )
 
 
 @post(

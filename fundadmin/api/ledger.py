@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -391,7 +392,12 @@ class LedgerController(Controller):
             return BatchOut([transaction_out(view) for view in views])
 
         async with unit_of_work(session):
-            return await idempotent(request, session, principal, data, action)
+            response = await idempotent(request, session, principal, data, action)
+        if response.status_code == 201:
+            # The primary record (RFC 9110 10.2.2) is the first transaction; the body names all.
+            first = msgspec.json.decode(response.content)["transactions"][0]["id"]
+            response.headers["Location"] = f"{self.path}/transactions/{first}"
+        return response
 
     @post(
         "/transactions/void-expired",

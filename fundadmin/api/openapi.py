@@ -92,7 +92,7 @@ def operation_id(
     """`<tag>_<handler>`: short, readable, and stable when a path changes."""
     tags = route_handler.resolve_tags()
     prefix = tags[0] if tags else "service"
-    return f"{prefix}_{route_handler.handler_name}".replace("-", "_")
+    return f"{prefix}_{route_handler.handler_name}".replace("-", "_").replace(" ", "_")
 
 
 class MoneySchemaPlugin(OpenAPISchemaPlugin):
@@ -151,6 +151,16 @@ def _complete_operation(
             "description": "Not modified: If-None-Match names the current ETag",
             "headers": {"ETag": {"schema": {"type": "string"}}},
         }
+    created = responses.get("201")
+    if created is not None and "$ref" not in created:
+        created.setdefault("headers", {}).setdefault(
+            "Location",
+            {
+                "schema": {"type": "string"},
+                "required": True,
+                "description": "Where what was created is read.",
+            },
+        )
     has_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import audit
+from fundadmin.api.conventions import LOCATION_HEADER
 from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
@@ -145,6 +146,7 @@ class ParameterValuesController(Controller):
         "/",
         guards=[requires(Role.ADMINISTRATOR)],
         summary="Enter a dated value with its legal source (counts once a second confirms)",
+        response_headers=LOCATION_HEADER,
     )
     async def enter(
         self,
@@ -155,7 +157,7 @@ class ParameterValuesController(Controller):
         clock: NamedDependency[Clock],
         country: FromPath[str],
         data: JSONBody[ParameterValueIn],
-    ) -> ParameterValueView:
+    ) -> Response[ParameterValueView]:
         async with unit_of_work(session):
             row = await service.enter_value(
                 session,
@@ -172,7 +174,17 @@ class ParameterValuesController(Controller):
                 now=clock.now(),
             )
             await _audit(session, request, principal, row, "enter")
-        return ParameterValueView.of(row)
+        location = f"{request.url.path.rstrip('/')}/{row.id}"
+        return Response(ParameterValueView.of(row), status_code=201, headers={"Location": location})
+
+    @get("/{value_id:uuid}", guards=[requires(*READERS)], summary="One entered value")
+    async def read_value(
+        self,
+        session: NamedDependency[AsyncSession],
+        country: FromPath[str],
+        value_id: FromPath[uuid.UUID],
+    ) -> ParameterValueView:
+        return ParameterValueView.of(await service.get_value(session, country, value_id))
 
     @post(
         "/{value_id:uuid}/decision",

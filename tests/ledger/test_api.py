@@ -339,13 +339,13 @@ class TestQueries:
                 headers=keyed(admin),
             )
         page = await client.get(f"{BASE}/accounts/{fund}/statement?limit=2", headers=admin)
-        assert [line["running_balance"] for line in page.json()["lines"]] == ["1000.00", "900.00"]
+        assert [line["running_balance"] for line in page.json()["items"]] == ["1000.00", "900.00"]
         rest = await client.get(
             f"{BASE}/accounts/{fund}/statement",
-            params={"after": page.json()["next_cursor"]},
+            params={"after": page.json()["next"]},
             headers=admin,
         )
-        assert [line["running_balance"] for line in rest.json()["lines"]] == ["800.00", "700.00"]
+        assert [line["running_balance"] for line in rest.json()["items"]] == ["800.00", "700.00"]
         found = await client.get(
             f"{BASE}/transactions", params={"reference": f"case:{case}"}, headers=admin
         )

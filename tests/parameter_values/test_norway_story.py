@@ -95,7 +95,11 @@ async def enter_g(
         "source_document": "https://example.org/test-g-2026",
         **overrides,
     }
-    return await driver.call("POST", VALUES, user, json=body, expect=expect)
+    response = await driver.call("POST", VALUES, user, json=body, expect=expect)
+    if expect == 201:
+        read = await driver.call("GET", response.headers["Location"], user)
+        assert read.json() == response.json()
+    return response
 
 
 class TestNorwayFromSubmissionToPayment:
