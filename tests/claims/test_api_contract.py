@@ -325,7 +325,7 @@ class TestAllowedEvents:
         found = await driver.call(
             "GET", f"/api/v1/ledger/transactions?reference=claim:{claim['id']}", "admin-se"
         )
-        assert [t["kind"] for t in found.json()] == ["award"]
+        assert [t["kind"] for t in found.json()["items"]] == ["award"]
 
 
 class TestMergePatch:

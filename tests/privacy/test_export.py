@@ -32,7 +32,7 @@ class TestExport:
             await privacy.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "adviser-marta"
             )
-        ).json()
+        ).json()["items"]
         claim = await privacy.step(
             claim,
             f"information-requests/{questions[0]['id']}/answer",

@@ -175,7 +175,9 @@ class TestRetentionJob:
         assert json.loads(line)["basis"] == "request"
 
     async def test_the_periods_are_published_with_their_sources(self, privacy: Privacy) -> None:
-        periods = (await privacy.call("GET", "/api/v1/retention/periods", "ministry-se")).json()
+        periods = (await privacy.call("GET", "/api/v1/retention/periods", "ministry-se")).json()[
+            "items"
+        ]
         assert {p["country"] for p in periods} == {"DK", "EE", "FI", "IS", "LT", "LV", "NO", "SE"}
         assert all(p["months"] == 120 and p["verified"] is False and p["source"] for p in periods)
 

@@ -131,7 +131,7 @@ class TestSuperuserCannotBecomeAnotherPerson:
 
         # The administrator sees what was asked about her account, and by whom.
         admin = await _token(client, "admin-lv")
-        seen = (await client.get("/api/v1/me/account-changes", headers=admin)).json()
+        seen = (await client.get("/api/v1/me/account-changes", headers=admin)).json()["items"]
         assert [(c["kind"], c["status"], c["requested_by"]) for c in seen] == [
             ("secret", "pending", (await _user(client, superuser, "superuser"))["id"])
         ]

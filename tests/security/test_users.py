@@ -28,7 +28,7 @@ async def _confirm_pending(client, auth, user_id: str, kind: str) -> dict:
     second = await auth("superuser2")
     [change] = [
         c
-        for c in (await client.get(f"{USERS}/changes", headers=second)).json()
+        for c in (await client.get(f"{USERS}/changes", headers=second)).json()["items"]
         if c["user_id"] == user_id and c["kind"] == kind
     ]
     confirmed = await client.post(f"{USERS}/changes/{change['id']}/confirm", headers=second)
