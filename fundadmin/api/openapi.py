@@ -135,6 +135,33 @@ IF_NONE_MATCH_PARAMETER = {
 }
 
 
+def _declare_location(responses: dict[str, Any]) -> None:
+    """Every 201 names what it created in `Location`."""
+    created = responses.get("201")
+    if created is not None and "$ref" not in created:
+        created.setdefault("headers", {}).setdefault(
+            "Location",
+            {
+                "schema": {"type": "string"},
+                "required": True,
+                "description": "Where what was created is read.",
+            },
+        )
+
+
+def _describe_lists(parameters: list[dict[str, Any]]) -> None:
+    """A multi-valued filter says how it takes several values (fundadmin.api.strict)."""
+    for parameter in parameters:
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "query" and any(
+            option.get("type") == "array" for option in schema.get("oneOf", [schema])
+        ):
+            parameter["description"] = (
+                "Several values: a comma list (`a,b`) or the parameter repeated; "
+                "a value not allowed is 422 naming it."
+            )
+
+
 def _complete_operation(
     method: str, operation: dict[str, Any], *, public: bool, idempotent: bool
 ) -> None:
@@ -151,16 +178,8 @@ def _complete_operation(
             "description": "Not modified: If-None-Match names the current ETag",
             "headers": {"ETag": {"schema": {"type": "string"}}},
         }
-    created = responses.get("201")
-    if created is not None and "$ref" not in created:
-        created.setdefault("headers", {}).setdefault(
-            "Location",
-            {
-                "schema": {"type": "string"},
-                "required": True,
-                "description": "Where what was created is read.",
-            },
-        )
+    _declare_location(responses)
+    _describe_lists(parameters)
     has_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
