@@ -334,7 +334,9 @@ class HeadAssessmentView(Struct):
     trace: list[RuleApplicationView]
 
 
-class AssessmentView(Struct):
+# On the wire every total is `<what>_total` (claimed_total, awarded_total, proposed_total); the
+# stored assessment keeps its own key.
+class AssessmentView(Struct, rename={"total_proposed": "proposed_total"}):
     country: str
     currency: str
     as_of: date

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.pagination import (
@@ -98,8 +98,12 @@ class AuditController(Controller):
         subject_id: FromQuery[str | None] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
         actor: Annotated[str | None, Parameter(description="actor's username")] = None,
-        since: Annotated[datetime | None, Parameter(description="from (inclusive)")] = None,
-        until: Annotated[datetime | None, Parameter(description="to (exclusive)")] = None,
+        start: Annotated[
+            datetime | None, QueryParameter(name="from", description="From (inclusive)")
+        ] = None,
+        end: Annotated[
+            datetime | None, QueryParameter(name="to", description="To (exclusive)")
+        ] = None,
         after: After = None,
         limit: Limit = 50,
     ) -> Response[Page[AuditLine]]:
@@ -111,8 +115,8 @@ class AuditController(Controller):
                 subject_id=subject_id,
                 actor_id=actor_id,
                 actor_username=actor,
-                since=since,
-                until=until,
+                since=start,
+                until=end,
                 before_seq=decode_cursor(after, "seq", _sequence),
                 limit=limit,
             ),

@@ -287,8 +287,12 @@ class LedgerController(Controller):
         principal: NamedDependency[Principal],
         code: FromPath[str],
         as_of: FromQuery[date | None] = None,
-        from_date: FromQuery[date | None] = None,
-        to_date: FromQuery[date | None] = None,
+        start: Annotated[
+            date | None, QueryParameter(name="from", description="First day (inclusive)")
+        ] = None,
+        end: Annotated[
+            date | None, QueryParameter(name="to", description="Last day (inclusive)")
+        ] = None,
         after: After = None,
         limit: Limit = 50,
     ) -> Response[AccountOut | BalanceOut | StatementOut]:
@@ -303,7 +307,7 @@ class LedgerController(Controller):
             position = decode_cursor(after, "line", _statement_position)
             out = statement_out(
                 await ledger.account_statement(
-                    session, base, from_date=from_date, to_date=to_date, after=position, limit=limit
+                    session, base, from_date=start, to_date=end, after=position, limit=limit
                 )
             )
             if out.next is not None:

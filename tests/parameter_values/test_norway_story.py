@@ -123,7 +123,7 @@ class TestNorwayFromSubmissionToPayment:
             await driver.call("GET", f"/api/v1/claims/{claim['id']}/assessment", "admin-no")
         ).json()
         assert assessment["no_proposal_code"] == "parameter-lapsed"
-        assert assessment["total_proposed"] is None
+        assert assessment["proposed_total"] is None
         assert [f["code"] for f in assessment["findings"]] == ["no_proposal"]
 
         # Deciding by hand needs a reason for every head, even one awarded in full.

@@ -128,7 +128,9 @@ class TestOverHttp:
                 "crime_date": "2024-01-01",
                 "application_date": "2024-06-01",
                 "reported_to_police": True,
-                "heads": [{"category": "non_material", "amount": "5000", "currency": "EUR"}],
+                "heads": [
+                    {"category": "non_material", "amount_claimed": "5000", "currency": "EUR"}
+                ],
                 "as_of": "2024-09-01",
             },
             headers=await auth("adviser-pro"),
