@@ -139,14 +139,11 @@ def _declare_location(responses: dict[str, Any]) -> None:
     """Every 201 names what it created in `Location`."""
     created = responses.get("201")
     if created is not None and "$ref" not in created:
-        created.setdefault("headers", {}).setdefault(
+        location = created.setdefault("headers", {}).setdefault(
             "Location",
-            {
-                "schema": {"type": "string"},
-                "required": True,
-                "description": "Where what was created is read.",
-            },
+            {"schema": {"type": "string"}, "description": "Where what was created is read."},
         )
+        location["required"] = True
 
 
 def _describe_lists(parameters: list[dict[str, Any]]) -> None:
