@@ -136,7 +136,8 @@ class Finding:
     """Something the administrator must see; it informs, it never refuses.
 
     Codes: deadline_passed, deadline_met_by_exception, deadline_not_running,
-    police_report_missing, police_report_late, crime_outside_country, offence_not_covered,
+    police_report_missing, police_report_late, police_report_date_missing,
+    police_report_delay_to_weigh, crime_outside_country, offence_not_covered,
     court_award_missing, cap_reached, cap_unknown, deduction_applied, deductible_applied,
     head_not_covered_by_statute, head_covered_by_fund_rule, base_date_missing,
     tier_not_determined, unverified_parameter, requires_second_approval.

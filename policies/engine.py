@@ -513,7 +513,10 @@ class StandardPolicy:
         """Where the law sets a delay for the police report: dates carry no hour, so the report
         is in time when made by the end of the day the delay may end on (her benefit)."""
         name = "police_report_within_hours"
-        if not facts.reported_to_police or name not in run.parameters:
+        if not facts.reported_to_police:
+            return
+        if name not in run.parameters:
+            self._check_report_without_undue_delay(facts, as_of, run)
             return
         hours = int(run.parameters.decimal(name, as_of))
         reference = self.references["police_report"]
@@ -550,6 +553,40 @@ class StandardPolicy:
             "hours unless the circumstances excuse the delay: the administrator decides",
             reference,
         )
+
+    def _check_report_without_undue_delay(
+        self, facts: ClaimFacts, as_of: date, run: AssessmentRun
+    ) -> None:
+        """Where the law asks for a report "without undue delay" and sets no number (Iceland),
+        no delay is refused by the engine: the trace shows it and the administrator weighs it."""
+        name = "police_report_without_undue_delay"
+        if name not in run.parameters or not run.parameters.flag(name, as_of):
+            return
+        reference = self.references["police_report"]
+        if facts.police_report_date is None:
+            run.find(
+                "police_report_date_missing",
+                "attention",
+                "the law requires a report without undue delay; the report's date is not recorded",
+                reference,
+            )
+            return
+        days = (facts.police_report_date - facts.crime_date).days
+        run.step(
+            "police_report",
+            f"reported {days} days after the crime",
+            "in time" if days == 0 else "the administrator weighs whether the delay was undue",
+            reference,
+            "statute",
+        )
+        if days > 0:
+            run.find(
+                "police_report_delay_to_weigh",
+                "attention",
+                f"reported {days} days after the crime; the law requires a report without undue "
+                "delay and sets no number: the administrator decides whether the delay was undue",
+                reference,
+            )
 
     def _check_conditions(self, facts: ClaimFacts, as_of: date, run: AssessmentRun) -> None:
         if run.parameters.flag("police_report_required", as_of) and not facts.reported_to_police:

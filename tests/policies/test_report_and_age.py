@@ -55,6 +55,45 @@ class TestDenmark72Hours:
         assert "police_report_late" not in {f.code for f in assessment.findings}
 
 
+def findings(country: str, report: date | None) -> set[str]:
+    assessment = get_policy(country).assess(
+        facts(
+            country,
+            non_material(country, "1000"),
+            crime=CRIME,
+            applied=date(2024, 9, 1),
+            police_report_date=report,
+        ),
+        date(2024, 10, 1),
+    )
+    return {f.code for f in assessment.findings}
+
+
+class TestEstonia15Days:
+    """The older text's 15 days, flagged for the administrator (never refused), and marked
+    unverified against the 2023 Act."""
+
+    def test_a_report_on_the_fifteenth_day_is_in_time(self) -> None:
+        assert "police_report_late" not in findings("EE", date(2024, 3, 16))
+
+    def test_a_report_on_the_sixteenth_day_is_late_and_weighed(self) -> None:
+        assert "police_report_late" in findings("EE", date(2024, 3, 17))
+
+
+class TestIcelandWithoutUndueDelay:
+    def test_a_report_the_same_day_needs_no_weighing(self) -> None:
+        found = findings("IS", CRIME)
+        assert not found & {"police_report_delay_to_weigh", "police_report_late"}
+
+    def test_a_delay_is_shown_for_the_administrator_to_weigh_never_refused(self) -> None:
+        found = findings("IS", date(2024, 5, 1))
+        assert "police_report_delay_to_weigh" in found
+        assert "police_report_late" not in found
+
+    def test_without_the_date_the_administrator_is_told_to_record_it(self) -> None:
+        assert "police_report_date_missing" in findings("IS", None)
+
+
 SWEDISH_CHILD = {
     "offence": "trafficking",
     "crime_date": "2019-01-01",
