@@ -269,7 +269,7 @@ class TestEnteredValuesAreGuarded:
             json={"confirm": True},
             expect=409,
         )
-        listed = (await driver.call("GET", VALUES, "auditor")).json()
+        listed = (await driver.call("GET", VALUES, "auditor")).json()["items"]
         assert [v["status"] for v in listed] == ["rejected"]
 
     async def test_a_share_that_breaks_the_sum_is_refused(self, driver: Driver) -> None:

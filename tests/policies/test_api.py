@@ -35,7 +35,7 @@ class TestListPolicies:
     ) -> None:
         response = await client.get("/api/v1/policies", headers=await auth("ministry-se"))
         assert response.status_code == 200
-        body = response.json()
+        body = response.json()["items"]
         assert [p["code"] for p in body] == ["DK", "EE", "FI", "IS", "LT", "LV", "NO", "SE"]
         sweden = body[-1]
         assert sweden["currency"] == "SEK"
