@@ -269,7 +269,10 @@ def information_view(exchange: InformationExchange) -> schemas.InformationReques
 
 def assessment_view(record: dict[str, Any]) -> schemas.AssessmentView:
     """The stored assessment record (see claims.assessments) on the wire."""
-    view = msgspec.convert(record, schemas.AssessmentView, strict=False)
+    # The stored record keeps its key `total_proposed`; the wire says `proposed_total`.
+    wire = {k: v for k, v in record.items() if k != "total_proposed"}
+    wire["proposed_total"] = record.get("total_proposed")
+    view = msgspec.convert(wire, schemas.AssessmentView, strict=False)
     currency = view.currency
     return msgspec.structs.replace(
         view,
