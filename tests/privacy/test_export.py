@@ -85,7 +85,7 @@ class TestExport:
                 "GET",
                 "/api/v1/audit",
                 "auditor",
-                params={"subject_type": subject_type, "subject_id": subject_id, "limit": 500},
+                params={"subject_type": subject_type, "subject_id": subject_id, "limit": 200},
             )
             trail += page.json()["items"]
         # The export's own line is written as it commits, after the archive was made.
