@@ -196,6 +196,11 @@ class ApplicationNotFound(NotFound):
         super().__init__("return-assistance application")
 
 
+class ConsentDocumentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("consent document")
+
+
 class ReturnTransitionRefused(ClaimsError):
     """The step is not allowed in the application's current status."""
 

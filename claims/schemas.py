@@ -280,6 +280,15 @@ class ClaimSummary(Struct):
     updated_at: datetime
 
 
+class ClaimPage(Struct):
+    """A numbered page of claims for the web pages (the API pages by cursor instead)."""
+
+    items: list[ClaimSummary]
+    total: int
+    limit: int
+    offset: int
+
+
 class TransitionView(Struct):
     event: ClaimEvent
     from_status: ClaimStatus | None

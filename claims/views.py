@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -164,6 +165,15 @@ def claim_summary(claim: Claim, now: datetime) -> schemas.ClaimSummary:
         submitted_at=claim.submitted_at,
         days_since_submission=days_since(claim.submitted_at, now),
         updated_at=claim.updated_at,
+    )
+
+
+def claim_page(
+    rows: Sequence[Claim], total: int, limit: int, offset: int, *, now: datetime
+) -> schemas.ClaimPage:
+    """A numbered page of the list for the web pages; ages are counted to `now`."""
+    return schemas.ClaimPage(
+        items=[claim_summary(c, now) for c in rows], total=total, limit=limit, offset=offset
     )
 
 

@@ -46,6 +46,8 @@ from fundadmin.security.tokens import TokenService
 from fundadmin.security.trusted_idp import trusted_idp_from_settings
 from fundadmin.security.users import ActiveUsers
 from fundadmin.settings import Settings
+from fundadmin.web import WEB_ROUTER
+from fundadmin.web.rendering import template_config
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
@@ -100,7 +102,8 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, documentation_assets()],
+        route_handlers=[*ROUTE_HANDLERS, documentation_assets(), WEB_ROUTER],
+        template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=[database],
@@ -117,7 +120,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         middleware=[
             request_context_middleware,
             DefineMiddleware(
-                BearerTokenMiddleware, exclude_from_auth_key="public", exclude=["^/schema"]
+                BearerTokenMiddleware, exclude_from_auth_key="public", exclude=["^/schema", "^/web"]
             ),
         ],
         cors_config=CORSConfig(allow_origins=settings.cors_allowed_origins)

@@ -190,13 +190,20 @@ class ConfiscationSplit:
 
 
 class ReturnItem(StrEnum):
-    """What return assistance may pay for."""
+    """What return assistance may pay for. Travel and documents are paid at cost; every other
+    item up to the country's `return_<item>_adult` (and `_child`) parameters, monthly when it
+    has `return_<item>_months`; an item without parameters is not offered by that country."""
 
     TRAVEL = "travel"
     DOCUMENTS = "documents"
     REINTEGRATION_GRANT = "reintegration_grant"
     SUBSISTENCE = "subsistence"
     HOUSING = "housing"
+    TRAINING = "training"
+    """Vocational or job training after return (course fees, materials): once, per adult."""
+    MEDICAL_CARE = "medical_care"
+    """Medical and psychological care after return that her country's health system does not
+    pay: per person and month."""
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,8 @@ class ReceivingOrganisationView(Struct):
 
 
 class RecordView(Struct):
+    id: uuid.UUID
+    """A consent record's signed document is read at `consent-documents/<id>`."""
     kind: str
     outcome: str
     details: dict[str, bool | str | None]
@@ -217,3 +219,20 @@ class ApplicationSummary(Struct):
     missing_records: list[str]
     next_follow_up_due: date | None
     follow_up_overdue: bool
+
+
+class HistoryStep(Struct):
+    """One audited step of an application: who, when, what, and the state it left."""
+
+    seq: int
+    """Position in the audit trail (its hash chain)."""
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_username: str | None
+    """The staff member's work handle; None for a worker acting for nobody."""
+    action: str
+    """`return_assistance.<step>`: apply, consent, approve, pay_instalment, pause, ..."""
+    status: str | None
+    """The application's status after the step."""
+    version: int | None
+    """The application's version after the step (its ETag then)."""

@@ -27,9 +27,11 @@ from claims.documents import check_document
 from claims.errors import (
     ApplicationNotFound,
     ClaimantNotFound,
+    ConsentDocumentNotFound,
     CountryNotInScope,
     InstalmentNotPayable,
     InvalidClaimData,
+    PersonalDataErased,
     RecordsMissing,
     SecondApproverMustDiffer,
 )
@@ -64,6 +66,9 @@ from ledger import (
 )
 from ledger.chart import EXCHANGE_CURRENCIES
 from policies import ReturnAssistanceRequest, ReturnItem, get_policy
+
+CONSENT_FIELD = "return.consent"
+"""Vault field her signed consent document is sealed under."""
 
 LEDGER_SCOPE = "claims"
 """Idempotency scope of the ledger transactions claims records (shared with awards)."""
@@ -353,10 +358,38 @@ async def record_consent(
         now=now,
         document_media_type=media_type,
         document_sha256=hashlib.sha256(content).hexdigest(),
-        document_enc=await vault.encrypt(session, subject, "return.consent", content),
+        document_enc=await vault.encrypt(session, subject, CONSENT_FIELD, content),
     )
     await session.flush()
     return application
+
+
+async def consent_document(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    actor: Actor,
+    application_id: uuid.UUID,
+    record_id: uuid.UUID,
+) -> tuple[ReturnRecord, bytes]:
+    """Her signed consent as uploaded, for her adviser's organisation and the paying country's
+    administrators; PersonalDataErased once her key was destroyed."""
+    application = await get_application(session, actor, application_id, "participant")
+    record = next(
+        (
+            r
+            for r in application.records
+            if r.id == record_id and r.kind == RecordKind.CONSENT and r.document_enc is not None
+        ),
+        None,
+    )
+    if record is None or record.document_enc is None:
+        raise ConsentDocumentNotFound()
+    content = await vault.decrypt(
+        session, await subject_of(session, application), CONSENT_FIELD, record.document_enc
+    )
+    if content is None:
+        raise PersonalDataErased()
+    return record, content
 
 
 async def withdraw_consent(

@@ -62,7 +62,7 @@ def application_view(
         else [],
         records=[
             schemas.RecordView(
-                r.kind, r.outcome, r.details, r.recorded_by, r.recorded_at, r.document_sha256
+                r.id, r.kind, r.outcome, r.details, r.recorded_by, r.recorded_at, r.document_sha256
             )
             for r in application.records
         ],

@@ -21,6 +21,13 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
+    IfMatch,
+    expected_version,
+    with_etag,
+)
 from fundadmin.api.pagination import (
     LINK_HEADER,
     After,
@@ -89,6 +96,7 @@ class PrivacyController(Controller):
         guards=ADVISERS_AND_ADMINISTRATORS,
         summary="Record her request to be erased (a second administrator confirms)",
         status_code=201,
+        response_headers=CREATED_HEADERS,
     )
     async def request_erasure(
         self,
@@ -118,10 +126,11 @@ class PrivacyController(Controller):
                 subject_id=claimant_id,
                 details={"erasure_request": str(row.id), "when_free": row.when_free},
             )
-        return Response(
+        return with_etag(
             _erasure_view(row),
-            status_code=201,
-            headers={"Location": f"{self.path}/erasure-requests/{row.id}"},
+            row.version,
+            201,
+            location=f"{self.path}/erasure-requests/{row.id}",
         )
 
     @get(
@@ -167,25 +176,27 @@ class PrivacyController(Controller):
     @get(
         "/erasure-requests/{request_id:uuid}",
         guards=ADVISERS_AND_ADMINISTRATORS,
-        summary="One erasure request",
+        summary="One erasure request (its ETag is the If-Match of confirmation and cancellation)",
+        response_headers=ETAG_HEADER,
     )
     async def read_request(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         request_id: FromPath[uuid.UUID],
-    ) -> ErasureRequestView:
-        return _erasure_view(
-            await erasure.erasure_request(session, actor_of(principal), request_id)
-        )
+    ) -> Response[ErasureRequestView]:
+        row = await erasure.erasure_request(session, actor_of(principal), request_id)
+        return with_etag(_erasure_view(row), row.version, request=request)
 
     @post(
         "/erasure-requests/{request_id:uuid}/confirmation",
         guards=ADMINISTRATORS,
         summary="Confirm as the second administrator: her data key is destroyed (or the "
-        "erasure scheduled for when the law no longer requires keeping it)",
+        "erasure scheduled for when the law no longer requires keeping it; If-Match)",
         status_code=200,
+        response_headers=ETAG_HEADER,
     )
     async def confirm(
         self,
@@ -196,10 +207,16 @@ class PrivacyController(Controller):
         clock: NamedDependency[Clock],
         state: State,
         request_id: FromPath[uuid.UUID],
-    ) -> ErasureRequestView:
+        if_match: IfMatch = None,
+    ) -> Response[ErasureRequestView]:
         async with unit_of_work(session):
             done = await erasure.confirm_erasure(
-                session, vault_of(state), actor_of(principal), request_id, now=clock.now()
+                session,
+                vault_of(state),
+                actor_of(principal),
+                request_id,
+                expected_version=expected_version(if_match),
+                now=clock.now(),
             )
             row = done.request
             if done.erased is not None:
@@ -229,13 +246,14 @@ class PrivacyController(Controller):
         if done.erased is not None:
             # After the commit: a restore of an older backup must not bring her key back.
             erasure_log_of(state).record([done.erased.subject_id])
-        return _erasure_view(row)
+        return with_etag(_erasure_view(row), row.version)
 
     @post(
         "/erasure-requests/{request_id:uuid}/cancellation",
         guards=ADVISERS_AND_ADMINISTRATORS,
-        summary="Cancel an erasure request that is still open (she changed her mind)",
+        summary="Cancel an erasure request that is still open (she changed her mind; If-Match)",
         status_code=200,
+        response_headers=ETAG_HEADER,
     )
     async def cancel(
         self,
@@ -245,10 +263,15 @@ class PrivacyController(Controller):
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         request_id: FromPath[uuid.UUID],
-    ) -> ErasureRequestView:
+        if_match: IfMatch = None,
+    ) -> Response[ErasureRequestView]:
         async with unit_of_work(session):
             row = await erasure.cancel_erasure(
-                session, actor_of(principal), request_id, now=clock.now()
+                session,
+                actor_of(principal),
+                request_id,
+                expected_version=expected_version(if_match),
+                now=clock.now(),
             )
             await audit(
                 session,
@@ -259,13 +282,14 @@ class PrivacyController(Controller):
                 subject_id=row.claimant_id,
                 details={"erasure_request": str(row.id)},
             )
-        return _erasure_view(row)
+        return with_etag(_erasure_view(row), row.version)
 
     @post(
         "/claimants/{claimant_id:uuid}/legal-holds",
         guards=ADMINISTRATORS,
         summary="Place a legal hold: her data is kept, whatever erasure is asked, until lifted",
         status_code=201,
+        response_headers=CREATED_HEADERS,
     )
     async def place_hold(
         self,
@@ -295,10 +319,11 @@ class PrivacyController(Controller):
                 subject_id=claimant_id,
                 details={"hold": str(hold.id), "kind": hold.kind},
             )
-        return Response(
+        return with_etag(
             _hold_view(hold),
-            status_code=201,
-            headers={"Location": f"{self.path}/claimants/{claimant_id}/legal-holds"},
+            hold.version,
+            201,
+            location=f"{self.path}/claimants/{claimant_id}/legal-holds/{hold.id}",
         )
 
     @get(
@@ -320,11 +345,30 @@ class PrivacyController(Controller):
         rows = await holds.holds_of(session, actor_of(principal), claimant_id)
         return paged(request, page_of([_hold_view(r) for r in rows], after, limit))
 
+    @get(
+        "/claimants/{claimant_id:uuid}/legal-holds/{hold_id:uuid}",
+        guards=ADVISERS_AND_ADMINISTRATORS,
+        summary="One legal hold (its ETag is the If-Match of lifting it)",
+        response_headers=ETAG_HEADER,
+    )
+    async def read_hold(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claimant_id: FromPath[uuid.UUID],
+        hold_id: FromPath[uuid.UUID],
+    ) -> Response[LegalHoldView]:
+        hold = await holds.hold_of(session, actor_of(principal), claimant_id, hold_id)
+        return with_etag(_hold_view(hold), hold.version, request=request)
+
     @post(
         "/claimants/{claimant_id:uuid}/legal-holds/{hold_id:uuid}/lift",
         guards=ADMINISTRATORS,
-        summary="Lift a legal hold, with the reason",
+        summary="Lift a legal hold, with the reason (If-Match)",
         status_code=200,
+        response_headers=ETAG_HEADER,
     )
     async def lift_hold(
         self,
@@ -336,7 +380,8 @@ class PrivacyController(Controller):
         claimant_id: FromPath[uuid.UUID],
         hold_id: FromPath[uuid.UUID],
         data: JSONBody[LegalHoldLift],
-    ) -> LegalHoldView:
+        if_match: IfMatch = None,
+    ) -> Response[LegalHoldView]:
         async with unit_of_work(session):
             hold = await holds.lift_hold(
                 session,
@@ -344,6 +389,7 @@ class PrivacyController(Controller):
                 claimant_id,
                 hold_id,
                 reason=data.reason,
+                expected_version=expected_version(if_match),
                 now=clock.now(),
             )
             await audit(
@@ -355,7 +401,7 @@ class PrivacyController(Controller):
                 subject_id=claimant_id,
                 details={"hold": str(hold.id), "kind": hold.kind},
             )
-        return _hold_view(hold)
+        return with_etag(_hold_view(hold), hold.version)
 
     @get(
         "/claimants/{claimant_id:uuid}/export",
@@ -389,6 +435,7 @@ class PrivacyController(Controller):
                 details={
                     "claims": archive.claims,
                     "documents": archive.documents,
+                    "letters": archive.letters,
                     "access_lines": archive.access_lines,
                 },
             )

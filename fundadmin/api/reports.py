@@ -9,7 +9,7 @@ Each report pulled is a line on the audit trail (who, which country and period, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get
@@ -75,6 +75,42 @@ def _check_period(start: date, end: date) -> None:
         raise ProblemError(UNPROCESSABLE, "a report covers at most ten years")
 
 
+async def allocation_for(
+    session: AsyncSession,
+    principal: Principal,
+    country: str,
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    remote_addr: str | None,
+    chosen: str,
+) -> render.Report:
+    """The allocation report `principal` may pull, with its audit line committed; the one way
+    in for the API and the web pages alike."""
+    _check_period(start, end)
+    regional = country == "ALL"
+    wanted = sorted(ledger.COUNTRY_CURRENCY) if regional else [country]
+    if any(c not in ledger.COUNTRY_CURRENCY or not _reaches(principal, c) for c in wanted):
+        raise ProblemError(NOT_FOUND, "there is no such report within your reach")
+    async with unit_of_work(session):
+        report: render.Report = (
+            await allocation.regional_report(session, start, end, made_at=now)
+            if regional
+            else await allocation.country_report(session, country, start, end, made_at=now)
+        )
+        await write_audit(
+            session,
+            principal=principal,
+            action="report.allocation",
+            subject_type="report",
+            subject_id=country,
+            remote_addr=remote_addr,
+            details={"from": start.isoformat(), "to": end.isoformat(), "format": chosen},
+        )
+    return report
+
+
 class ReportsController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
@@ -97,28 +133,17 @@ class ReportsController(Controller):
         end: Annotated[date, QueryParameter(name="to", description="Last day")],
         format: Format = None,  # noqa: A002 - the query parameter's name
     ) -> Response[Any]:
-        _check_period(start, end)
         chosen = _chosen_format(format, request.headers.get("Accept"))
-        regional = country == "ALL"
-        wanted = sorted(ledger.COUNTRY_CURRENCY) if regional else [country]
-        if any(c not in ledger.COUNTRY_CURRENCY or not _reaches(principal, c) for c in wanted):
-            raise ProblemError(NOT_FOUND, "there is no such report within your reach")
-        now = clock.now()
-        async with unit_of_work(session):
-            report: render.Report = (
-                await allocation.regional_report(session, start, end, made_at=now)
-                if regional
-                else await allocation.country_report(session, country, start, end, made_at=now)
-            )
-            await write_audit(
-                session,
-                principal=principal,
-                action="report.allocation",
-                subject_type="report",
-                subject_id=country,
-                remote_addr=client_address(request),
-                details={"from": start.isoformat(), "to": end.isoformat(), "format": chosen},
-            )
+        report = await allocation_for(
+            session,
+            principal,
+            country,
+            start,
+            end,
+            now=clock.now(),
+            remote_addr=client_address(request),
+            chosen=chosen,
+        )
         if chosen == "json":
             return Response(content=render.as_json(report), media_type=MEDIA_TYPES["json"])
         body = render.as_csv(report) if chosen == "csv" else render.as_xlsx(report)

@@ -29,6 +29,7 @@ from claims.returns.schemas import (
     ApprovalIn,
     ConsentWithdrawal,
     FollowUpIn,
+    HistoryStep,
     InstalmentPaymentIn,
     NeedsAssessmentIn,
     RiskAssessmentIn,
@@ -44,12 +45,23 @@ from fundadmin.api.conventions import (
     expected_version,
     with_etag,
 )
-from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, after_id, id_cursor, paged
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    after_id,
+    id_cursor,
+    page_of,
+    paged,
+)
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
+from fundadmin.security.audit_search import steps_of
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
+from fundadmin.security.models import AuditEvent
 from fundadmin.security.principal import Principal, Role
 
 ADVISERS = [requires(Role.LEGAL_ADVISER)]
@@ -116,6 +128,19 @@ async def _money_step(
     if response.status_code == 200:
         response.headers["ETag"] = etag(msgspec.json.decode(response.content)["version"])
     return response
+
+
+def _history_step(line: AuditEvent) -> HistoryStep:
+    status, version = line.details.get("status"), line.details.get("version")
+    return HistoryStep(
+        seq=line.seq,
+        occurred_at=line.occurred_at,
+        actor_id=line.actor_id,
+        actor_username=line.actor_username,
+        action=line.action,
+        status=status if isinstance(status, str) else None,
+        version=version if isinstance(version, int) else None,
+    )
 
 
 class ReturnAssistanceController(Controller):
@@ -210,6 +235,29 @@ class ReturnAssistanceController(Controller):
         view = views.application_view(application, today=clock.now().date(), bank_account=bank)
         return with_etag(view, application.version, request=request)
 
+    @get(
+        "/{application_id:uuid}/history",
+        guards=READERS,
+        summary="Every step from the audit trail: who, when, what, and the status it left "
+        "(no personal value; reads left out)",
+        response_headers=LINK_HEADER,
+    )
+    async def history(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        application_id: FromPath[uuid.UUID],
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[HistoryStep]]:
+        application = await services.get_application(session, actor_of(principal), application_id)
+        lines = await steps_of(
+            session, "return_application", str(application.id), prefix="return_assistance."
+        )
+        return paged(request, page_of([_history_step(line) for line in lines], after, limit))
+
     @post(
         "/{application_id:uuid}/consent",
         guards=ADVISERS,
@@ -245,6 +293,42 @@ class ReturnAssistanceController(Controller):
                 expected_version=expected_version(if_match),
                 now=clock.now(),
             ),
+        )
+
+    @get(
+        "/{application_id:uuid}/consent-documents/{record_id:uuid}",
+        guards=PARTICIPANTS,
+        summary="Download her signed consent (her adviser and the paying country's "
+        "administrators; the read is audited; 410 once her data is erased)",
+        media_type="application/octet-stream",
+    )
+    async def consent_document(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+        application_id: FromPath[uuid.UUID],
+        record_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        async with unit_of_work(session):
+            record, content = await services.consent_document(
+                session, vault_of(state), actor_of(principal), application_id, record_id
+            )
+            await audit(
+                session,
+                request,
+                principal,
+                action="return_assistance.consent.read",
+                subject_type="return_application",
+                subject_id=application_id,
+                details={"record": str(record.id)},
+            )
+        return Response(
+            content=content,
+            media_type=record.document_media_type or "application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="consent-{record.id}"'},
         )
 
     @post(

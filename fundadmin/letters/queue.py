@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -27,6 +28,7 @@ from claims.workflow import ClaimStatus
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.privacy import jobs as privacy_jobs
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
 
@@ -49,13 +51,17 @@ class WorkerRuntime:
     public_url: str
     stalled_after: float
     """Seconds without a heartbeat after which a worker is taken as dead."""
+    erasure_log_path: Path
+    """Where the retention job appends the ids of the keys it destroyed."""
 
 
 def queue_app(database_url: URL) -> procrastinate.App:
-    """The queue on `database_url` (the service's database), with the letter tasks."""
+    """The queue on `database_url` (the service's database), with the letter tasks and the
+    nightly retention job."""
     conninfo = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
     app.add_tasks_from(jobs, namespace="fundadmin")
+    app.add_tasks_from(privacy_jobs.jobs, namespace="fundadmin")
     return app
 
 

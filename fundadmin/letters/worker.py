@@ -20,6 +20,7 @@ from fundadmin.letters.queue import (
     retry_stalled_jobs,
 )
 from fundadmin.logging import configure_logging
+from fundadmin.privacy import jobs as privacy_jobs
 from fundadmin.security.models import UserAccount
 from fundadmin.security.principal import Role
 from fundadmin.security.users import principal_of
@@ -34,7 +35,8 @@ class BatchRefused(RuntimeError):
 
 
 async def run_worker(settings: Settings, url: URL, *, concurrency: int = 1) -> None:
-    """Take letter jobs until stopped (SIGINT or SIGTERM finish the jobs in hand first)."""
+    """Take letter jobs and the nightly retention job until stopped (SIGINT or SIGTERM
+    finish the jobs in hand first)."""
     configure_logging(settings.log_level)
     engine = create_engine(url, pool_size=concurrency + 1)
     runtime = WorkerRuntime(
@@ -43,6 +45,7 @@ async def run_worker(settings: Settings, url: URL, *, concurrency: int = 1) -> N
         clock=clock_from_settings(settings),
         public_url=settings.public_url,
         stalled_after=settings.worker_stalled_seconds,
+        erasure_log_path=settings.erasure_log_path,
     )
     app = queue_app(url)
     try:
@@ -50,7 +53,7 @@ async def run_worker(settings: Settings, url: URL, *, concurrency: int = 1) -> N
             # Jobs a dead worker held go back to the queue before this one starts taking jobs.
             await retry_stalled_jobs(app, stalled_after=settings.worker_stalled_seconds)
             await app.run_worker_async(
-                queues=[QUEUE],
+                queues=[QUEUE, privacy_jobs.QUEUE],
                 concurrency=concurrency,
                 additional_context={"runtime": runtime},
                 update_heartbeat_interval=settings.worker_stalled_seconds / 3,

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims import Actor, ClaimantNotFound, InvalidClaimData, PersonalDataVault
 from claims.access import ALL
 from claims.models import Claim, Claimant, Document
+from claims.services import check_version
+from fundadmin.letters.models import ClaimLetter
 from fundadmin.privacy.errors import (
     ErasureAlreadyRequested,
     ErasureNotOpen,
@@ -42,9 +44,10 @@ class Erased:
     subject_id: uuid.UUID
     claims: int
     documents: int
+    letters: int
 
     def audit_details(self) -> dict[str, str | int | bool | None]:
-        return {"claims": self.claims, "documents": self.documents}
+        return {"claims": self.claims, "documents": self.documents, "letters": self.letters}
 
 
 async def is_erased(session: AsyncSession, claimant: Claimant) -> bool:
@@ -76,7 +79,12 @@ async def erase_claimant(
     documents = await session.scalar(
         sa.select(sa.func.count()).select_from(Document).where(Document.claimant_id == claimant.id)
     )
-    return Erased(claimant.id, claimant.subject_id, len(claims.all()), documents or 0)
+    letters = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ClaimLetter)
+        .where(ClaimLetter.claimant_id == claimant.id)
+    )
+    return Erased(claimant.id, claimant.subject_id, len(claims.all()), documents or 0, letters or 0)
 
 
 async def _open_request(session: AsyncSession, claimant_id: uuid.UUID) -> ErasureRequest | None:
@@ -184,19 +192,26 @@ async def confirm_erasure(
     actor: Actor,
     request_id: uuid.UUID,
     *,
+    expected_version: int | None,
     now: datetime,
 ) -> Confirmation:
     """The second person's confirmation: erase now, or schedule it if it was asked `when_free`
-    and the law still requires keeping her data. A retry by the same administrator answers
-    what the first confirmation did."""
+    and the law still requires keeping her data. A retry by the same administrator (with the
+    If-Match of her first attempt) answers what the first confirmation did."""
     request = await erasure_request(session, actor, request_id, lock=True)
     if not (
         ALL in actor.administrator_countries
         or set(request.countries) & actor.administrator_countries
     ):
         raise ErasureRequestNotFound()
-    if request.confirmed_by == actor.user_id and request.status in ("scheduled", "erased"):
+    if (
+        request.confirmed_by == actor.user_id
+        and request.status in ("scheduled", "erased")
+        and expected_version is not None
+        and expected_version < request.version
+    ):
         return Confirmation(request, None)
+    check_version(expected_version, request.version)
     if request.status != "awaiting_confirmation":
         raise ErasureNotOpen(request.status)
     if request.requested_by == actor.user_id:
@@ -209,6 +224,7 @@ async def confirm_erasure(
         raise ErasureRefused(reasons)
     request.confirmed_by = actor.user_id
     request.confirmed_at = now
+    request.version += 1
     if reasons:
         request.status = "scheduled"
         await session.flush()
@@ -221,12 +237,19 @@ async def confirm_erasure(
 
 
 async def cancel_erasure(
-    session: AsyncSession, actor: Actor, request_id: uuid.UUID, *, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    request_id: uuid.UUID,
+    *,
+    expected_version: int | None,
+    now: datetime,
 ) -> ErasureRequest:
     """She changed her mind, or it was recorded by mistake: an open request is cancelled."""
     request = await erasure_request(session, actor, request_id, lock=True)
+    check_version(expected_version, request.version)
     if request.status not in OPEN_ERASURE_STATUSES:
         raise ErasureNotOpen(request.status)
+    request.version += 1
     request.status = "cancelled"
     request.cancelled_by = actor.user_id
     request.cancelled_at = now

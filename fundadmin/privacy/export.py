@@ -7,6 +7,11 @@ The ZIP holds JSON (structured, machine-readable: portability) and her files as 
     claims/<reference>.json       each claim: heads, decision, history, questions and answers,
                                   payments, the documents' descriptions
     documents/<id>.<ext>          every document (evidence, mandates), decrypted
+    letters/<reference>-v<n>.pdf  every decision letter issued on her claims, decrypted
+    returns/<reference>.json      each return-assistance application: items, schedule,
+                                  payments, records, the receiving organisation's account
+    returns/<reference>-consent-<record>.<ext>
+                                  her signed consent to each return, as uploaded
     access-log.json               who did what with her records and when, with the reason given
                                   (break-glass reads included), from the audit trail
 
@@ -32,6 +37,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import Actor, ClaimantNotFound, PersonalDataVault, repository, services, views
 from claims.models import Claim, Claimant, Document
+from claims.returns import services as returns
+from claims.returns import views as return_views
+from claims.returns.models import ReturnApplication
+from fundadmin.letters.models import ClaimLetter
+from fundadmin.letters.service import LETTER_FIELD
 from fundadmin.privacy.erasure import is_erased
 from fundadmin.privacy.state import claimant_for
 from fundadmin.security.errors import SubjectErased
@@ -46,7 +56,15 @@ README = """Everything this fund holds about one claimant, at the moment of the 
 claimant.json            her personal data, language, mandate, reference
 claims/<reference>.json  each claim: what was claimed, the decision, every step with who and
                          why, questions and answers, payments, descriptions of the documents
+                         and of the letters
 documents/<id>.<ext>     each document as uploaded (evidence and mandates)
+letters/<reference>-v<n>.pdf
+                         each decision letter as issued (version n; a corrected decision
+                         adds a version)
+returns/<reference>.json each return-assistance application: items, schedule, payments,
+                         records, follow-ups, the receiving organisation's account
+returns/<reference>-consent-<id>.<ext>
+                         her signed consent to that return, as uploaded
 access-log.json          every recorded action on her records (reads of her personal data
                          included): when, by whom (work handle and role), what, and the reason
                          given; taken from the audit trail, whose line numbers (seq) it keeps
@@ -69,14 +87,22 @@ async def her_claims(session: AsyncSession, claimant_id: uuid.UUID) -> Sequence[
 
 
 async def access_log(
-    session: AsyncSession, claimant_id: uuid.UUID, claim_ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    claimant_id: uuid.UUID,
+    claim_ids: Sequence[uuid.UUID],
+    application_ids: Sequence[uuid.UUID] = (),
 ) -> list[dict[str, Any]]:
-    """Every audit line about her or one of her claims, oldest first."""
+    """Every audit line about her, one of her claims or one of her return applications, oldest
+    first."""
     about_her = sa.or_(
         sa.and_(AuditEvent.subject_type == "claimant", AuditEvent.subject_id == str(claimant_id)),
         sa.and_(
             AuditEvent.subject_type == "claim",
             AuditEvent.subject_id.in_([str(i) for i in claim_ids]),
+        ),
+        sa.and_(
+            AuditEvent.subject_type == "return_application",
+            AuditEvent.subject_id.in_([str(i) for i in application_ids]),
         ),
     )
     rows = await session.scalars(sa.select(AuditEvent).where(about_her).order_by(AuditEvent.seq))
@@ -102,6 +128,7 @@ class Export:
     archive: bytes
     claims: int
     documents: int
+    letters: int
     access_lines: int
 
 
@@ -143,9 +170,24 @@ async def export_claimant(
             ],
         }
     )
+    letters = (
+        await session.scalars(
+            sa.select(ClaimLetter)
+            .where(ClaimLetter.claimant_id == claimant.id)
+            .order_by(ClaimLetter.claim_id, ClaimLetter.version)
+        )
+    ).all()
+    references = {claim.id: claim.reference for claim in claims}
     for claim in claims:
         members[f"claims/{claim.reference}.json"] = _json(
             await _claim_entry(session, vault, claimant, claim, documents)
+            | {
+                "letters": [
+                    _letter_entry(letter, claim.reference)
+                    for letter in letters
+                    if letter.claim_id == claim.id
+                ]
+            }
         )
     for document in documents:
         content = await vault.decrypt(
@@ -154,11 +196,74 @@ async def export_claimant(
         if content is None:
             raise SubjectErased()
         members[f"documents/{document.id}.{_EXTENSIONS.get(document.media_type, 'bin')}"] = content
-    log = await access_log(session, claimant.id, [c.id for c in claims])
+    for letter in letters:
+        pdf = await vault.decrypt(session, claimant.subject_id, LETTER_FIELD, letter.content_enc)
+        if pdf is None:
+            raise SubjectErased()
+        members[_letter_file(letter, references[letter.claim_id])] = pdf
+    applications = (
+        await session.scalars(
+            sa.select(ReturnApplication)
+            .where(ReturnApplication.claimant_id == claimant.id)
+            .order_by(ReturnApplication.reference)
+        )
+    ).all()
+    for application in applications:
+        members |= await _return_members(session, vault, claimant, application, now)
+    log = await access_log(
+        session, claimant.id, [c.id for c in claims], [a.id for a in applications]
+    )
     members["access-log.json"] = _json({"claimant": claimant.reference, "lines": log})
     return Export(
-        claimant.id, claimant.reference, _zip(members), len(claims), len(documents), len(log)
+        claimant.id,
+        claimant.reference,
+        _zip(members),
+        len(claims),
+        len(documents),
+        len(letters),
+        len(log),
     )
+
+
+async def _return_members(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    claimant: Claimant,
+    application: ReturnApplication,
+    now: datetime,
+) -> dict[str, bytes]:
+    """The application as its readers see it, and her signed consents as uploaded."""
+    bank = await returns.receiving_bank(session, vault, application)
+    view = return_views.application_view(application, today=now.date(), bank_account=bank)
+    members = {f"returns/{application.reference}.json": _json(view)}
+    for record in application.records:
+        if record.document_enc is None:
+            continue
+        content = await vault.decrypt(
+            session, claimant.subject_id, returns.CONSENT_FIELD, record.document_enc
+        )
+        if content is None:
+            raise SubjectErased()
+        extension = _EXTENSIONS.get(record.document_media_type or "", "bin")
+        members[f"returns/{application.reference}-consent-{record.id}.{extension}"] = content
+    return members
+
+
+def _letter_file(letter: ClaimLetter, reference: str) -> str:
+    return f"letters/{reference}-v{letter.version}.pdf"
+
+
+def _letter_entry(letter: ClaimLetter, reference: str) -> dict[str, Any]:
+    return {
+        "version": letter.version,
+        "issued_at": letter.issued_at.isoformat(),
+        "authority": letter.authority,
+        "languages": letter.languages,
+        "sha256": letter.sha256,
+        "verification_code": letter.verification_code,
+        "size_bytes": letter.size_bytes,
+        "file": _letter_file(letter, reference),
+    }
 
 
 async def _document_entry(

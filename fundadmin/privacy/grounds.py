@@ -1,8 +1,9 @@
 """When the law requires keeping her data, and when it is due for erasure: pure rules.
 
 GDPR Art. 17(3)(b) and (e) let a fund keep what a legal obligation or a legal claim still needs:
-a claim being decided or appealed, money the fund still owes her, a court case or investigation
-(a legal hold). Each ground names the claim (by reference, never by her name) or the hold.
+a claim being decided or appealed, money the fund still owes her, a return-assistance
+application still being decided or paid, a court case or investigation (a legal hold). Each
+ground names the claim or application (by reference, never by her name) or the hold.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Ground(StrEnum):
     CLAIM_BEING_DECIDED = "claim_being_decided"
     OPEN_APPEAL = "open_appeal"
     PENDING_PAYMENT = "pending_payment"
+    RETURN_IN_PROGRESS = "return_in_progress"
     LEGAL_HOLD = "legal_hold"
 
 
@@ -42,6 +44,8 @@ _EXPLAINED = {
     "decision (GDPR Art. 17(3)(e))",
     Ground.OPEN_APPEAL: "an appeal of the decision is open (GDPR Art. 17(3)(e))",
     Ground.PENDING_PAYMENT: "the fund still owes an awarded amount (GDPR Art. 17(3)(b))",
+    Ground.RETURN_IN_PROGRESS: "a return-assistance application is being decided or its "
+    "schedule is still paying; she can withdraw her consent first (GDPR Art. 17(3)(b))",
     Ground.LEGAL_HOLD: "a legal hold is in place (GDPR Art. 17(3)(b) and (e))",
 }
 
@@ -60,6 +64,18 @@ class ClaimState:
     """The day it was closed or withdrawn (None while it has not ended)."""
 
 
+IN_PROGRESS_RETURNS = frozenset({"applied", "approved", "paused"})
+"""Statuses of a return-assistance application that is not over (stopped and completed are)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnState:
+    """What the rules need of one of her return-assistance applications."""
+
+    reference: str
+    status: str
+
+
 @dataclass(frozen=True, slots=True)
 class HoldState:
     id: uuid.UUID
@@ -73,6 +89,8 @@ class KeepReason:
     ground: Ground
     claim: str | None = None
     """The claim's reference, for a ground that comes from a claim."""
+    application: str | None = None
+    """The return-assistance application's reference, for a ground that comes from one."""
     hold: uuid.UUID | None = None
     hold_kind: str | None = None
 
@@ -84,6 +102,7 @@ class KeepReason:
         return {
             "ground": self.ground.value,
             "claim": self.claim,
+            "application": self.application,
             "hold": str(self.hold) if self.hold else None,
             "hold_kind": self.hold_kind,
             "explanation": self.explanation,
@@ -108,13 +127,20 @@ def _claim_reason(claim: ClaimState) -> Ground | None:
 
 
 def keep_reasons(
-    claims: Iterable[ClaimState], holds: Iterable[HoldState]
+    claims: Iterable[ClaimState],
+    holds: Iterable[HoldState],
+    returns: Iterable[ReturnState] = (),
 ) -> tuple[KeepReason, ...]:
     """Every ground that requires keeping her data now; empty when she may be erased."""
     reasons = [
         KeepReason(ground, claim=claim.reference)
         for claim in sorted(claims, key=lambda c: c.reference)
         if (ground := _claim_reason(claim)) is not None
+    ]
+    reasons += [
+        KeepReason(Ground.RETURN_IN_PROGRESS, application=r.reference)
+        for r in sorted(returns, key=lambda r: r.reference)
+        if r.status in IN_PROGRESS_RETURNS
     ]
     reasons += [KeepReason(Ground.LEGAL_HOLD, hold=h.id, hold_kind=h.kind) for h in holds]
     return tuple(reasons)
@@ -125,7 +151,7 @@ def retention_due_on(
 ) -> date | None:
     """The day her data is due for erasure: every claim has ended, and each country's period has
     run from the day its claim ended (the latest of them). None while any claim is open or she
-    has none (a registration without a claim is her adviser's to erase on request).
+    has none (a registration without a claim: see `registration_due_on`).
 
     `erase_after(country, ended_on)` is the first day due under that country's period.
     """
@@ -133,3 +159,15 @@ def retention_due_on(
     if not listed or any(c.status not in ENDED or c.ended_on is None for c in listed):
         return None
     return max(erase_after(c.country, c.ended_on) for c in listed if c.ended_on is not None)
+
+
+def registration_due_on(
+    registered_on: date, countries: Iterable[str], erase_after: Callable[[str, date], date]
+) -> date | None:
+    """The day the data of a woman registered but never claimed for is due: each country her
+    adviser could have filed in has let its period run from her registration (the latest of
+    them, so no country's period is cut short). None without a country to count by."""
+    listed = list(countries)
+    if not listed:
+        return None
+    return max(erase_after(country, registered_on) for country in listed)

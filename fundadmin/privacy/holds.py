@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import Actor, ClaimantNotFound
 from claims.access import ALL
+from claims.services import check_version
 from fundadmin.privacy.errors import HoldAlreadyLifted, HoldNotFound, NoCountryInScope
 from fundadmin.privacy.models import LegalHold
 from fundadmin.privacy.state import claim_countries, claimant_for
@@ -64,6 +65,7 @@ async def lift_hold(
     hold_id: uuid.UUID,
     *,
     reason: str,
+    expected_version: int | None,
     now: datetime,
 ) -> LegalHold:
     await _reached(session, actor, claimant_id)
@@ -74,12 +76,29 @@ async def lift_hold(
     )
     if hold is None:
         raise HoldNotFound()
+    check_version(expected_version, hold.version)
     if hold.lifted_at is not None:
         raise HoldAlreadyLifted()
+    hold.version += 1
     hold.lifted_by = actor.user_id
     hold.lifted_at = now
     hold.lift_reason = reason
     await session.flush()
+    return hold
+
+
+async def hold_of(
+    session: AsyncSession, actor: Actor, claimant_id: uuid.UUID, hold_id: uuid.UUID
+) -> LegalHold:
+    """One hold, for whoever may list her holds."""
+    claimant = await claimant_for(session, actor, claimant_id, advisers=True, lock=False)
+    if claimant is None:
+        raise ClaimantNotFound()
+    hold = await session.scalar(
+        sa.select(LegalHold).where(LegalHold.id == hold_id, LegalHold.claimant_id == claimant_id)
+    )
+    if hold is None:
+        raise HoldNotFound()
     return hold
 
 

@@ -89,6 +89,8 @@ class ErasureRequest(DefaultBase):
         sa.ForeignKey("user_account.id", ondelete="RESTRICT")
     )
     cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    """Optimistic-concurrency version: +1 on every change; the ETag of reads."""
 
 
 class LegalHold(DefaultBase):
@@ -120,6 +122,8 @@ class LegalHold(DefaultBase):
     )
     lifted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     lift_reason: Mapped[str | None] = mapped_column(sa.Text)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    """Optimistic-concurrency version: +1 on every change; the ETag of reads."""
 
 
 class RetentionRun(DefaultBase):

@@ -2,7 +2,9 @@
 
 A claimant is due when every claim of hers has ended (closed or withdrawn) and, for each, the
 retention period of its country (policies/retention.toml, as in force on the day of the run) has
-passed since it ended. Confirmed erasure requests that were scheduled `when_free` are carried
+passed since it ended. A woman registered but never claimed for (no claim, no return-assistance
+application) is due once the period of every country her registering adviser files in has passed
+since her registration. Confirmed erasure requests that were scheduled `when_free` are carried
 out in the same run once nothing requires keeping her data. Each claimant is taken with a
 row lock that a concurrent run skips, so two runs never erase the same woman twice.
 """
@@ -20,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import PersonalDataVault
 from claims.models import Claim, Claimant
+from claims.returns.models import ReturnApplication
 from fundadmin.privacy.erasure import erase_claimant
-from fundadmin.privacy.grounds import ENDED, Ground, retention_due_on
+from fundadmin.privacy.grounds import ENDED, Ground, registration_due_on, retention_due_on
 from fundadmin.privacy.models import OPEN_ERASURE_STATUSES, ErasureRequest, RetentionRun
 from fundadmin.privacy.state import claim_countries, claim_states, reasons_to_keep
 from fundadmin.security.audit import write_audit
-from fundadmin.security.models import PersonalDataKey
+from fundadmin.security.models import PersonalDataKey, RoleGrant
+from fundadmin.security.principal import Role
 from policies import MissingParameter
-from policies.retention import retention_period
+from policies.retention import retention_countries, retention_period
 
 
 @dataclass
@@ -45,12 +49,13 @@ def _erase_after(today: date) -> Callable[[str, date], date]:
 
 
 async def _candidates(session: AsyncSession) -> list[uuid.UUID]:
-    """Claimants not yet erased with at least one claim, none of them still open, or with a
-    scheduled erasure request."""
+    """Claimants not yet erased with at least one claim, none of them still open; or with no
+    claim and no return-assistance application; or with a scheduled erasure request."""
     open_claim = sa.exists().where(
         Claim.claimant_id == Claimant.id, Claim.status.not_in([s.value for s in ENDED])
     )
     any_claim = sa.exists().where(Claim.claimant_id == Claimant.id)
+    any_application = sa.exists().where(ReturnApplication.claimant_id == Claimant.id)
     scheduled = sa.exists().where(
         ErasureRequest.claimant_id == Claimant.id, ErasureRequest.status == "scheduled"
     )
@@ -59,11 +64,46 @@ async def _candidates(session: AsyncSession) -> list[uuid.UUID]:
         .join(PersonalDataKey, PersonalDataKey.subject_id == Claimant.subject_id)
         .where(
             PersonalDataKey.erased_at.is_(None),
-            sa.or_(sa.and_(any_claim, ~open_claim), scheduled),
+            sa.or_(
+                sa.and_(any_claim, ~open_claim),
+                sa.and_(~any_claim, ~any_application),
+                scheduled,
+            ),
         )
         .order_by(Claimant.id)
     )
     return list(rows.all())
+
+
+async def _registration_countries(session: AsyncSession, claimant: Claimant) -> list[str]:
+    """Where the adviser who registered her files claims (every country with a period when
+    she may file anywhere, or no longer holds the role)."""
+    grants = set(
+        (
+            await session.scalars(
+                sa.select(RoleGrant.country).where(
+                    RoleGrant.user_id == claimant.created_by,
+                    RoleGrant.role == Role.LEGAL_ADVISER.value,
+                )
+            )
+        ).all()
+    )
+    known = retention_countries()
+    if not grants or "*" in grants:
+        return list(known)
+    return sorted(grants & set(known)) or list(known)
+
+
+async def _due_on(
+    session: AsyncSession, claimant: Claimant, erase_after: Callable[[str, date], date]
+) -> tuple[date | None, list[str]]:
+    """When she is due, and the countries her report line counts under."""
+    states = await claim_states(session, claimant.id)
+    if states:
+        countries = sorted({s.country for s in states})
+        return retention_due_on(states, erase_after), countries
+    countries = await _registration_countries(session, claimant)
+    return registration_due_on(claimant.created_at.date(), countries, erase_after), countries
 
 
 async def run_retention(
@@ -90,7 +130,7 @@ async def run_retention(
         countries = await claim_countries(session, claimant.id) or ["--"]
         if scheduled is None:
             try:
-                due = retention_due_on(await claim_states(session, claimant.id), erase_after)
+                due, countries = await _due_on(session, claimant, erase_after)
             except MissingParameter:
                 for country in countries:
                     counts.setdefault(country, Counter())["no_period"] += 1
@@ -101,7 +141,10 @@ async def run_retention(
         if reasons:
             outcome = "held" if any(r.ground is Ground.LEGAL_HOLD for r in reasons) else "kept"
             if scheduled is not None:
-                scheduled.kept_for = sorted({r.ground.value for r in reasons})
+                kept_for = sorted({r.ground.value for r in reasons})
+                if kept_for != scheduled.kept_for:
+                    scheduled.kept_for = kept_for
+                    scheduled.version += 1
         else:
             outcome = "erased"
             erased = await erase_claimant(session, vault, claimant, now=now)
@@ -146,6 +189,7 @@ async def _record_erasure(
     if scheduled is not None:
         scheduled.status = "erased"
         scheduled.erased_at = now
+        scheduled.version += 1
         return
     # A request still waiting for its confirmation is overtaken: the job erased her anyway.
     await session.execute(
@@ -154,7 +198,7 @@ async def _record_erasure(
             ErasureRequest.claimant_id == claimant_id,
             ErasureRequest.status.in_(OPEN_ERASURE_STATUSES),
         )
-        .values(status="cancelled", cancelled_at=now)
+        .values(status="cancelled", cancelled_at=now, version=ErasureRequest.version + 1)
     )
     session.add(
         ErasureRequest(

@@ -36,6 +36,8 @@ class ErasureRequestView(msgspec.Struct):
     erased_at: datetime | None
     cancelled_by: uuid.UUID | None
     cancelled_at: datetime | None
+    version: int
+    """Send it back as If-Match to confirm or cancel the request."""
 
 
 class LegalHoldCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,6 +61,8 @@ class LegalHoldView(msgspec.Struct):
     lifted_by: uuid.UUID | None
     lifted_at: datetime | None
     lift_reason: str | None
+    version: int
+    """Send it back as If-Match to lift the hold."""
 
 
 class RetentionRunView(msgspec.Struct):

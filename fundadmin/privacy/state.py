@@ -12,8 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims import Actor
 from claims.models import Claim, Claimant, ClaimTransition
 from claims.repository import claim_scope
+from claims.returns.models import ReturnApplication
 from claims.workflow import ClaimStatus
-from fundadmin.privacy.grounds import ENDED, ClaimState, HoldState, KeepReason, keep_reasons
+from fundadmin.privacy.grounds import (
+    ENDED,
+    ClaimState,
+    HoldState,
+    KeepReason,
+    ReturnState,
+    keep_reasons,
+)
 from fundadmin.privacy.models import LegalHold
 
 
@@ -65,10 +73,21 @@ async def active_holds(session: AsyncSession, claimant_id: uuid.UUID) -> Sequenc
     return rows.all()
 
 
+async def return_states(session: AsyncSession, claimant_id: uuid.UUID) -> list[ReturnState]:
+    rows = await session.execute(
+        sa.select(ReturnApplication.reference, ReturnApplication.status).where(
+            ReturnApplication.claimant_id == claimant_id
+        )
+    )
+    return [ReturnState(reference, status) for reference, status in rows]
+
+
 async def reasons_to_keep(session: AsyncSession, claimant_id: uuid.UUID) -> tuple[KeepReason, ...]:
     holds = await active_holds(session, claimant_id)
     return keep_reasons(
-        await claim_states(session, claimant_id), [HoldState(h.id, h.kind) for h in holds]
+        await claim_states(session, claimant_id),
+        [HoldState(h.id, h.kind) for h in holds],
+        await return_states(session, claimant_id),
     )
 
 

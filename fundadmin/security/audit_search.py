@@ -54,3 +54,21 @@ async def search_audit(session: AsyncSession, query: AuditFilter) -> Sequence[Au
         sa.select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc()).limit(limit)
     )
     return rows.all()
+
+
+async def steps_of(
+    session: AsyncSession, subject_type: str, subject_id: str, *, prefix: str
+) -> Sequence[AuditEvent]:
+    """The changes recorded about one record, oldest first: its lines whose action starts with
+    `prefix`, reads (`*.read`) left out."""
+    rows = await session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == subject_type,
+            AuditEvent.subject_id == subject_id,
+            AuditEvent.action.startswith(prefix, autoescape=True),
+            AuditEvent.action.not_like("%.read"),
+        )
+        .order_by(AuditEvent.seq)
+    )
+    return rows.all()

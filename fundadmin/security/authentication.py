@@ -17,6 +17,20 @@ from fundadmin.security.users import ActiveUsers
 log = structlog.get_logger(__name__)
 
 
+async def as_granted_now(active_users: ActiveUsers, claimed: Principal) -> Principal | None:
+    """The token's principal narrowed to what the user holds now; None when she is disabled or
+    unknown, or the token was issued before a reset, a disable or a role change ended it.
+    The one check for a bearer token and a web session alike."""
+    current = await active_users.current(claimed.user_id)
+    if current is None:
+        log.info("token refused", reason="user disabled or unknown")
+        return None
+    if claimed.token_ended(current):
+        log.info("token refused", reason="issued before a reset, a disable or a role change")
+        return None
+    return claimed.within(current)
+
+
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -30,14 +44,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
             claimed = tokens.verify(token.strip())
         except InvalidToken as exc:
             claimed = await _from_trusted_provider(connection, token.strip(), exc)
-        current = await active_users.current(claimed.user_id)
-        if current is None:
-            log.info("token refused", reason="user disabled or unknown")
+        principal = await as_granted_now(active_users, claimed)
+        if principal is None:
             raise NotAuthorizedException()
-        if claimed.token_ended(current):
-            log.info("token refused", reason="issued before a reset, a disable or a role change")
-            raise NotAuthorizedException()
-        principal = claimed.within(current)
         structlog.contextvars.bind_contextvars(user_id=str(principal.user_id))
         return AuthenticationResult(user=principal, auth=token)
 

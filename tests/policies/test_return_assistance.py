@@ -65,3 +65,42 @@ class TestReturnAssistanceEntitlement:
     def test_impossible_requests_are_refused(self, request_: ReturnAssistanceRequest) -> None:
         with pytest.raises(InvalidAmount):
             POLICIES["SE"].return_assistance_entitlement(request_, ON)
+
+
+class TestTrainingAndMedicalCare:
+    def test_a_mother_and_her_child_in_sweden(self) -> None:
+        request = ReturnAssistanceRequest(
+            "LV", adults=1, children=1, items=(ReturnItem.TRAINING, ReturnItem.MEDICAL_CARE)
+        )
+        entitlement = POLICIES["SE"].return_assistance_entitlement(request, ON)
+        by_item = {a.item: a for a in entitlement.allowances}
+        # Training: once, for the adult only (a child goes to school).
+        assert (by_item[ReturnItem.TRAINING].amount, by_item[ReturnItem.TRAINING].months) == (
+            Decimal("15000.00"),
+            0,
+        )
+        # Medical care: (1 500 + 750) SEK a month for six months.
+        assert by_item[ReturnItem.MEDICAL_CARE].amount == Decimal("13500.00")
+        assert by_item[ReturnItem.MEDICAL_CARE].months == 6
+        assert not any(a.charged_to_claimant for a in entitlement.allowances)
+        assert entitlement.not_offered == ()
+
+    @pytest.mark.parametrize("country", sorted(POLICIES))
+    def test_every_country_offers_them_with_unverified_figures(self, country: str) -> None:
+        policy = POLICIES[country]
+        request = ReturnAssistanceRequest(
+            "UA", items=(ReturnItem.TRAINING, ReturnItem.MEDICAL_CARE)
+        )
+        entitlement = policy.return_assistance_entitlement(request, ON)
+        by_item = {a.item: a for a in entitlement.allowances}
+        assert by_item[ReturnItem.TRAINING].amount > 0
+        assert by_item[ReturnItem.MEDICAL_CARE].months == 6
+        # No rule for these items is published (compensation-schemes.md): the fund's own
+        # figures, marked unverified until the ministry sets them.
+        for name in ("return_training_adult", "return_medical_care_adult"):
+            assert policy.parameters.get(name, ON).verified is False
+
+    def test_a_country_without_the_figures_does_not_offer_them(self) -> None:
+        request = ReturnAssistanceRequest("UA", items=(ReturnItem.TRAINING,))
+        entitlement = xn.POLICY.return_assistance_entitlement(request, ON)
+        assert entitlement.not_offered == (ReturnItem.TRAINING,)

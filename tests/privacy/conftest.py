@@ -74,9 +74,16 @@ class Privacy(Driver):
         )
         return response.json()
 
-    async def confirm(self, request_id: str, user: str, *, expect: int = 200) -> dict[str, Any]:
+    async def confirm(
+        self, request_id: str, user: str, *, version: int = 1, expect: int = 200
+    ) -> dict[str, Any]:
+        """Confirm as `user`, with the version read (a new request's is 1) as If-Match."""
         response = await self.call(
-            "POST", f"/api/v1/erasure-requests/{request_id}/confirmation", user, expect=expect
+            "POST",
+            f"/api/v1/erasure-requests/{request_id}/confirmation",
+            user,
+            version=version,
+            expect=expect,
         )
         return response.json()
 

@@ -13,7 +13,7 @@ import ledger
 from fundadmin.security.audit import verify_chain
 from fundadmin.security.models import AuditEvent
 from fundadmin.settings import Settings
-from tests.claims.conftest import SECRET_NAME
+from tests.claims.conftest import SECRET_NAME, decision
 from tests.privacy.conftest import Privacy
 
 PROBLEM = "application/problem+json"
@@ -148,6 +148,7 @@ class TestErasureOnRequest:
                 "POST",
                 f"/api/v1/erasure-requests/{request['id']}/cancellation",
                 user,
+                version=1,
                 expect=404,
             )
         await privacy.call(
@@ -187,7 +188,9 @@ class TestErasureOnRequest:
         # The same administrator's retry answers what was done; nobody else can redo it.
         again = await privacy.confirm(request["id"], "admin-se")
         assert again == first
-        other = await privacy.confirm(request["id"], "admin2-se", expect=409)
+        other = await privacy.confirm(
+            request["id"], "admin2-se", version=first["version"], expect=409
+        )
         assert other["type"].endswith("/erasure-not-open")
         # She is already erased: a new request is 410.
         gone = await privacy.request_erasure(claimant["id"], expect=410)
@@ -203,11 +206,16 @@ class TestErasureOnRequest:
         claimant = await privacy.register()
         request = await privacy.request_erasure(claimant["id"])
         cancelled = await privacy.call(
-            "POST", f"/api/v1/erasure-requests/{request['id']}/cancellation", "adviser-marta"
+            "POST",
+            f"/api/v1/erasure-requests/{request['id']}/cancellation",
+            "adviser-marta",
+            version=request["version"],
         )
         assert cancelled.json()["status"] == "cancelled"
         # Without a claim, the administrators of her adviser's countries see it: nothing to do.
-        closed = await privacy.confirm(request["id"], "admin-se", expect=409)
+        closed = await privacy.confirm(
+            request["id"], "admin-se", version=cancelled.json()["version"], expect=409
+        )
         assert closed["erasure_status"] == "cancelled"
         again = await privacy.request_erasure(claimant["id"])
         assert again["id"] != request["id"]
@@ -229,6 +237,7 @@ class TestWhereTheLawRequiresKeeping:
             {
                 "ground": "open_appeal",
                 "claim": claim["reference"],
+                "application": None,
                 "hold": None,
                 "hold_kind": None,
                 "explanation": "an appeal of the decision is open (GDPR Art. 17(3)(e))",
@@ -265,6 +274,7 @@ class TestWhereTheLawRequiresKeeping:
             f"/api/v1/claimants/{claimant['id']}/legal-holds/{hold['id']}/lift",
             "admin-lv",
             json={"reason": "Not mine to lift at all."},
+            version=hold["version"],
             expect=404,
         )
         await privacy.call(
@@ -283,6 +293,7 @@ class TestWhereTheLawRequiresKeeping:
             f"/api/v1/claimants/{claimant['id']}/legal-holds/{hold['id']}/lift",
             "admin2-se",
             json={"reason": "Judgment final on 2026-11-01."},
+            version=hold["version"],
         )
         assert lifted.json()["lifted_by"] is not None
         await privacy.call(
@@ -290,6 +301,7 @@ class TestWhereTheLawRequiresKeeping:
             f"/api/v1/claimants/{claimant['id']}/legal-holds/{hold['id']}/lift",
             "admin2-se",
             json={"reason": "Judgment final on 2026-11-01."},
+            version=lifted.json()["version"],
             expect=409,
         )
         holds = await privacy.call(
@@ -325,3 +337,109 @@ class TestUnknownIds:
     async def test_unknown_claimant_and_request_are_404(self, privacy: Privacy) -> None:
         await privacy.request_erasure(str(uuid.uuid4()), expect=404)
         await privacy.confirm(str(uuid.uuid4()), "admin-se", expect=404)
+
+
+class TestLetters:
+    async def test_her_letters_are_counted_and_become_unreadable(
+        self, privacy: Privacy, session: AsyncSession
+    ) -> None:
+        claimant = await privacy.register()
+        claim = await privacy.step(await privacy.file(claimant["id"]), "submit", "adviser-marta")
+        claim = await privacy.step(claim, "review", "admin-se")
+        claim = await privacy.step(claim, "assessment", "admin-se", {})
+        claim = await privacy.step(
+            claim, "decision", "admin-se", decision("0", "0", "0"), money=True
+        )
+        claim = await privacy.step(claim, "letter", "admin-se", {}, money=True)
+        await privacy.step(claim, "close", "admin-se")
+        letter = f"/api/v1/claims/{claim['id']}/letters/1"
+        before = await privacy.call("GET", letter, "adviser-marta")
+        assert before.content.startswith(b"%PDF")
+
+        request = await privacy.request_erasure(claimant["id"])
+        assert (await privacy.confirm(request["id"], "admin-se"))["status"] == "erased"
+
+        for user in ("adviser-marta", "admin-se"):
+            gone = await privacy.call("GET", letter, user, expect=410)
+            assert gone.json()["type"].endswith("/personal-data-erased")
+        details = await session.scalar(
+            sa.select(AuditEvent.details).where(
+                AuditEvent.action == "claimant.erase", AuditEvent.subject_id == claimant["id"]
+            )
+        )
+        assert details is not None
+        assert (details["claims"], details["letters"]) == (1, 1)
+        # What verification tells a third party stays: the letter was issued, by whom, when.
+        listed = await privacy.call("GET", f"/api/v1/claims/{claim['id']}/letters", "admin-se")
+        assert len(listed.json()) == 1
+
+
+class TestPreconditions:
+    """Confirming, cancelling and lifting are changes: If-Match, like every claim step."""
+
+    async def test_erasure_steps_need_the_version_read(self, privacy: Privacy) -> None:
+        claimant = await privacy.register()
+        await privacy.withdrawn(
+            await privacy.step(await privacy.file(claimant["id"]), "submit", "adviser-marta")
+        )
+        request = await privacy.request_erasure(claimant["id"])
+        path = f"/api/v1/erasure-requests/{request['id']}"
+        read = await privacy.call("GET", path, "admin-se")
+        assert read.headers["ETag"] == f'"{request["version"]}"'
+        await privacy.call(
+            "GET", path, "admin-se", headers={"If-None-Match": read.headers["ETag"]}, expect=304
+        )
+        for action, user in (("confirmation", "admin-se"), ("cancellation", "adviser-marta")):
+            missing = await privacy.call("POST", f"{path}/{action}", user, expect=428)
+            assert missing.headers["content-type"].startswith(PROBLEM)
+            stale = await privacy.call("POST", f"{path}/{action}", user, version=7, expect=412)
+            assert stale.headers["content-type"].startswith(PROBLEM)
+            weak = await privacy.call(
+                "POST", f"{path}/{action}", user, headers={"If-Match": 'W/"1"'}, expect=412
+            )
+            assert weak.json()["type"].endswith("/stale-version")
+        # Nothing changed: still waiting, and her data still readable.
+        unchanged = (await privacy.call("GET", path, "admin-se")).json()
+        assert (unchanged["status"], unchanged["version"]) == ("awaiting_confirmation", 1)
+        read = await privacy.call("GET", f"/api/v1/claimants/{claimant['id']}", "adviser-marta")
+        assert read.json()["personal"]["family_name"] == SECRET_NAME
+
+        done = await privacy.call("POST", f"{path}/confirmation", "admin-se", version=1, expect=200)
+        assert done.headers["ETag"] == f'"{done.json()["version"]}"' == '"2"'
+
+    async def test_a_hold_is_located_and_lifted_with_its_version(self, privacy: Privacy) -> None:
+        claimant = await privacy.register()
+        await privacy.withdrawn(
+            await privacy.step(await privacy.file(claimant["id"]), "submit", "adviser-marta")
+        )
+        created = await privacy.call(
+            "POST",
+            f"/api/v1/claimants/{claimant['id']}/legal-holds",
+            "admin-se",
+            json={"kind": "investigation", "reason": "Polisen 5000-K999-26, ongoing inquiry"},
+            expect=201,
+        )
+        hold = created.json()
+        location = created.headers["Location"]
+        assert location == f"/api/v1/claimants/{claimant['id']}/legal-holds/{hold['id']}"
+        assert created.headers["ETag"] == '"1"'
+        for user in ("admin-se", "adviser-marta"):
+            read = await privacy.call("GET", location, user)
+            assert read.json() == hold
+            assert read.headers["ETag"] == '"1"'
+        await privacy.call("GET", location, "adviser-pro", expect=404)
+        await privacy.call("GET", location, "admin-lv", expect=404)
+        await privacy.call(
+            "GET",
+            f"/api/v1/claimants/{claimant['id']}/legal-holds/{uuid.uuid4()}",
+            "admin-se",
+            expect=404,
+        )
+
+        body = {"reason": "The inquiry was closed."}
+        await privacy.call("POST", f"{location}/lift", "admin-se", json=body, expect=428)
+        await privacy.call("POST", f"{location}/lift", "admin-se", json=body, version=2, expect=412)
+        assert (await privacy.call("GET", location, "admin-se")).json()["lifted_at"] is None
+        lifted = await privacy.call("POST", f"{location}/lift", "admin-se", json=body, version=1)
+        assert lifted.headers["ETag"] == '"2"'
+        assert lifted.json()["lift_reason"] == body["reason"]

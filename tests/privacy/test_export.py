@@ -3,6 +3,7 @@ the list of who saw her data, which matches the audit trail."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -108,7 +109,12 @@ class TestExport:
             params={"action": "claimant.export", "subject_id": claimant["id"]},
         )
         [line] = exports.json()["items"]
-        assert line["details"] == {"claims": 1, "documents": 2, "access_lines": len(log)}
+        assert line["details"] == {
+            "claims": 1,
+            "documents": 2,
+            "letters": 0,
+            "access_lines": len(log),
+        }
 
     async def test_only_her_own_organisations_adviser_downloads_it(self, privacy: Privacy) -> None:
         claim = await privacy.submitted()
@@ -116,3 +122,35 @@ class TestExport:
         await privacy.call("GET", path, "adviser-pro", expect=404)
         for user in ("admin-se", "auditor", "ministry-se", "superuser"):
             await privacy.call("GET", path, user, expect=403)
+
+
+class TestLettersInTheArchive:
+    async def test_her_decision_letters_are_in_it_as_issued(self, privacy: Privacy) -> None:
+        claimant = await privacy.register()
+        claim = await privacy.step(await privacy.file(claimant["id"]), "submit", "adviser-marta")
+        claim = await privacy.appealed(claim)
+        issued = await privacy.call("GET", f"/api/v1/claims/{claim['id']}/letters/1", "admin-se")
+        other = await privacy.register(family_name=OTHER_NAME)
+        other_claim = await privacy.step(await privacy.file(other["id"]), "submit", "adviser-marta")
+        await privacy.appealed(other_claim)
+
+        response = await privacy.call(
+            "GET", f"/api/v1/claimants/{claimant['id']}/export", "adviser-marta"
+        )
+        members = _archive(response.content)
+        name = f"letters/{claim['reference']}-v1.pdf"
+        assert [n for n in members if n.startswith("letters/")] == [name]
+        assert members[name] == issued.content
+        described = json.loads(members[f"claims/{claim['reference']}.json"])["letters"]
+        assert [(d["version"], d["file"]) for d in described] == [(1, name)]
+        assert described[0]["sha256"] == hashlib.sha256(issued.content).hexdigest()
+        assert "letters/" in members["README.txt"].decode()
+        assert other["reference"].encode() not in b"\n".join(members.values())
+
+        exports = await privacy.call(
+            "GET",
+            "/api/v1/audit",
+            "auditor",
+            params={"action": "claimant.export", "subject_id": claimant["id"]},
+        )
+        assert exports.json()["items"][0]["details"]["letters"] == 1

@@ -24,6 +24,7 @@ from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.privacy.retention import RetentionResult, run_retention
 from fundadmin.security.vault import vault_from_settings
 from fundadmin.settings import Settings, get_settings
+from policies.parameters import add_months
 from tests.claims.conftest import SECRET_NAME, decision
 from tests.postgres import clone_database, drop_database
 from tests.privacy.conftest import Privacy
@@ -128,6 +129,7 @@ class TestRetentionJob:
             f"/api/v1/claimants/{held['id']}/legal-holds/{hold['id']}/lift",
             "admin-se",
             json={"reason": "The offender's appeal was decided."},
+            version=hold["version"],
         )
         third = await _run(sessions, settings, clock)
         assert await _status(privacy, held) == 410
@@ -156,6 +158,7 @@ class TestRetentionJob:
             f"/api/v1/claimants/{claimant['id']}/legal-holds/{hold['id']}/lift",
             "admin-se",
             json={"reason": "The court case ended."},
+            version=hold["version"],
         )
         done = await _run(sessions, settings, clock)
         assert done.run.erased == 1
@@ -173,6 +176,37 @@ class TestRetentionJob:
         )
         assert line is not None
         assert json.loads(line)["basis"] == "request"
+
+    async def test_a_registration_never_claimed_for_is_erased_after_the_period(
+        self,
+        privacy: Privacy,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: FixedClock,
+    ) -> None:
+        # Registered today by an adviser who files in LV and SE; no claim ever follows.
+        claimant = await privacy.register()
+        registered = clock.now().date()
+        clock.advance(add_months(registered, 120) - registered - timedelta(days=1))
+        early = await _run(sessions, settings, clock)
+        assert await _status(privacy, claimant) == 200
+        assert early.run.by_country.get("SE", {}).get("erased", 0) == 0
+
+        # The period runs from her registration (120 months in LV and in SE).
+        clock.advance(timedelta(days=1))
+        due = await _run(sessions, settings, clock)
+        assert await _status(privacy, claimant) == 410
+        assert due.run.by_country["LV"]["erased"] >= 1
+        assert due.run.by_country["SE"]["erased"] >= 1
+        requests = await privacy.call(
+            "GET", f"/api/v1/claimants/{claimant['id']}/erasure-requests", "adviser-marta"
+        )
+        [done] = requests.json()["items"]
+        assert (done["basis"], done["status"], done["countries"]) == (
+            "retention",
+            "erased",
+            ["LV", "SE"],
+        )
 
     async def test_the_periods_are_published_with_their_sources(self, privacy: Privacy) -> None:
         periods = (await privacy.call("GET", "/api/v1/retention/periods", "ministry-se")).json()[

@@ -1,0 +1,177 @@
+"""The pages in a real browser: Playwright driving Debian's Chromium, headless.
+
+An adviser files a claim (with the policy's estimate), an administrator takes it into review,
+runs the policy and decides it, and a ministry reads its allocation report. axe-core checks
+every page for serious or critical accessibility violations. Screenshots of the main pages go to
+a temporary folder, or to the folder named by FUNDADMIN_SCREENSHOTS: refresh the README's with
+`FUNDADMIN_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/web/test_browser.py` (a plain test
+run leaves the working tree as it found it).
+
+Skipped, saying so, where no Chromium is installed (`apt-get install -y chromium`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from litestar import Litestar
+
+from tests.conftest import DEMO_PASSWORD
+from tests.http import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no Chromium at /usr/bin/chromium: browser tests skipped (apt-get install -y chromium)",
+)
+
+playwright_api = pytest.importorskip("playwright.async_api")
+axe_api = pytest.importorskip("axe_playwright_python.async_playwright")
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FUNDADMIN_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+async def base_url(app: Litestar) -> AsyncIterator[str]:
+    """The app served on localhost (a secure context: the Secure session cookie is kept)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.05)
+    yield f"http://localhost:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def page(base_url: str) -> AsyncIterator[object]:
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_FLAGS)
+        context = await browser.new_context(
+            base_url=base_url, viewport={"width": 1280, "height": 900}
+        )
+        page = await context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        await browser.close()
+
+
+async def _accessible(page, name: str) -> None:
+    results = await axe_api.Axe().run(page)
+    grave = [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert grave == [], f"{name}: {grave}"
+
+
+async def _sign_in(page, username: str) -> None:
+    await page.goto("/web/sign-in")
+    await _accessible(page, "sign-in")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def _sign_out(page) -> None:
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(re.compile(r"/web/sign-in"))
+
+
+async def test_adviser_files_and_administrator_decides(page, screenshots: Path) -> None:
+    await _sign_in(page, "adviser-marta")
+    await page.wait_for_url(re.compile(r"/web/claims$"))
+    await _accessible(page, "adviser's claims")
+    await page.get_by_role("link", name="File a new claim").click()
+    await page.get_by_label("Deciding country").select_option("SE")
+    await page.get_by_label("Date of the crime").fill("2025-06-01")
+    await page.get_by_label("Yes").check()
+    await page.get_by_label("Date reported").fill("2025-06-02")
+    await page.locator("#head-0-category").select_option("non_material")
+    await page.locator("#head-0-sub_kind").select_option("violation")
+    await page.locator("#head-0-amount").fill("50000")
+    await page.locator("#head-1-category").select_option("material_loss")
+    await page.locator("#head-1-sub_kind").select_option("medical")
+    await page.locator("#head-1-amount").fill("8000")
+    await page.get_by_role("button", name="Show the estimate").click()
+    await page.get_by_text("Proposed in total").wait_for()
+    await _accessible(page, "claim form with estimate")
+    await page.screenshot(path=str(screenshots / "adviser-claim-form.png"), full_page=True)
+    await page.get_by_role("button", name="Save the draft claim").click()
+    await page.wait_for_url(re.compile(r"/web/claims/[0-9a-f-]{36}$"))
+    claim_url = page.url
+    await _accessible(page, "draft claim")
+    await page.get_by_role("button", name="Submit the claim").click()
+    await page.locator(".lead .status-submitted").wait_for()
+    await _sign_out(page)
+
+    await _sign_in(page, "admin-se")
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    await page.get_by_label("submitted", exact=True).check()
+    await page.get_by_role("button", name="Filter").click()
+    await _accessible(page, "review queue")
+    await page.goto(claim_url)
+    await page.get_by_role("button", name="Take into review").click()
+    await page.locator(".lead .status-under_review").wait_for()
+    await page.get_by_role("button", name="Run the country's policy").click()
+    await page.locator(".lead .status-assessed").wait_for()
+    await page.get_by_label("Reasons for the decision").fill(
+        "Decided as the policy proposes: the facts are established by the police report."
+    )
+    await _accessible(page, "claim page with the proposal")
+    await page.screenshot(path=str(screenshots / "administrator-claim-page.png"), full_page=True)
+    await page.get_by_role("button", name="Decide").click()
+    await page.locator(".lead .status-decided, .lead .status-awaiting_second_approval").wait_for()
+    await _accessible(page, "decided claim")
+
+
+async def test_a_failed_decision_names_its_field(page) -> None:
+    """The error summary at the top links to the field, and the field keeps what was typed."""
+    await _sign_in(page, "admin-se")
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    await page.get_by_label("assessed", exact=True).check()
+    await page.get_by_role("button", name="Filter").click()
+    links = page.locator("table a")
+    if await links.count() == 0:
+        pytest.skip("the demo data has no assessed claim in Sweden")
+    await links.first.click()
+    await page.get_by_role("button", name="Decide").click()
+    summary = page.locator(".error-summary")
+    await summary.wait_for()
+    await _accessible(page, "failed decision")
+
+
+async def test_ministry_reads_the_allocation_report(page, screenshots: Path) -> None:
+    await _sign_in(page, "ministry-se")
+    await page.wait_for_url(re.compile(r"/web/report$"))
+    await page.get_by_text("Balances").first.wait_for()
+    await _accessible(page, "allocation report")
+    await page.screenshot(path=str(screenshots / "ministry-report.png"))
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name="CSV").click()
+    assert (await download.value).suggested_filename.endswith(".csv")

@@ -1,0 +1,250 @@
+"""The web pages through the real app: sign-in, CSRF, session expiry, and each role's doors."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import time_machine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from claims.models import Claim
+from tests.web.conftest import SignIn, csrf_of
+
+
+async def _other_organisations_claim(session: AsyncSession, username: str) -> str:
+    """A claim filed by an organisation other than `username`'s (the Finnish adviser's)."""
+    org = sa.text("SELECT organisation_id FROM user_account WHERE username = :u")
+    mine = (await session.execute(org, {"u": username})).scalar_one()
+    claim_id = await session.scalar(
+        sa.select(Claim.id).where(Claim.organisation_id != mine).limit(1)
+    )
+    assert claim_id is not None
+    return str(claim_id)
+
+
+class TestSignIn:
+    async def test_the_session_cookie_is_secure_httponly_and_strict(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        response = await sign_in_as(browser, "adviser-marta")
+        cookie = next(
+            c for c in response.headers.get_list("set-cookie") if "fundadmin_session=" in c
+        )
+        assert "Secure" in cookie
+        assert "HttpOnly" in cookie
+        assert "samesite=strict" in cookie.lower()
+        assert response.headers["location"] == "/web/claims"
+        page = await browser.get("/web/claims")
+        assert page.status_code == 200
+        assert "Signed in as adviser-marta" in page.text
+
+    async def test_a_wrong_password_names_the_field_and_sets_no_session(
+        self, browser: httpx.AsyncClient
+    ) -> None:
+        form = await browser.get("/web/sign-in")
+        response = await browser.post(
+            "/web/sign-in",
+            data={"username": "adviser-marta", "password": "wrong", "csrf_token": csrf_of(form)},
+        )
+        assert response.status_code == 401
+        assert 'href="#username"' in response.text
+        assert "There is a problem" in response.text
+        assert "fundadmin_session" not in browser.cookies
+
+    async def test_repeated_failures_are_throttled_as_in_the_api(
+        self, browser: httpx.AsyncClient
+    ) -> None:
+        form = await browser.get("/web/sign-in")
+        data = {"username": "admin-lv", "password": "wrong", "csrf_token": csrf_of(form)}
+        statuses = [(await browser.post("/web/sign-in", data=data)).status_code for _ in range(12)]
+        assert statuses[0] == 401
+        assert statuses[-1] == 429
+
+    async def test_a_form_without_the_csrf_token_is_refused(
+        self, browser: httpx.AsyncClient
+    ) -> None:
+        await browser.get("/web/sign-in")
+        response = await browser.post(
+            "/web/sign-in", data={"username": "adviser-marta", "password": "x"}
+        )
+        assert response.status_code == 403
+        forged = await browser.post(
+            "/web/sign-in",
+            data={"username": "adviser-marta", "password": "x", "csrf_token": "forged"},
+        )
+        assert forged.status_code == 403
+
+    async def test_sign_out_ends_the_session(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        page = await browser.get("/web/claims")
+        response = await browser.post("/web/sign-out", data={"csrf_token": csrf_of(page)})
+        assert response.status_code == 303
+        after = await browser.get("/web/claims")
+        assert after.status_code == 303
+        assert after.headers["location"].startswith("/web/sign-in")
+
+    async def test_the_session_expires_after_inactivity(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        idle = app.state.tokens.ttl_seconds + 1
+        with time_machine.travel(time.time() + idle, tick=False):
+            response = await browser.get("/web/claims")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/web/sign-in?expired"
+
+    async def test_activity_renews_the_session(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app
+    ) -> None:
+        """Two pages each 60 % of the idle limit apart: the second still opens, since the first
+        renewed the session."""
+        await sign_in_as(browser, "adviser-marta")
+        start = time.time()
+        for step in (1, 2):
+            moment = start + app.state.tokens.ttl_seconds * 0.6 * step
+            with time_machine.travel(moment, tick=False):
+                response = await browser.get("/web/claims")
+            assert response.status_code == 200, f"step {step}"
+
+
+class TestDoors:
+    async def test_without_a_session_every_page_goes_to_sign_in(
+        self, browser: httpx.AsyncClient
+    ) -> None:
+        for path in ("/web/", "/web/claims", "/web/claims/new", "/web/queue", "/web/report"):
+            response = await browser.get(path)
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/web/sign-in"), path
+
+    async def test_an_adviser_cannot_see_another_organisations_claim(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        claim_id = await _other_organisations_claim(session, "adviser-marta")
+        await sign_in_as(browser, "adviser-marta")
+        response = await browser.get(f"/web/claims/{claim_id}")
+        assert response.status_code == 404
+        assert "within your reach" in response.text
+
+    async def test_an_administrator_cannot_see_another_countrys_claim(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        swedish = await session.scalar(sa.select(Claim.id).where(Claim.country == "SE").limit(1))
+        await sign_in_as(browser, "admin-lv")
+        response = await browser.get(f"/web/claims/{swedish}")
+        assert response.status_code == 404
+        queue = await browser.get("/web/queue?country=SE")
+        assert str(swedish) not in queue.text
+
+    @pytest.mark.parametrize("path", ["/web/claims", "/web/queue", "/web/claims/new"])
+    async def test_a_ministry_reaches_no_claim_page(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession, path: str
+    ) -> None:
+        await sign_in_as(browser, "ministry-se")
+        assert (await browser.get(path)).status_code == 403
+        claim_id = await _other_organisations_claim(session, "adviser-marta")
+        assert (await browser.get(f"/web/claims/{claim_id}")).status_code == 403
+
+    async def test_an_adviser_reaches_no_review_queue_or_report(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        assert (await browser.get("/web/queue")).status_code == 403
+        assert (await browser.get("/web/report")).status_code == 403
+
+    async def test_pages_allow_no_script_and_are_not_cached(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        response = await browser.get("/web/claims")
+        policy = response.headers["content-security-policy"]
+        assert "script-src" not in policy
+        assert "default-src 'none'" in policy
+        assert response.headers["cache-control"] == "no-store"
+        assert '<html lang="en">' in response.text
+        assert 'href="#main"' in response.text
+
+
+class TestAdviserFilesAClaim:
+    async def test_estimate_then_save_then_submit(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        form_page = await browser.get("/web/claims/new")
+        assert form_page.status_code == 200
+        claimant = form_page.text.split('name="claimant_id">')[1].split('value="')[1].split('"')[0]
+        data = {
+            "csrf_token": csrf_of(form_page),
+            "claimant_id": claimant,
+            "country": "SE",
+            "offence": "trafficking",
+            "crime_date": "2025-06-01",
+            "reported_to_police": "yes",
+            "police_report_date": "2025-06-02",
+            "head-0-category": "non_material",
+            "head-0-sub_kind": "violation",
+            "head-0-amount": "50000",
+            "action": "estimate",
+        }
+        estimate = await browser.post("/web/claims/new", data=data)
+        assert estimate.status_code == 200, estimate.text
+        assert "Proposed in total" in estimate.text
+        saved = await browser.post("/web/claims/new", data={**data, "action": "save"})
+        assert saved.status_code == 303, saved.text
+        claim_page = await browser.get(saved.headers["location"])
+        assert "draft" in claim_page.text
+        submit_url = saved.headers["location"] + "/submit"
+        submitted = await browser.post(
+            submit_url, data={"csrf_token": csrf_of(claim_page), "version": "1"}
+        )
+        assert submitted.status_code == 303, submitted.text
+        after = await browser.get(saved.headers["location"])
+        assert "status-submitted" in after.text
+
+    async def test_a_bad_amount_is_named_in_the_error_summary(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        form_page = await browser.get("/web/claims/new")
+        response = await browser.post(
+            "/web/claims/new",
+            data={
+                "csrf_token": csrf_of(form_page),
+                "country": "SE",
+                "offence": "trafficking",
+                "crime_date": "2025-06-01",
+                "head-0-category": "non_material",
+                "head-0-amount": "lots",
+                "action": "estimate",
+            },
+        )
+        assert response.status_code == 400
+        assert 'href="#head-0-amount"' in response.text
+
+
+class TestMinistryReport:
+    async def test_the_report_shows_tables_and_downloads(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "ministry-se")
+        page = await browser.get("/web/report")
+        assert page.status_code == 200, page.text[-1500:] + "\n" + str(page.headers)
+        assert "<caption>Balances</caption>" in page.text
+        csv = await browser.get("/web/report/download?country=SE&from=2026-01-01&to=2026-12-31")
+        assert csv.status_code == 200
+        assert csv.headers["content-type"].startswith("text/csv")
+        xlsx = await browser.get(
+            "/web/report/download?country=SE&from=2026-01-01&to=2026-12-31&format=xlsx"
+        )
+        assert xlsx.content[:2] == b"PK"
+        other = await browser.get("/web/report/download?country=NO&from=2026-01-01&to=2026-12-31")
+        assert other.status_code == 404
+
+
+async def test_the_pages_are_not_in_the_api_document(browser: httpx.AsyncClient) -> None:
+    document = (await browser.get("/schema/openapi.json")).json()
+    assert [path for path in document["paths"] if path.startswith("/web")] == []
