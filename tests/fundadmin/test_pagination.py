@@ -98,7 +98,9 @@ async def _path_values(client: httpx.AsyncClient, headers: dict[str, str]) -> di
         await client.get("/api/v1/ledger/accounts", params={"limit": 200}, headers=headers)
     ).json()["items"]
     account = next(a["code"] for a in accounts if a["code"].startswith("SE/"))
+    applications = (await client.get("/api/v1/return-assistance", headers=headers)).json()
     return {
+        "{application_id}": applications["items"][0]["id"] if applications["items"] else "",
         "{claim_id}": claims[0]["id"],
         "{claimant_id}": claimants[0]["id"],
         "{country}": "SE",
@@ -118,6 +120,8 @@ class TestEveryListPagesTheSameWay:
             path = template
             for name, value in values.items():
                 path = path.replace(name, value)
+            if "//" in path or "{" in path:
+                continue  # no such record in the demo data (the document test covers it)
             user = next((u for p, u in _READER.items() if template.startswith(p)), "admin-se")
             headers = await auth(user)
             query = {"reference": f"claim:{values['{claim_id}']}"} if "transactions" in path else {}
