@@ -139,13 +139,6 @@ class ClaimantSummary(Struct):
     created_at: datetime
 
 
-class ClaimantPage(Struct):
-    items: list[ClaimantSummary]
-    total: int
-    limit: int
-    offset: int
-
-
 # --- claims ----------------------------------------------------------------------------------
 
 
@@ -290,6 +283,8 @@ class ClaimSummary(Struct):
 
 
 class ClaimPage(Struct):
+    """A numbered page of claims for the web pages (the API pages by cursor instead)."""
+
     items: list[ClaimSummary]
     total: int
     limit: int
@@ -350,7 +345,9 @@ class HeadAssessmentView(Struct):
     trace: list[RuleApplicationView]
 
 
-class AssessmentView(Struct):
+# On the wire every total is `<what>_total` (claimed_total, awarded_total, proposed_total); the
+# stored assessment keeps its own key.
+class AssessmentView(Struct, rename={"total_proposed": "proposed_total"}):
     country: str
     currency: str
     as_of: date

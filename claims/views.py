@@ -214,7 +214,7 @@ def claim_summary(claim: Claim, now: datetime) -> schemas.ClaimSummary:
 def claim_page(
     rows: Sequence[Claim], total: int, limit: int, offset: int, *, now: datetime
 ) -> schemas.ClaimPage:
-    """A page of the list; ages are counted to `now`."""
+    """A numbered page of the list for the web pages; ages are counted to `now`."""
     return schemas.ClaimPage(
         items=[claim_summary(c, now) for c in rows], total=total, limit=limit, offset=offset
     )
@@ -322,7 +322,10 @@ def information_view(exchange: InformationExchange) -> schemas.InformationReques
 
 def assessment_view(record: dict[str, Any]) -> schemas.AssessmentView:
     """The stored assessment record (see claims.assessments) on the wire."""
-    view = msgspec.convert(record, schemas.AssessmentView, strict=False)
+    # The stored record keeps its key `total_proposed`; the wire says `proposed_total`.
+    wire = {k: v for k, v in record.items() if k != "total_proposed"}
+    wire["proposed_total"] = record.get("total_proposed")
+    view = msgspec.convert(wire, schemas.AssessmentView, strict=False)
     currency = view.currency
     return msgspec.structs.replace(
         view,

@@ -194,8 +194,10 @@ class StatementOut(msgspec.Struct):
     account: str
     currency: str
     opening_balance: str
-    lines: list[StatementLineOut]
-    next_cursor: str | None
+    items: list[StatementLineOut]
+    """The posted lines of this page, oldest first, each with the running balance."""
+    next: str | None
+    """The cursor of the next page (pass it as `after`); null on the last page."""
 
 
 class TrialBalanceLineOut(msgspec.Struct):
@@ -337,7 +339,7 @@ def statement_out(page: StatementPage) -> StatementOut:
         account=page.account.code,
         currency=c,
         opening_balance=money(page.opening_balance, c),
-        lines=[
+        items=[
             StatementLineOut(
                 transaction_id=line.transaction_id,
                 effective_date=line.effective_date,
@@ -349,7 +351,7 @@ def statement_out(page: StatementPage) -> StatementOut:
             )
             for line in page.lines
         ],
-        next_cursor=page.next_cursor,
+        next=page.next_cursor,
     )
 
 

@@ -171,7 +171,10 @@ class PolicyDetail(msgspec.Struct, frozen=True):
         )
 
 
-class EstimateHeadIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+# A head's claimed amount is `amount_claimed` on every route, as in a claim's heads.
+class EstimateHeadIn(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename={"amount": "amount_claimed"}
+):
     category: HeadCategory
     amount: Amount
     currency: Currency
@@ -279,7 +282,7 @@ class HeadOut(msgspec.Struct, frozen=True):
         )
 
 
-class AssessmentOut(msgspec.Struct, frozen=True):
+class AssessmentOut(msgspec.Struct, frozen=True, rename={"total_proposed": "proposed_total"}):
     """A proposal, not a decision: the administrator decides and may depart with a reason."""
 
     country: str

@@ -236,9 +236,3 @@ class HistoryStep(Struct):
     """The application's status after the step."""
     version: int | None
     """The application's version after the step (its ETag then)."""
-
-
-class ApplicationPage(Struct):
-    items: list[ApplicationSummary]
-    next: str | None
-    """Cursor of the next page; None on the last."""

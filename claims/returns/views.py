@@ -102,9 +102,9 @@ def application_view(
     )
 
 
-def application_page(
-    rows: Sequence[ReturnApplication], after: str | None, *, today: date
-) -> schemas.ApplicationPage:
+def application_summaries(
+    rows: Sequence[ReturnApplication], *, today: date
+) -> list[schemas.ApplicationSummary]:
     items = []
     for row in rows:
         due, overdue = _overdue(row, today)
@@ -123,4 +123,4 @@ def application_page(
                 follow_up_overdue=overdue,
             )
         )
-    return schemas.ApplicationPage(items=items, next=after)
+    return items

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    paged,
+)
 from fundadmin.security.audit import verify_chain
-from fundadmin.security.audit_search import MAX_PAGE, AuditFilter, search_audit
+from fundadmin.security.audit_search import AuditFilter, search_audit
 from fundadmin.security.guards import requires
 from fundadmin.security.models import AuditEvent
 from fundadmin.security.principal import Role
@@ -36,10 +45,12 @@ class AuditLine(msgspec.Struct):
     hash: str
 
 
-class AuditPage(msgspec.Struct):
-    items: list[AuditLine]
-    next_before: int | None
-    """Pass as `before` to get the next (older) page; null on the last page."""
+def _sequence(position: str) -> int:
+    """An audit line's position in the chain (a bigint)."""
+    seq = int(position)
+    if not 1 <= seq < 2**63:
+        raise ValueError(position)
+    return seq
 
 
 class ChainVerification(msgspec.Struct):
@@ -76,23 +87,26 @@ class AuditController(Controller):
     tags = ["audit"]
     guards = [requires(Role.AUDITOR)]
 
-    @get("/", summary="Audit lines, newest first")
+    @get("/", summary="Audit lines, newest first", response_headers=LINK_HEADER)
     async def list_lines(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         action: FromQuery[str | None] = None,
         subject_type: FromQuery[str | None] = None,
         subject_id: FromQuery[str | None] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
         actor: Annotated[str | None, Parameter(description="actor's username")] = None,
-        since: Annotated[datetime | None, Parameter(description="from (inclusive)")] = None,
-        until: Annotated[datetime | None, Parameter(description="to (exclusive)")] = None,
-        before: Annotated[
-            int | None, Parameter(description="page cursor", ge=1, le=2**63 - 1)
+        start: Annotated[
+            datetime | None, QueryParameter(name="from", description="From (inclusive)")
         ] = None,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100,
-    ) -> AuditPage:
+        end: Annotated[
+            datetime | None, QueryParameter(name="to", description="To (exclusive)")
+        ] = None,
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[AuditLine]]:
         events = await search_audit(
             session,
             AuditFilter(
@@ -101,14 +115,14 @@ class AuditController(Controller):
                 subject_id=subject_id,
                 actor_id=actor_id,
                 actor_username=actor,
-                since=since,
-                until=until,
-                before_seq=before,
+                since=start,
+                until=end,
+                before_seq=decode_cursor(after, "seq", _sequence),
                 limit=limit,
             ),
         )
-        next_before = events[-1].seq if len(events) == limit else None
-        return AuditPage([_line(e) for e in events], next_before)
+        following = encode_cursor("seq", str(events[-1].seq)) if len(events) == limit else None
+        return paged(request, Page([_line(e) for e in events], following))
 
     @get("/verify", summary="Walk the hash chain and report the first broken link")
     async def verify(

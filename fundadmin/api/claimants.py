@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
 from claims import services, views
-from claims.schemas import Claimant, ClaimantCreate, ClaimantPage, ClaimantUpdate, DocumentView
+from claims.schemas import (
+    Claimant,
+    ClaimantCreate,
+    ClaimantSummary,
+    ClaimantUpdate,
+    DocumentView,
+)
 from fundadmin.api.claims_support import (
     DocumentUpload,
     actor_of,
@@ -30,10 +36,17 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
-    Limit,
-    Offset,
     expected_version,
     with_etag,
+)
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    after_offset,
+    offset_cursor,
+    paged,
 )
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
@@ -110,24 +123,28 @@ class ClaimantsController(Controller):
             )
         return await _claimant_response(session, request, principal, state, row.id, status_code=201)
 
-    @get("/", guards=READERS, summary="Claimants in your scope, found by reference")
+    @get(
+        "/",
+        guards=READERS,
+        summary="Claimants in your scope, found by reference",
+        response_headers=LINK_HEADER,
+    )
     async def list_claimants(
         self,
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         reference: FromQuery[str | None] = None,
+        after: After = None,
         limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> ClaimantPage:
+    ) -> Response[Page[ClaimantSummary]]:
+        offset = after_offset(after)
         rows, total = await services.list_claimants(
             session, actor_of(principal), reference=reference, limit=limit, offset=offset
         )
-        return ClaimantPage(
-            items=[views.claimant_summary(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        items = [views.claimant_summary(r) for r in rows]
+        return paged(request, Page(items, offset_cursor(offset, limit, total)))
 
     @get(
         "/{claimant_id:uuid}",

@@ -32,7 +32,7 @@ from claims.schemas import (
     Claim,
     ClaimCreate,
     ClaimDraft,
-    ClaimPage,
+    ClaimSummary,
     DecisionRequest,
     DocumentView,
     InformationAnswer,
@@ -58,11 +58,19 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
-    Limit,
-    Offset,
     etag,
     expected_version,
     with_etag,
+)
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    after_offset,
+    offset_cursor,
+    page_of,
+    paged,
 )
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
@@ -190,10 +198,16 @@ class ClaimsController(Controller):
             location=f"{self.path}/{claim.id}",
         )
 
-    @get("/", guards=READERS, summary="Claims in your scope: review queue or your own claims")
+    @get(
+        "/",
+        guards=READERS,
+        summary="Claims in your scope: review queue or your own claims",
+        response_headers=LINK_HEADER,
+    )
     async def list_claims(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
@@ -206,9 +220,9 @@ class ClaimsController(Controller):
         reference: FromQuery[str | None] = None,
         claimant_id: FromQuery[uuid.UUID | None] = None,
         sort: FromQuery[claims.SortKey] = "submitted_at",
+        after: After = None,
         limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> ClaimPage:
+    ) -> Response[Page[ClaimSummary]]:
         filters = claims.ClaimFilter(
             statuses=tuple(status or ()),
             countries=tuple(country or ()),
@@ -218,10 +232,12 @@ class ClaimsController(Controller):
             if older_than_days is not None
             else None,
         )
+        offset = after_offset(after)
         rows, total = await services.list_claims(
             session, actor_of(principal), "reader", filters, sort=sort, limit=limit, offset=offset
         )
-        return views.claim_page(rows, total, limit, offset, now=clock.now())
+        items = [views.claim_summary(c, clock.now()) for c in rows]
+        return paged(request, Page(items, offset_cursor(offset, limit, total)))
 
     @get("/{claim_id:uuid}", guards=READERS, summary="A claim", response_headers=ETAG_HEADER)
     async def read(
@@ -269,16 +285,24 @@ class ClaimsController(Controller):
             ),
         )
 
-    @get("/{claim_id:uuid}/history", guards=READERS, summary="Every step: who, when, why")
+    @get(
+        "/{claim_id:uuid}/history",
+        guards=READERS,
+        summary="Every step: who, when, why",
+        response_headers=LINK_HEADER,
+    )
     async def history(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
-    ) -> list[TransitionView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[TransitionView]]:
         rows = await services.history(session, actor_of(principal), claim_id)
-        return [views.transition_view(r) for r in rows]
+        return paged(request, page_of([views.transition_view(r) for r in rows], after, limit))
 
     @post(
         "/{claim_id:uuid}/submit",
@@ -387,6 +411,7 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/information-requests",
         guards=READERS,
         summary="Questions and answers (answers are personal data: the read is audited)",
+        response_headers=LINK_HEADER,
     )
     async def information_requests(
         self,
@@ -396,8 +421,11 @@ class ClaimsController(Controller):
         principal: NamedDependency[Principal],
         state: State,
         claim_id: FromPath[uuid.UUID],
-    ) -> list[InformationRequestView]:
-        return await _information(session, request, principal, state, claim_id)
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[InformationRequestView]]:
+        exchanges = await _information(session, request, principal, state, claim_id)
+        return paged(request, page_of(exchanges, after, limit))
 
     @get(
         "/{claim_id:uuid}/information-requests/{request_id:uuid}",
@@ -684,16 +712,24 @@ class ClaimsController(Controller):
 
         return await _money_step(session, request, principal, data, action="pay", run=run)
 
-    @get("/{claim_id:uuid}/payments", guards=READERS, summary="Payments recorded on the claim")
+    @get(
+        "/{claim_id:uuid}/payments",
+        guards=READERS,
+        summary="Payments recorded on the claim",
+        response_headers=LINK_HEADER,
+    )
     async def payments(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
-    ) -> list[PaymentView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[PaymentView]]:
         rows = await services.payments(session, actor_of(principal), claim_id)
-        return [views.payment_view(r) for r in rows]
+        return paged(request, page_of([views.payment_view(r) for r in rows], after, limit))
 
     @post(
         "/{claim_id:uuid}/overpayment",
@@ -950,16 +986,24 @@ class ClaimsController(Controller):
             location=lambda document_id: f"{self.path}/{claim_id}/documents/{document_id}",
         )
 
-    @get("/{claim_id:uuid}/documents", guards=READERS, summary="Evidence documents (metadata)")
+    @get(
+        "/{claim_id:uuid}/documents",
+        guards=READERS,
+        summary="Evidence documents (metadata)",
+        response_headers=LINK_HEADER,
+    )
     async def documents(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
-    ) -> list[DocumentView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[DocumentView]]:
         rows = await services.documents(session, actor_of(principal), claim_id)
-        return [views.document_view(r) for r in rows]
+        return paged(request, page_of([views.document_view(r) for r in rows], after, limit))
 
     @get(
         "/{claim_id:uuid}/documents/{document_id:uuid}",

@@ -5,7 +5,8 @@ from here):
   change needs it back as `If-Match` (428 without, 412 when stale; a weak ETag `W/"3"` never
   matches, as RFC 9110 says for If-Match);
 - a read whose `If-None-Match` names the current ETag is answered 304 without a body;
-- a 201 names what it created in `Location`.
+- a 201 names what it created in `Location`;
+- lists page one way: see fundadmin/api/pagination.py.
 
 See also fundadmin/api/openapi.py (the document) and fundadmin/api/strict.py (strict input).
 """
@@ -18,12 +19,8 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders, ResponseHeader
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import HeaderParameter
 from litestar.types import Message, Scope
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
-# Far beyond any list's length; the bound keeps the value within PostgreSQL's bigint.
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 IfMatch = Annotated[
     str | None,
@@ -42,12 +39,12 @@ ETAG_HEADER = [
         description="The record's version; send it back as If-Match to change the record.",
     )
 ]
-CREATED_HEADERS = [
-    *ETAG_HEADER,
+LOCATION_HEADER = [
     ResponseHeader(
         name="Location", documentation_only=True, description="Where the new record is read."
-    ),
+    )
 ]
+CREATED_HEADERS = [*ETAG_HEADER, *LOCATION_HEADER]
 
 _ETAG = re.compile(r'^"(\d{1,9})"$')
 
@@ -92,6 +89,14 @@ def located(response: Response[bytes], collection: str) -> Response[bytes]:
     a replay is located the same way as the first answer."""
     if response.status_code == 201:
         response.headers["Location"] = f"{collection}/{msgspec.json.decode(response.content)['id']}"
+    return response
+
+
+def created_at(response: Response[bytes], location: str) -> Response[bytes]:
+    """An idempotent answer with `Location: <location>` when it is a 201 (for what has no
+    record of its own to read: a realisation is read with its confiscation)."""
+    if response.status_code == 201:
+        response.headers["Location"] = location
     return response
 
 

@@ -17,10 +17,21 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import vault_of
+from fundadmin.api.conventions import created_at, located
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    after_id,
+    id_cursor,
+    page_of,
+    paged,
+)
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.funding import schemas, services
@@ -34,11 +45,6 @@ from fundadmin.security.principal import Principal, Role
 WRITERS = [requires(Role.ADMINISTRATOR)]
 READERS = [requires(Role.ADMINISTRATOR, Role.AUDITOR)]
 
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
-After = Annotated[
-    uuid.UUID | None,
-    QueryParameter(description="The `next` of the previous page; absent: the first page"),
-]
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
@@ -150,51 +156,61 @@ class ConfiscationsController(Controller):
             )
             return await _confiscation_out(session, order)
 
-        return await _write(request, session, principal, data, action)
+        return located(await _write(request, session, principal, data, action), self.path)
 
-    @get("/", guards=READERS, summary="Confiscation orders of your countries, oldest first")
+    @get(
+        "/",
+        guards=READERS,
+        summary="Confiscation orders of your countries, oldest first",
+        response_headers=LINK_HEADER,
+    )
     async def list_orders(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         country: FromQuery[str | None] = None,
         case_reference: FromQuery[str | None] = None,
         after: After = None,
         limit: Limit = 50,
-    ) -> schemas.ConfiscationPage:
+    ) -> Response[Page[schemas.ConfiscationOut]]:
         rows = await services.confiscations(
             session,
             _readable(principal),
             country=country,
             case_reference=case_reference,
-            after=after,
+            after=after_id(after),
             limit=limit,
         )
         items = [await _confiscation_out(session, row) for row in rows[:limit]]
-        return schemas.ConfiscationPage(
-            items=items, next=str(rows[limit - 1].id) if len(rows) > limit else None
-        )
+        following = id_cursor(rows[limit - 1].id if len(rows) > limit else None)
+        return paged(request, Page(items, following))
 
-    @get("/earmarks", guards=READERS, summary="Earmarked money per case, and what is releasable")
+    @get(
+        "/earmarks",
+        guards=READERS,
+        summary="Earmarked money per case today, and what is releasable",
+        response_headers=LINK_HEADER,
+    )
     async def list_earmarks(
         self,
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         country: FromQuery[str | None] = None,
-    ) -> schemas.EarmarkList:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[schemas.EarmarkOut]]:
         today = clock.now().date()
         rows = await services.earmarks(session, _readable(principal), country=country, as_of=today)
-        return schemas.EarmarkList(
-            items=[
-                schemas.earmark_out(
-                    row, services.earmark_account(row.country, row.case_reference).code
-                )
-                for row in rows
-            ],
-            as_of=today,
-        )
+        items = [
+            schemas.earmark_out(row, services.earmark_account(row.country, row.case_reference).code)
+            for row in rows
+        ]
+        return paged(request, page_of(items, after, limit))
 
     @post(
         "/earmarks/release",
@@ -235,7 +251,9 @@ class ConfiscationsController(Controller):
                 )
             return schemas.ReleaseList([schemas.release_out(row) for row in released])
 
-        return await _write(request, session, principal, data, action)
+        return created_at(
+            await _write(request, session, principal, data, action), f"{self.path}/earmarks"
+        )
 
     @get("/{confiscation_id:uuid}", guards=READERS, summary="A confiscation and its realisations")
     async def read(
@@ -289,26 +307,29 @@ class ConfiscationsController(Controller):
             )
             return schemas.realisation_out(realisation)
 
-        return await _write(request, session, principal, data, action)
+        return created_at(
+            await _write(request, session, principal, data, action),
+            f"{self.path}/{confiscation_id}",
+        )
 
 
 def _movement_routes(kind: str) -> list[Any]:
     """The list and read handlers every kind of movement shares."""
 
     async def list_movements(
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         country: FromQuery[str | None] = None,
         after: After = None,
         limit: Limit = 50,
-    ) -> schemas.MovementPage:
+    ) -> Response[Page[schemas.MovementOut]]:
         rows = await services.movements(
-            session, _readable(principal), kind, country=country, after=after, limit=limit
+            session, _readable(principal), kind, country=country, after=after_id(after), limit=limit
         )
-        return schemas.MovementPage(
-            items=[schemas.movement_out(row) for row in rows[:limit]],
-            next=str(rows[limit - 1].id) if len(rows) > limit else None,
-        )
+        following = id_cursor(rows[limit - 1].id if len(rows) > limit else None)
+        return paged(request, Page([schemas.movement_out(row) for row in rows[:limit]], following))
 
     async def read(
         session: NamedDependency[AsyncSession],
@@ -319,9 +340,12 @@ def _movement_routes(kind: str) -> list[Any]:
         return schemas.movement_out(row)
 
     return [
-        get("/", guards=READERS, summary=f"The {kind} records of your countries, oldest first")(
-            list_movements
-        ),
+        get(
+            "/",
+            guards=READERS,
+            summary=f"The {kind} records of your countries, oldest first",
+            response_headers=LINK_HEADER,
+        )(list_movements),
         get("/{movement_id:uuid}", guards=READERS, summary=f"One {kind}")(read),
     ]
 
@@ -346,7 +370,9 @@ async def _record_movement(
         )
         return schemas.movement_out(row)
 
-    return await _write(request, session, principal, data, action)
+    return located(
+        await _write(request, session, principal, data, action), request.url.path.rstrip("/")
+    )
 
 
 @post(

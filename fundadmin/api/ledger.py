@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -21,6 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
 from fundadmin.api.conventions import located
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+    paged,
+)
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
@@ -61,8 +72,6 @@ WRITERS = [requires(Role.ADMINISTRATOR)]
 READERS = [requires(Role.ADMINISTRATOR, Role.AUDITOR)]
 FORBIDDEN_COUNTRY = ProblemType(403, "country-not-administered", "Not your country's books")
 
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Lines per page")]
 
 OWNED_MONEY = ProblemType(409, "owned-by-claim", "This money moves only through its own routes")
 _CLAIM_ROUTES = {
@@ -106,6 +115,14 @@ async def _generic_route(operation: str) -> AsyncIterator[None]:
             f"{error}; the ledger's generic routes do not {operation} it: use {use}",
             extensions={**error.problem_extensions(), "use": use},
         ) from None
+
+
+def _statement_position(text: str) -> str:
+    """The ledger's own statement position (`<effective date>_<posting id>`), checked."""
+    day, _, posting = text.partition("_")
+    date.fromisoformat(day)
+    uuid.UUID(posting)
+    return text
 
 
 def _readable(principal: Principal) -> frozenset[str] | None:
@@ -206,20 +223,29 @@ class LedgerController(Controller):
     path = "/api/v1/ledger"
     tags = ["ledger"]
 
-    @get("/accounts", guards=READERS, summary="Accounts of the books you may read")
+    @get(
+        "/accounts",
+        guards=READERS,
+        summary="Accounts of the books you may read",
+        response_headers=LINK_HEADER,
+    )
     async def list_accounts(
         self,
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         country: FromQuery[str | None] = None,
         prefix: FromQuery[str | None] = None,
-    ) -> list[AccountOut]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[AccountOut]]:
         readable = _readable(principal)
         countries = {country} if country else readable
         if country and readable is not None and country not in readable:
             countries = set()
         views = await ledger.list_accounts(session, countries, prefix=prefix)
-        return [account_out(view) for view in views]
+        return paged(request, page_of([account_out(view) for view in views], after, limit))
 
     @post("/accounts", guards=WRITERS, summary="Open an account in your country's books")
     async def create_account(
@@ -251,32 +277,43 @@ class LedgerController(Controller):
         "/accounts/{code:path}",
         guards=READERS,
         summary="An account; `<code>/balance?as_of=` its balance; `<code>/statement` its lines",
+        response_headers=LINK_HEADER,
     )
     async def account(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         code: FromPath[str],
         as_of: FromQuery[date | None] = None,
-        from_date: FromQuery[date | None] = None,
-        to_date: FromQuery[date | None] = None,
-        after: FromQuery[str | None] = None,
-        limit: Limit = 100,
-    ) -> AccountOut | BalanceOut | StatementOut:
+        start: Annotated[
+            date | None, QueryParameter(name="from", description="First day (inclusive)")
+        ] = None,
+        end: Annotated[
+            date | None, QueryParameter(name="to", description="Last day (inclusive)")
+        ] = None,
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[AccountOut | BalanceOut | StatementOut]:
         code = code.strip("/")
         base, _, view = code.rpartition("/")
         if view == "balance":
             await _readable_account(session, principal, base)
             balance = await ledger.account_balance(session, base, as_of=as_of)
-            return balance_out(base, balance, as_of)
+            return Response(balance_out(base, balance, as_of))
         if view == "statement":
             await _readable_account(session, principal, base)
-            page = await ledger.account_statement(
-                session, base, from_date=from_date, to_date=to_date, after=after, limit=limit
+            position = decode_cursor(after, "line", _statement_position)
+            out = statement_out(
+                await ledger.account_statement(
+                    session, base, from_date=start, to_date=end, after=position, limit=limit
+                )
             )
-            return statement_out(page)
-        return account_out(await _readable_account(session, principal, code))
+            if out.next is not None:
+                out.next = encode_cursor("line", out.next)
+            return paged(request, out)
+        return Response(account_out(await _readable_account(session, principal, code)))
 
     @post(
         "/transactions",
@@ -359,7 +396,12 @@ class LedgerController(Controller):
             return BatchOut([transaction_out(view) for view in views])
 
         async with unit_of_work(session):
-            return await idempotent(request, session, principal, data, action)
+            response = await idempotent(request, session, principal, data, action)
+        if response.status_code == 201:
+            # The primary record (RFC 9110 10.2.2) is the first transaction; the body names all.
+            first = msgspec.json.decode(response.content)["transactions"][0]["id"]
+            response.headers["Location"] = f"{self.path}/transactions/{first}"
+        return response
 
     @post(
         "/transactions/void-expired",
@@ -397,9 +439,16 @@ class LedgerController(Controller):
         async with unit_of_work(session):
             return await idempotent(request, session, principal, None, action, status_code=200)
 
-    @get("/transactions", guards=READERS, summary="Transactions by reference (`case:C-1`)")
+    @get(
+        "/transactions",
+        guards=READERS,
+        summary="Transactions by reference (`case:C-1`)",
+        response_headers=LINK_HEADER,
+    )
     async def by_reference(
         self,
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         reference: Annotated[
@@ -409,14 +458,16 @@ class LedgerController(Controller):
                 pattern=r"^[a-z][a-z0-9_]{0,29}:.{1,100}$",
             ),
         ],
-    ) -> list[TransactionOut]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[TransactionOut]]:
         key, separator, value = reference.partition(":")
         if not separator or not key or not value:
             raise ProblemError(UNPROCESSABLE, "reference is key:value, such as case:SE-B-1234-25")
         views = await ledger.transactions_by_reference(
             session, key, value, countries=_readable(principal)
         )
-        return [transaction_out(view) for view in views]
+        return paged(request, page_of([transaction_out(view) for view in views], after, limit))
 
     @get("/transactions/{transaction_id:uuid}", guards=READERS, summary="One transaction")
     async def get_transaction(

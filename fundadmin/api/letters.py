@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
 from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.letters import service as letters
@@ -72,16 +73,20 @@ class ClaimLettersController(Controller):
     tags = ["letters"]
     guards = LETTER_READERS
 
-    @get("/", summary="The claim's issued letters, oldest first")
+    @get("/", summary="The claim's issued letters, oldest first", response_headers=LINK_HEADER)
     async def list_letters(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
-    ) -> list[LetterView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[LetterView]]:
         claim = await services.get_claim(session, actor_of(principal), claim_id)
-        return [_view(letter) for letter in await letters.letters_of(session, claim.id)]
+        issued = [_view(letter) for letter in await letters.letters_of(session, claim.id)]
+        return paged(request, page_of(issued, after, limit))
 
     @get(
         "/{version:int}",

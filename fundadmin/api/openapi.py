@@ -8,12 +8,16 @@ generates from the handlers, so every route, present and future, is described th
   multipart, JSON nested too deeply);
 - `If-Match` is required (the server answers 428 without it);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
+- every list takes the shared `after` and `limit` parameters and answers an `<Item>Page`
+  (`items`, `next`), see `fundadmin.api.pagination`;
 - the documentation's viewer loads its assets from the service (the `swagger-ui-py` package).
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -88,7 +92,7 @@ def operation_id(
     """`<tag>_<handler>`: short, readable, and stable when a path changes."""
     tags = route_handler.resolve_tags()
     prefix = tags[0] if tags else "service"
-    return f"{prefix}_{route_handler.handler_name}".replace("-", "_")
+    return f"{prefix}_{route_handler.handler_name}".replace("-", "_").replace(" ", "_")
 
 
 class MoneySchemaPlugin(OpenAPISchemaPlugin):
@@ -131,6 +135,30 @@ IF_NONE_MATCH_PARAMETER = {
 }
 
 
+def _declare_location(responses: dict[str, Any]) -> None:
+    """Every 201 names what it created in `Location`."""
+    created = responses.get("201")
+    if created is not None and "$ref" not in created:
+        location = created.setdefault("headers", {}).setdefault(
+            "Location",
+            {"schema": {"type": "string"}, "description": "Where what was created is read."},
+        )
+        location["required"] = True
+
+
+def _describe_lists(parameters: list[dict[str, Any]]) -> None:
+    """A multi-valued filter says how it takes several values (fundadmin.api.strict)."""
+    for parameter in parameters:
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "query" and any(
+            option.get("type") == "array" for option in schema.get("oneOf", [schema])
+        ):
+            parameter["description"] = (
+                "Several values: a comma list (`a,b`) or the parameter repeated; "
+                "a value not allowed is 422 naming it."
+            )
+
+
 def _complete_operation(
     method: str, operation: dict[str, Any], *, public: bool, idempotent: bool
 ) -> None:
@@ -147,6 +175,8 @@ def _complete_operation(
             "description": "Not modified: If-None-Match names the current ETag",
             "headers": {"ETag": {"schema": {"type": "string"}}},
         }
+    _declare_location(responses)
+    _describe_lists(parameters)
     has_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
@@ -168,13 +198,57 @@ def _complete_operation(
         responses[status] = {"$ref": f"#/components/responses/Problem{status}"}
 
 
+_PAGE_SCHEMA = re.compile(r"^Page_(?:[\w]+\.)*(\w+)_$")
+_SHARED_PARAMETERS = {"after": "After", "limit": "Limit"}
+
+
+def _share_pagination(document: dict[str, Any]) -> dict[str, Any]:
+    """Each `Page[X]` schema named `XPage` (Litestar names it after X's module), and every
+    list's `after` and `limit` the one shared parameter each."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renames = {
+        name: f"{match.group(1)}Page" for name in schemas if (match := _PAGE_SCHEMA.match(name))
+    }
+    text = json.dumps(document, default=str)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    document = json.loads(text)
+    schemas = document.get("components", {}).get("schemas", {})
+    for old, new in renames.items():
+        schema = schemas.pop(old)
+        schema["title"] = new
+        schema["description"] = (
+            "A page of a list: `next` is the cursor of the next page (pass it as `after`), "
+            "null on the last page."
+        )
+        schemas[new] = schema
+    shared: dict[str, Any] = {}
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            parameters = operation.get("parameters", [])
+            for index, parameter in enumerate(parameters):
+                name = _SHARED_PARAMETERS.get(parameter.get("name", ""))
+                # One that differs from the first stays inline: the pagination test finds it.
+                if (
+                    name
+                    and parameter.get("in") == "query"
+                    and shared.setdefault(name, parameter) == parameter
+                ):
+                    parameters[index] = {"$ref": f"#/components/parameters/{name}"}
+    if shared:
+        document.setdefault("components", {})["parameters"] = shared
+    return document
+
+
 def complete_document(
     document: dict[str, Any], public: set[str], idempotent: set[str]
 ) -> dict[str, Any]:
     """The generated document, completed with the service's conventions (a new dict);
     `public` are the operation ids anyone may call (no 401/403), `idempotent` those that
     require an Idempotency-Key."""
-    document = copy.deepcopy(document)
+    document = _share_pagination(copy.deepcopy(document))
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["responses"] = {

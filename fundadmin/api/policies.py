@@ -8,13 +8,14 @@ ask it of any country (a Swedish adviser may estimate a Latvian claim before fil
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.clock import Clock, today
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.guards import requires
@@ -42,9 +43,17 @@ class PoliciesController(Controller):
     path = "/api/v1/policies"
     tags = ["policies"]
 
-    @get("/", guards=[requires(*READERS)], summary="The eight country policies")
-    async def list_policies(self) -> list[PolicySummary]:
-        return [PolicySummary.of(policy) for policy in POLICIES.values()]
+    @get(
+        "/",
+        guards=[requires(*READERS)],
+        summary="The eight country policies",
+        response_headers=LINK_HEADER,
+    )
+    async def list_policies(
+        self, request: Request[Any, Any, Any], after: After = None, limit: Limit = 50
+    ) -> Response[Page[PolicySummary]]:
+        summaries = [PolicySummary.of(policy) for policy in POLICIES.values()]
+        return paged(request, page_of(summaries, after, limit))
 
     @get(
         "/{country:str}",

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import actor_of, audit, vault_of
@@ -28,23 +28,31 @@ from fundadmin.api.conventions import (
     expected_version,
     with_etag,
 )
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    after_id,
+    decode_cursor,
+    encode_cursor,
+    id_cursor,
+    page_of,
+    paged,
+)
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
-from fundadmin.errors import UNPROCESSABLE, ProblemError
 from fundadmin.privacy import erasure, holds
 from fundadmin.privacy.erasure_log import ErasureLog
 from fundadmin.privacy.export import export_claimant
 from fundadmin.privacy.models import ErasureRequest, LegalHold, RetentionRun
 from fundadmin.privacy.schemas import (
     ErasureRequestCreate,
-    ErasureRequestPage,
     ErasureRequestView,
     LegalHoldCreate,
     LegalHoldLift,
-    LegalHoldPage,
     LegalHoldView,
     RetentionPeriodView,
-    RetentionRunPage,
     RetentionRunView,
 )
 from fundadmin.security.break_glass import personal_data_reason
@@ -53,11 +61,8 @@ from fundadmin.security.principal import Principal, Role
 from policies.retention import retention_countries, retention_period
 
 ADVISERS = [requires(Role.LEGAL_ADVISER)]
-_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
 ADMINISTRATORS = [requires(Role.ADMINISTRATOR)]
 ADVISERS_AND_ADMINISTRATORS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR)]
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page")]
 
 
 def _erasure_view(row: ErasureRequest) -> ErasureRequestView:
@@ -70,6 +75,12 @@ def _hold_view(row: LegalHold) -> LegalHoldView:
 
 def _run_view(row: RetentionRun) -> RetentionRunView:
     return msgspec.convert(row, RetentionRunView, from_attributes=True)
+
+
+def _aware_time(text: str) -> datetime:
+    """A retention cursor's time; one without a zone (never handed out) is read as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=moment.tzinfo or UTC)
 
 
 def erasure_log_of(state: State) -> ErasureLog:
@@ -126,37 +137,41 @@ class PrivacyController(Controller):
         "/claimants/{claimant_id:uuid}/erasure-requests",
         guards=ADVISERS_AND_ADMINISTRATORS,
         summary="Erasure requests of one claimant, newest first",
+        response_headers=LINK_HEADER,
     )
     async def claimant_requests(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claimant_id: FromPath[uuid.UUID],
-    ) -> ErasureRequestPage:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[ErasureRequestView]]:
         rows = await erasure.requests_of(session, actor_of(principal), claimant_id)
-        return ErasureRequestPage([_erasure_view(r) for r in rows], None)
+        return paged(request, page_of([_erasure_view(r) for r in rows], after, limit))
 
     @get(
         "/erasure-requests",
         guards=ADMINISTRATORS,
         summary="Erasure requests of your countries waiting for a second administrator",
+        response_headers=LINK_HEADER,
     )
     async def queue(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        after: Annotated[
-            uuid.UUID | None, QueryParameter(description="the `next` of the previous page")
-        ] = None,
+        after: After = None,
         limit: Limit = 50,
-    ) -> ErasureRequestPage:
+    ) -> Response[Page[ErasureRequestView]]:
         rows = await erasure.awaiting_confirmation(
-            session, actor_of(principal), after=after, limit=limit
+            session, actor_of(principal), after=after_id(after), limit=limit
         )
-        cursor = str(rows[-1].id) if len(rows) == limit else None
-        return ErasureRequestPage([_erasure_view(r) for r in rows], cursor)
+        following = id_cursor(rows[-1].id if len(rows) == limit else None)
+        return paged(request, Page([_erasure_view(r) for r in rows], following))
 
     @get(
         "/erasure-requests/{request_id:uuid}",
@@ -315,16 +330,20 @@ class PrivacyController(Controller):
         "/claimants/{claimant_id:uuid}/legal-holds",
         guards=ADVISERS_AND_ADMINISTRATORS,
         summary="Legal holds on one claimant, newest first (lifted ones included)",
+        response_headers=LINK_HEADER,
     )
     async def list_holds(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claimant_id: FromPath[uuid.UUID],
-    ) -> LegalHoldPage:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[LegalHoldView]]:
         rows = await holds.holds_of(session, actor_of(principal), claimant_id)
-        return LegalHoldPage([_hold_view(r) for r in rows], None)
+        return paged(request, page_of([_hold_view(r) for r in rows], after, limit))
 
     @get(
         "/claimants/{claimant_id:uuid}/legal-holds/{hold_id:uuid}",
@@ -433,45 +452,42 @@ class PrivacyController(Controller):
         "/retention/runs",
         guards=[requires(Role.ADMINISTRATOR, Role.AUDITOR)],
         summary="Reports of the retention job, newest first: counts only",
+        response_headers=LINK_HEADER,
     )
     async def retention_runs(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
-        before: Annotated[
-            str | None,
-            # A timestamp, never a number: Litestar would read `0.5` as seconds since 1970.
-            QueryParameter(
-                description="the `next` of the previous page (an ISO 8601 timestamp)",
-                pattern=_TIMESTAMP_PATTERN,
-            ),
-        ] = None,
+        after: After = None,
         limit: Limit = 50,
-    ) -> RetentionRunPage:
+    ) -> Response[Page[RetentionRunView]]:
         query = sa.select(RetentionRun).order_by(RetentionRun.ran_at.desc()).limit(limit)
+        before = decode_cursor(after, "ran", _aware_time)
         if before is not None:
-            try:
-                cursor_time = datetime.fromisoformat(before)
-            except ValueError:
-                raise ProblemError(
-                    UNPROCESSABLE, "before: not a timestamp this list handed out"
-                ) from None
-            # A cursor without a zone is read as UTC, as every time this service writes.
-            query = query.where(
-                RetentionRun.ran_at < cursor_time.replace(tzinfo=cursor_time.tzinfo or UTC)
-            )
+            query = query.where(RetentionRun.ran_at < before)
         rows = (await session.scalars(query)).all()
-        cursor = rows[-1].ran_at.isoformat() if len(rows) == limit else None
-        return RetentionRunPage([_run_view(r) for r in rows], cursor)
+        following = (
+            encode_cursor("ran", rows[-1].ran_at.isoformat()) if len(rows) == limit else None
+        )
+        return paged(request, Page([_run_view(r) for r in rows], following))
 
     @get(
         "/retention/periods",
         guards=[requires(*Role)],
         summary="How long each country keeps personal data after her claims end, with sources",
+        response_headers=LINK_HEADER,
     )
-    async def retention_periods(self, clock: NamedDependency[Clock]) -> list[RetentionPeriodView]:
+    async def retention_periods(
+        self,
+        request: Request[Any, Any, Any],
+        clock: NamedDependency[Clock],
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[RetentionPeriodView]]:
         on = today(clock)
-        return [
+        periods = [
             msgspec.convert(retention_period(c, on), RetentionPeriodView, from_attributes=True)
             for c in retention_countries()
         ]
+        return paged(request, page_of(periods, after, limit))

@@ -25,7 +25,7 @@ from claims.returns.models import ReturnApplication
 from claims.returns.schemas import (
     Application,
     ApplicationCreate,
-    ApplicationPage,
+    ApplicationSummary,
     ApprovalIn,
     ConsentWithdrawal,
     FollowUpIn,
@@ -41,14 +41,22 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
-    Limit,
     etag,
     expected_version,
     with_etag,
 )
+from fundadmin.api.pagination import (
+    LINK_HEADER,
+    After,
+    Limit,
+    Page,
+    after_id,
+    id_cursor,
+    page_of,
+    paged,
+)
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
-from fundadmin.errors import UNPROCESSABLE, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
 from fundadmin.security.audit_search import steps_of
 from fundadmin.security.break_glass import personal_data_reason
@@ -135,15 +143,6 @@ def _history_step(line: AuditEvent) -> HistoryStep:
     )
 
 
-def _cursor(after: str | None) -> uuid.UUID | None:
-    if after is None:
-        return None
-    try:
-        return uuid.UUID(after)
-    except ValueError:
-        raise ProblemError(UNPROCESSABLE, "after: not a cursor this list handed out") from None
-
-
 class ReturnAssistanceController(Controller):
     path = "/api/v1/return-assistance"
     tags = ["return assistance"]
@@ -172,28 +171,35 @@ class ReturnAssistanceController(Controller):
         view = views.application_view(application, today=clock.now().date())
         return with_etag(view, application.version, 201, location=f"{self.path}/{application.id}")
 
-    @get("/", guards=READERS, summary="Applications in your scope; the follow-up queue")
+    @get(
+        "/",
+        guards=READERS,
+        summary="Applications in your scope; the follow-up queue",
+        response_headers=LINK_HEADER,
+    )
     async def list_applications(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         status: FromQuery[list[ReturnStatus] | None] = None,
         follow_up_overdue: FromQuery[bool | None] = None,
-        after: FromQuery[str | None] = None,
+        after: After = None,
         limit: Limit = 50,
-    ) -> ApplicationPage:
+    ) -> Response[Page[ApplicationSummary]]:
         today = clock.now().date()
         rows, following = await services.list_applications(
             session,
             actor_of(principal),
             services.ApplicationFilter(tuple(s.value for s in status or ()), follow_up_overdue),
             today=today,
-            after=_cursor(after),
+            after=after_id(after),
             limit=limit,
         )
-        return views.application_page(rows, str(following) if following else None, today=today)
+        items = views.application_summaries(rows, today=today)
+        return paged(request, Page(items, id_cursor(following)))
 
     @get(
         "/{application_id:uuid}",
@@ -234,19 +240,23 @@ class ReturnAssistanceController(Controller):
         guards=READERS,
         summary="Every step from the audit trail: who, when, what, and the status it left "
         "(no personal value; reads left out)",
+        response_headers=LINK_HEADER,
     )
     async def history(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         application_id: FromPath[uuid.UUID],
-    ) -> list[HistoryStep]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[HistoryStep]]:
         application = await services.get_application(session, actor_of(principal), application_id)
         lines = await steps_of(
             session, "return_application", str(application.id), prefix="return_assistance."
         )
-        return [_history_step(line) for line in lines]
+        return paged(request, page_of([_history_step(line) for line in lines], after, limit))
 
     @post(
         "/{application_id:uuid}/consent",

@@ -10,7 +10,9 @@ Decimal). Before a handler runs, this hook holds the request to what the OpenAPI
 - no text in the body may contain a NUL character (PostgreSQL cannot store one);
 - a JSON body nested deeper than fundadmin.json_depth allows is refused before it is decoded;
 - a query parameter the operation does not declare is 422 (a misspelt filter must not silently
-  return everything).
+  return everything);
+- a multi-valued filter takes a comma list (`status=submitted,under_review`) or repeated
+  parameters, the same on every route; a value that is not allowed is 422 naming it.
 
 Failures are ValidationExceptions, so they answer the usual 422 problem document.
 """
@@ -29,6 +31,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg, ParameterKwarg
+from litestar.utils.scope.state import ScopeState
 
 from fundadmin.errors import UNSTORABLE_TEXT, ProblemError
 from fundadmin.json_depth import refuse_deep_json
@@ -45,6 +48,8 @@ class UnsupportedMediaType(HTTPException):
 @dataclass(frozen=True, slots=True)
 class _Rules:
     query_names: frozenset[str]
+    list_names: frozenset[str]
+    """The query parameters that take several values."""
     body_type: Any | None
     """The JSON body's type; None when the operation reads no JSON body."""
     multipart: bool
@@ -55,12 +60,14 @@ _RULES: dict[object, _Rules] = {}
 """Rules per handler function (module-level, so never collected: the key cannot be reused)."""
 
 
-def _query_names(handler: HTTPRouteHandler) -> frozenset[str]:
+def _query_names(handler: HTTPRouteHandler) -> tuple[frozenset[str], frozenset[str]]:
+    """The operation's query parameters, and those of them that take several values."""
     dependencies = set(handler.resolve_dependencies())
     fields = dict(handler.parsed_fn_signature.parameters)
     fields.update(handler.resolve_layered_parameters())
     path_params = {p for path in handler.paths for p in re.findall(r"{(\w+)", path)}
     names = set()
+    lists = set()
     for name, field in fields.items():
         if name in RESERVED_KWARGS or name in dependencies or name in path_params:
             continue
@@ -68,10 +75,15 @@ def _query_names(handler: HTTPRouteHandler) -> frozenset[str]:
         if isinstance(kwarg, ParameterKwarg):
             if kwarg.header or kwarg.cookie:
                 continue
-            names.add(kwarg.name or kwarg.query or name)
+            query_name = kwarg.name or kwarg.query or name
         elif kwarg is None:
-            names.add(name)
-    return frozenset(names)
+            query_name = name
+        else:
+            continue
+        names.add(query_name)
+        if any(arg.is_non_string_sequence for arg in (field, *field.inner_types)):
+            lists.add(query_name)
+    return frozenset(names), frozenset(lists)
 
 
 def _rules(handler: HTTPRouteHandler) -> _Rules:
@@ -90,7 +102,7 @@ def _rules(handler: HTTPRouteHandler) -> _Rules:
         elif media == RequestEncodingType.JSON:
             body_type = data.annotation
             decoder = msgspec.json.Decoder(body_type, strict=True)
-    rules = _Rules(_query_names(handler), body_type, multipart, decoder)
+    rules = _Rules(*_query_names(handler), body_type, multipart, decoder)
     _RULES[handler.fn] = rules
     return rules
 
@@ -163,6 +175,22 @@ def check_query(request: Request[Any, Any, Any], allowed: frozenset[str]) -> Non
         raise _nul()
 
 
+def split_comma_lists(request: Request[Any, Any, Any], names: frozenset[str]) -> None:
+    """`status=a,b` read as `status=a&status=b` by the handler's parameter parsing."""
+    pairs = tuple(request.query_params.multi_items())
+    if not any(name in names and "," in value for name, value in pairs):
+        return
+    split = tuple(
+        (name, part)
+        for name, value in pairs
+        for part in (value.split(",") if name in names else [value])
+    )
+    # Litestar parses parameters from the query it cached on the connection and its scope
+    # state (connection/base.py, _kwargs/extractors.py); the hook runs before that parsing.
+    request._parsed_query = split
+    ScopeState.from_scope(request.scope).parsed_query = split
+
+
 async def check_json_body(request: Request[Any, Any, Any], rules: _Rules) -> None:
     media_type = request.content_type[0].lower()
     if media_type not in JSON_MEDIA_TYPES:
@@ -194,6 +222,7 @@ async def strict_input(request: Request[Any, Any, Any]) -> None:
         return
     rules = _rules(handler)
     check_query(request, rules.query_names)
+    split_comma_lists(request, rules.list_names)
     if rules.body_type is not None:
         await check_json_body(request, rules)
     elif rules.multipart and request.content_type[0].lower() != "multipart/form-data":

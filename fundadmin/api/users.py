@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.database import unit_of_work
 from fundadmin.security.audit import client_address
 from fundadmin.security.guards import requires
@@ -154,9 +155,17 @@ class UserController(Controller):
     tags = ["users"]
     guards = [requires(Role.SUPERUSER)]
 
-    @get("/", summary="All users and service accounts")
-    async def list_users(self, session: NamedDependency[AsyncSession]) -> list[User]:
-        return [_user(u) for u in await list_accounts(session)]
+    @get("/", summary="All users and service accounts", response_headers=LINK_HEADER)
+    async def list_users(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[User]]:
+        users = [_user(u) for u in await list_accounts(session)]
+        return paged(request, page_of(users, after, limit))
 
     @post("/", summary="Create a user or a ministry service account")
     async def create(
@@ -273,9 +282,17 @@ class UserController(Controller):
         pending = _change(waiting[0]) if waiting else None
         return Response(SecretReplaced(secret, pending), status_code=202 if pending else 200)
 
-    @get("/changes", summary="Changes waiting for a second superuser")
-    async def pending(self, session: NamedDependency[AsyncSession]) -> list[AccountChange]:
-        return [_change(c) for c in await pending_changes(session)]
+    @get("/changes", summary="Changes waiting for a second superuser", response_headers=LINK_HEADER)
+    async def pending(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[AccountChange]]:
+        changes = [_change(c) for c in await pending_changes(session)]
+        return paged(request, page_of(changes, after, limit))
 
     @post(
         "/changes/{change_id:uuid}/confirm",
@@ -333,8 +350,19 @@ class OwnAccountController(Controller):
     tags = ["users"]
     guards = [requires(*Role)]
 
-    @get("/account-changes", summary="Every change made to your own account, newest first")
+    @get(
+        "/account-changes",
+        summary="Every change made to your own account, newest first",
+        response_headers=LINK_HEADER,
+    )
     async def account_changes(
-        self, session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-    ) -> list[AccountChange]:
-        return [_change(c) for c in await changes_of(session, principal.user_id)]
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[AccountChange]]:
+        changes = [_change(c) for c in await changes_of(session, principal.user_id)]
+        return paged(request, page_of(changes, after, limit))

@@ -85,12 +85,6 @@ class ConfiscationOut(msgspec.Struct):
     earmark_account: str
 
 
-class ConfiscationPage(msgspec.Struct):
-    items: list[ConfiscationOut]
-    next: str | None
-    """Pass as `after` to read the next page; null on the last page."""
-
-
 class EarmarkOut(msgspec.Struct):
     country: str
     case_reference: str
@@ -101,11 +95,6 @@ class EarmarkOut(msgspec.Struct):
     waiting: str
     releasable: str
     next_release_on: date | None
-
-
-class EarmarkList(msgspec.Struct):
-    items: list[EarmarkOut]
-    as_of: date
 
 
 class ReleaseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -182,11 +171,6 @@ class MovementOut(msgspec.Struct):
     court_reference: str | None = None
     case_reference: str | None = None
     claim_id: uuid.UUID | None = None
-
-
-class MovementPage(msgspec.Struct):
-    items: list[MovementOut]
-    next: str | None
 
 
 def money(value: Decimal) -> str:

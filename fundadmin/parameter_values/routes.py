@@ -11,12 +11,14 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.api.claims_support import audit
+from fundadmin.api.conventions import LOCATION_HEADER
+from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.parameter_values import service
@@ -121,20 +123,30 @@ class ParameterValuesController(Controller):
     path = "/api/v1/policies/{country:str}/parameter-values"
     tags = ["policies"]
 
-    @get("/", guards=[requires(*READERS)], summary="Values entered at run time, with their status")
+    @get(
+        "/",
+        guards=[requires(*READERS)],
+        summary="Values entered at run time, with their status",
+        response_headers=LINK_HEADER,
+    )
     async def list_values(
         self,
+        *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         country: FromPath[str],
         status: FromQuery[Literal["pending", "confirmed", "rejected"] | None] = None,
-    ) -> list[ParameterValueView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[ParameterValueView]]:
         rows = await service.list_values(session, country, status=status)
-        return [ParameterValueView.of(row) for row in rows]
+        return paged(request, page_of([ParameterValueView.of(row) for row in rows], after, limit))
 
     @post(
         "/",
         guards=[requires(Role.ADMINISTRATOR)],
         summary="Enter a dated value with its legal source (counts once a second confirms)",
+        response_headers=LOCATION_HEADER,
     )
     async def enter(
         self,
@@ -145,7 +157,7 @@ class ParameterValuesController(Controller):
         clock: NamedDependency[Clock],
         country: FromPath[str],
         data: JSONBody[ParameterValueIn],
-    ) -> ParameterValueView:
+    ) -> Response[ParameterValueView]:
         async with unit_of_work(session):
             row = await service.enter_value(
                 session,
@@ -162,7 +174,17 @@ class ParameterValuesController(Controller):
                 now=clock.now(),
             )
             await _audit(session, request, principal, row, "enter")
-        return ParameterValueView.of(row)
+        location = f"{request.url.path.rstrip('/')}/{row.id}"
+        return Response(ParameterValueView.of(row), status_code=201, headers={"Location": location})
+
+    @get("/{value_id:uuid}", guards=[requires(*READERS)], summary="One entered value")
+    async def read_value(
+        self,
+        session: NamedDependency[AsyncSession],
+        country: FromPath[str],
+        value_id: FromPath[uuid.UUID],
+    ) -> ParameterValueView:
+        return ParameterValueView.of(await service.get_value(session, country, value_id))
 
     @post(
         "/{value_id:uuid}/decision",

@@ -221,6 +221,15 @@ async def decide_value(
     return row
 
 
+async def get_value(
+    session: AsyncSession, country: str, value_id: uuid.UUID
+) -> EnteredParameterValue:
+    row = await session.get(EnteredParameterValue, value_id)
+    if row is None or row.country != get_policy(country).code:
+        raise ParameterValueNotFound()
+    return row
+
+
 async def list_values(
     session: AsyncSession, country: str, *, status: str | None = None
 ) -> Sequence[EnteredParameterValue]:

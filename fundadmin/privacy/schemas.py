@@ -40,12 +40,6 @@ class ErasureRequestView(msgspec.Struct):
     """Send it back as If-Match to confirm or cancel the request."""
 
 
-class ErasureRequestPage(msgspec.Struct):
-    items: list[ErasureRequestView]
-    next: str | None
-    """Pass as `after` for the next page; null on the last one."""
-
-
 class LegalHoldCreate(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["court_case", "investigation", "other"]
     reason: Reason
@@ -71,11 +65,6 @@ class LegalHoldView(msgspec.Struct):
     """Send it back as If-Match to lift the hold."""
 
 
-class LegalHoldPage(msgspec.Struct):
-    items: list[LegalHoldView]
-    next: str | None
-
-
 class RetentionRunView(msgspec.Struct):
     id: uuid.UUID
     ran_at: datetime
@@ -83,12 +72,6 @@ class RetentionRunView(msgspec.Struct):
     held: int
     kept: int
     by_country: dict[str, Any]
-
-
-class RetentionRunPage(msgspec.Struct):
-    items: list[RetentionRunView]
-    next: str | None
-    """Pass as `before` for the next (older) page; null on the last one."""
 
 
 class RetentionPeriodView(msgspec.Struct):

@@ -81,14 +81,13 @@ def claim_facts(
         if not amount:
             continue
         fields[f"heads[{len(heads)}].amount_claimed"] = f"head-{row}-amount"
-        fields[f"heads[{len(heads)}].amount"] = f"head-{row}-amount"
         fields[f"heads[{len(heads)}].category"] = f"head-{row}-category"
         fields[f"heads[{len(heads)}].sub_kind"] = f"head-{row}-sub_kind"
         heads.append(
             {
                 "category": _text(form, f"head-{row}-category"),
                 "sub_kind": _optional(form, f"head-{row}-sub_kind"),
-                "amount": amount,
+                "amount_claimed": amount,
                 "currency": currency,
             }
         )
@@ -114,7 +113,7 @@ def claim_create(facts: dict[str, Any], claimant_id: str, country: str) -> dict[
         {
             "category": h["category"],
             "sub_kind": h["sub_kind"],
-            "amount_claimed": h["amount"],
+            "amount_claimed": h["amount_claimed"],
             "currency": h["currency"],
         }
         for h in facts["heads"]

@@ -25,7 +25,7 @@ class TestConcurrentWrites:
         assert statuses == [200, 412]
         history = (
             await driver.call("GET", f"/api/v1/claims/{claim['id']}/history", "admin-se")
-        ).json()
+        ).json()["items"]
         assert [step["event"] for step in history] == ["submit", "start_review"]
 
 

@@ -51,7 +51,7 @@ class TestClaimFromSubmissionToPaymentAndAppeal:
             await driver.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "adviser-marta"
             )
-        ).json()
+        ).json()["items"]
         assert [r["answered"] for r in requests] == [False]
         claim = await driver.get(claim, "adviser-marta")
         claim = await driver.step(
@@ -167,7 +167,7 @@ class TestClaimFromSubmissionToPaymentAndAppeal:
 
         history = (
             await driver.call("GET", f"/api/v1/claims/{claim['id']}/history", "admin-se")
-        ).json()
+        ).json()["items"]
         assert history[0]["event"] == "submit"
         assert history[-1]["event"] == "close"
         assert all(uuid.UUID(step["actor_id"]) for step in history)

@@ -52,7 +52,7 @@ class TestAtRest:
             await driver.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "adviser-marta"
             )
-        ).json()
+        ).json()["items"]
         claim = await driver.step(
             claim,
             f"information-requests/{requests[0]['id']}/answer",
@@ -83,7 +83,7 @@ class TestAtRest:
             await driver.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "admin-se"
             )
-        ).json()
+        ).json()["items"]
         assert SECRET_NAME in answers[0]["answer"]
 
 

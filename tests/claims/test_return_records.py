@@ -120,7 +120,7 @@ class TestHistory:
         await driver.call("GET", f"{BASE}/{application['id']}", "admin2-se")
 
         history = await driver.call("GET", f"{BASE}/{application['id']}/history", "adviser-marta")
-        steps = history.json()
+        steps = history.json()["items"]
         assert [s["action"] for s in steps] == [
             "return_assistance.create",
             "return_assistance.consent",
@@ -140,7 +140,7 @@ class TestHistory:
         # The same for the paying country's administrators and auditors; nobody else.
         for user in ("admin-se", "auditor"):
             again = await driver.call("GET", f"{BASE}/{application['id']}/history", user)
-            assert again.json() == steps
+            assert again.json()["items"] == steps
         for user in ("adviser-pro", "admin-lv"):
             await driver.call("GET", f"{BASE}/{application['id']}/history", user, expect=404)
         await driver.call("GET", f"{BASE}/{application['id']}/history", "ministry-se", expect=403)

@@ -32,6 +32,7 @@ class Funding:
         response = await self.driver.call(
             "POST", "/api/v1/confiscations", user, json=body, idempotency=True, expect=201
         )
+        assert response.headers["Location"] == f"/api/v1/confiscations/{response.json()['id']}"
         return response.json()
 
     async def realise(
@@ -53,6 +54,9 @@ class Funding:
             headers=headers,
             expect=expect,
         )
+        if expect == 201:
+            # A realisation is read with its confiscation.
+            assert response.headers["Location"] == f"/api/v1/confiscations/{order['id']}"
         return response.json()
 
 

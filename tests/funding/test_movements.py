@@ -53,7 +53,10 @@ async def _post(driver: Driver, kind: str, body: dict[str, Any], **kwargs: Any) 
     kwargs.setdefault("expect", 201)
     if "headers" not in kwargs:
         kwargs["idempotency"] = True
-    return (await driver.call("POST", f"/api/v1/{kind}", "admin-se", json=body, **kwargs)).json()
+    response = await driver.call("POST", f"/api/v1/{kind}", "admin-se", json=body, **kwargs)
+    if response.status_code == 201:
+        assert response.headers["Location"] == f"/api/v1/{kind}/{response.json()['id']}"
+    return response.json()
 
 
 class TestEachKind:

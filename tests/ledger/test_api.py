@@ -219,7 +219,7 @@ class TestScope:
         )
         assert reverse.status_code == 404
         listed = await client.get(f"{BASE}/accounts?country=SE", headers=latvian)
-        assert listed.json() == []
+        assert listed.json() == {"items": [], "next": None}
 
     async def test_writing_another_countrys_books_is_refused(self, client, auth) -> None:
         data = body("LV/fund/victims", "LV/bank", country="LV")
@@ -339,23 +339,23 @@ class TestQueries:
                 headers=keyed(admin),
             )
         page = await client.get(f"{BASE}/accounts/{fund}/statement?limit=2", headers=admin)
-        assert [line["running_balance"] for line in page.json()["lines"]] == ["1000.00", "900.00"]
+        assert [line["running_balance"] for line in page.json()["items"]] == ["1000.00", "900.00"]
         rest = await client.get(
             f"{BASE}/accounts/{fund}/statement",
-            params={"after": page.json()["next_cursor"]},
+            params={"after": page.json()["next"]},
             headers=admin,
         )
-        assert [line["running_balance"] for line in rest.json()["lines"]] == ["800.00", "700.00"]
+        assert [line["running_balance"] for line in rest.json()["items"]] == ["800.00", "700.00"]
         found = await client.get(
             f"{BASE}/transactions", params={"reference": f"case:{case}"}, headers=admin
         )
-        assert len(found.json()) == 3
+        assert len(found.json()["items"]) == 3
         hidden = await client.get(
             f"{BASE}/transactions",
             params={"reference": f"case:{case}"},
             headers=await auth("admin-lv"),
         )
-        assert hidden.json() == []
+        assert hidden.json() == {"items": [], "next": None}
 
     async def test_balance_as_of_a_date(self, client, auth, new_fund: NewFund) -> None:
         admin = await auth("admin-se")

@@ -187,7 +187,7 @@ class TestKilledWorker:
             workers.start()
             await _wait_for(app, job_id, "succeeded", workers)
         letters = await driver.call("GET", f"/api/v1/claims/{claim['id']}/letters", "admin-se")
-        assert [x["version"] for x in letters.json()] == [1]
+        assert [x["version"] for x in letters.json()["items"]] == [1]
 
 
 def test_the_worker_command_exists() -> None:

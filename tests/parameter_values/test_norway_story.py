@@ -95,7 +95,11 @@ async def enter_g(
         "source_document": "https://example.org/test-g-2026",
         **overrides,
     }
-    return await driver.call("POST", VALUES, user, json=body, expect=expect)
+    response = await driver.call("POST", VALUES, user, json=body, expect=expect)
+    if expect == 201:
+        read = await driver.call("GET", response.headers["Location"], user)
+        assert read.json() == response.json()
+    return response
 
 
 class TestNorwayFromSubmissionToPayment:
@@ -119,7 +123,7 @@ class TestNorwayFromSubmissionToPayment:
             await driver.call("GET", f"/api/v1/claims/{claim['id']}/assessment", "admin-no")
         ).json()
         assert assessment["no_proposal_code"] == "parameter-lapsed"
-        assert assessment["total_proposed"] is None
+        assert assessment["proposed_total"] is None
         assert [f["code"] for f in assessment["findings"]] == ["no_proposal"]
 
         # Deciding by hand needs a reason for every head, even one awarded in full.
@@ -265,7 +269,7 @@ class TestEnteredValuesAreGuarded:
             json={"confirm": True},
             expect=409,
         )
-        listed = (await driver.call("GET", VALUES, "auditor")).json()
+        listed = (await driver.call("GET", VALUES, "auditor")).json()["items"]
         assert [v["status"] for v in listed] == ["rejected"]
 
     async def test_a_share_that_breaks_the_sum_is_refused(self, driver: Driver) -> None:

@@ -16,11 +16,11 @@ CLAIM = {
     "application_date": "2024-06-01",
     "reported_to_police": False,
     "heads": [
-        {"category": "non_material", "amount": "250000", "currency": "SEK"},
+        {"category": "non_material", "amount_claimed": "250000", "currency": "SEK"},
         {
             "category": "material_loss",
             "sub_kind": "medical",
-            "amount": "2000000",
+            "amount_claimed": "2000000",
             "currency": "SEK",
         },
     ],
@@ -35,7 +35,7 @@ class TestListPolicies:
     ) -> None:
         response = await client.get("/api/v1/policies", headers=await auth("ministry-se"))
         assert response.status_code == 200
-        body = response.json()
+        body = response.json()["items"]
         assert [p["code"] for p in body] == ["DK", "EE", "FI", "IS", "LT", "LV", "NO", "SE"]
         sweden = body[-1]
         assert sweden["currency"] == "SEK"
@@ -102,7 +102,7 @@ class TestDryRunAssessment:
         assert response.status_code == 200, response.text
         body = response.json()
         assert [h["proposed"] for h in body["heads"]] == ["240000.00", "1176000.00"]
-        assert body["total_proposed"] == "1416000.00"
+        assert body["proposed_total"] == "1416000.00"
         assert body["requires_second_approval"] is True
         codes = {f["code"] for f in body["findings"]}
         assert {"police_report_missing", "cap_reached", "deduction_applied"} <= codes
@@ -130,7 +130,10 @@ class TestDryRunAssessment:
     async def test_a_head_in_another_currency_is_a_422_problem(
         self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
-        claim = {**CLAIM, "heads": [{"category": "non_material", "amount": "1", "currency": "EUR"}]}
+        claim = {
+            **CLAIM,
+            "heads": [{"category": "non_material", "amount_claimed": "1", "currency": "EUR"}],
+        }
         response = await client.post(
             "/api/v1/policies/SE/assess", json=claim, headers=await auth("admin-se")
         )
@@ -152,7 +155,7 @@ class TestDryRunAssessment:
     ) -> None:
         claim = {
             **CLAIM,
-            "heads": [{"category": "non_material", "amount": "-5", "currency": "SEK"}],
+            "heads": [{"category": "non_material", "amount_claimed": "-5", "currency": "SEK"}],
         }
         response = await client.post(
             "/api/v1/policies/SE/assess", json=claim, headers=await auth("admin-se")

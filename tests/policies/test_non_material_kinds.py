@@ -75,7 +75,7 @@ class TestOverHttp:
                     {
                         "category": "non_material",
                         "sub_kind": "pain_and_suffering",
-                        "amount": "20000",
+                        "amount_claimed": "20000",
                         "currency": "EUR",
                     }
                 ],

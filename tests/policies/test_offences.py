@@ -128,7 +128,9 @@ class TestOverHttp:
                 "crime_date": "2024-01-01",
                 "application_date": "2024-06-01",
                 "reported_to_police": True,
-                "heads": [{"category": "non_material", "amount": "5000", "currency": "EUR"}],
+                "heads": [
+                    {"category": "non_material", "amount_claimed": "5000", "currency": "EUR"}
+                ],
                 "as_of": "2024-09-01",
             },
             headers=await auth("adviser-pro"),
@@ -144,10 +146,10 @@ class TestOverHttp:
         headers = await auth("adviser-marta")
         claimant = await client.post("/api/v1/claimants", json=claimant_body(), headers=headers)
         assert claimant.status_code == 201
-        before = (await client.get("/api/v1/claims", headers=headers)).json()["total"]
+        before = (await client.get("/api/v1/claims?limit=200", headers=headers)).json()["items"]
         body = claim_body(claimant.json()["id"], "LV", offence="fraud")
         response = await client.post("/api/v1/claims", json=body, headers=headers)
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "offence"
-        listed = await client.get("/api/v1/claims", headers=headers)
-        assert listed.json()["total"] == before
+        listed = await client.get("/api/v1/claims?limit=200", headers=headers)
+        assert listed.json()["items"] == before

@@ -100,7 +100,7 @@ SWEDISH_CHILD = {
     "application_date": "2023-06-01",
     "reported_to_police": True,
     "is_minor_at_crime": True,
-    "heads": [{"category": "non_material", "amount": "50000", "currency": "SEK"}],
+    "heads": [{"category": "non_material", "amount_claimed": "50000", "currency": "SEK"}],
     "as_of": "2023-09-01",
 }
 

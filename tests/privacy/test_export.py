@@ -33,7 +33,7 @@ class TestExport:
             await privacy.call(
                 "GET", f"/api/v1/claims/{claim['id']}/information-requests", "adviser-marta"
             )
-        ).json()
+        ).json()["items"]
         claim = await privacy.step(
             claim,
             f"information-requests/{questions[0]['id']}/answer",
@@ -86,7 +86,7 @@ class TestExport:
                 "GET",
                 "/api/v1/audit",
                 "auditor",
-                params={"subject_type": subject_type, "subject_id": subject_id, "limit": 500},
+                params={"subject_type": subject_type, "subject_id": subject_id, "limit": 200},
             )
             trail += page.json()["items"]
         # The export's own line is written as it commits, after the archive was made.

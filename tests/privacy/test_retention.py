@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -114,14 +113,15 @@ class TestRetentionJob:
         assert closed["id"] not in text
         assert closed["reference"] not in text
         await privacy.call("GET", "/api/v1/retention/runs", "ministry-se", expect=403)
-        # Pages follow `next`; a number is not a timestamp (Litestar would read it as 1970).
+        # Pages follow `next`; a cursor the list did not hand out is refused.
+        first = await privacy.call("GET", "/api/v1/retention/runs?limit=1", "auditor")
         older = await privacy.call(
-            "GET", f"/api/v1/retention/runs?limit=1&before={quote(newest['ran_at'])}", "auditor"
+            "GET", f"/api/v1/retention/runs?limit=1&after={first.json()['next']}", "auditor"
         )
         assert [r["id"] for r in older.json()["items"]] == [
             r["id"] for r in reports.json()["items"][1:2]
         ]
-        await privacy.call("GET", "/api/v1/retention/runs?before=0.5", "auditor", expect=422)
+        await privacy.call("GET", "/api/v1/retention/runs?after=0.5", "auditor", expect=422)
 
         # Once the hold is lifted, the next run erases her too; a further run finds nothing.
         await privacy.call(
@@ -209,7 +209,9 @@ class TestRetentionJob:
         )
 
     async def test_the_periods_are_published_with_their_sources(self, privacy: Privacy) -> None:
-        periods = (await privacy.call("GET", "/api/v1/retention/periods", "ministry-se")).json()
+        periods = (await privacy.call("GET", "/api/v1/retention/periods", "ministry-se")).json()[
+            "items"
+        ]
         assert {p["country"] for p in periods} == {"DK", "EE", "FI", "IS", "LT", "LV", "NO", "SE"}
         assert all(p["months"] == 120 and p["verified"] is False and p["source"] for p in periods)
 

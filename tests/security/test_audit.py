@@ -226,11 +226,11 @@ class TestAuditApi:
         page = first.json()
         assert [i["subject_id"] for i in page["items"]] == ["claim-4", "claim-3", "claim-2"]
         second = await client.get(
-            f"/api/v1/audit?action=claim.read&limit=3&before={page['next_before']}",
+            f"/api/v1/audit?action=claim.read&limit=3&after={page['next']}",
             headers=headers,
         )
         assert [i["subject_id"] for i in second.json()["items"]] == ["claim-1", "claim-0"]
-        assert second.json()["next_before"] is None
+        assert second.json()["next"] is None
 
     async def test_filters_by_subject_and_actor(self, client, auth, sessions) -> None:
         await _write_lines(sessions, 3)

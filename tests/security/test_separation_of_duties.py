@@ -26,7 +26,7 @@ NEW_PASSWORD = "a different long passphrase"
 
 
 async def _user(client: Any, headers: dict[str, str], username: str) -> dict[str, Any]:
-    listed = (await client.get(USERS, headers=headers)).json()
+    listed = (await client.get(USERS, params={"limit": 200}, headers=headers)).json()["items"]
     return next(u for u in listed if u["username"] == username)
 
 
@@ -131,7 +131,7 @@ class TestSuperuserCannotBecomeAnotherPerson:
 
         # The administrator sees what was asked about her account, and by whom.
         admin = await _token(client, "admin-lv")
-        seen = (await client.get("/api/v1/me/account-changes", headers=admin)).json()
+        seen = (await client.get("/api/v1/me/account-changes", headers=admin)).json()["items"]
         assert [(c["kind"], c["status"], c["requested_by"]) for c in seen] == [
             ("secret", "pending", (await _user(client, superuser, "superuser"))["id"])
         ]
@@ -180,7 +180,10 @@ class TestConflictingRoles:
         )
         assert response.status_code == 422
         assert "both-hats" not in {
-            u["username"] for u in (await client.get(USERS, headers=superuser)).json()
+            u["username"]
+            for u in (await client.get(USERS, params={"limit": 200}, headers=superuser)).json()[
+                "items"
+            ]
         }
 
     async def test_an_administrator_cannot_decide_her_own_organisations_claim(

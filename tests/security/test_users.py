@@ -19,7 +19,7 @@ STRONG = "correct horse battery staple"
 
 
 async def _user_id(client, headers, username: str) -> str:
-    listed = (await client.get(USERS, headers=headers)).json()
+    listed = (await client.get(USERS, params={"limit": 200}, headers=headers)).json()["items"]
     return next(u["id"] for u in listed if u["username"] == username)
 
 
@@ -28,7 +28,7 @@ async def _confirm_pending(client, auth, user_id: str, kind: str) -> dict:
     second = await auth("superuser2")
     [change] = [
         c
-        for c in (await client.get(f"{USERS}/changes", headers=second)).json()
+        for c in (await client.get(f"{USERS}/changes", headers=second)).json()["items"]
         if c["user_id"] == user_id and c["kind"] == kind
     ]
     confirmed = await client.post(f"{USERS}/changes/{change['id']}/confirm", headers=second)
@@ -44,9 +44,9 @@ async def _audit_actions(sessions) -> list[str]:
 
 class TestListUsers:
     async def test_superuser_sees_every_demo_user_with_roles(self, client, auth) -> None:
-        response = await client.get(USERS, headers=await auth("superuser"))
+        response = await client.get(USERS, params={"limit": 200}, headers=await auth("superuser"))
         assert response.status_code == 200
-        by_name = {u["username"]: u for u in response.json()}
+        by_name = {u["username"]: u for u in response.json()["items"]}
         assert by_name["adviser-marta"]["organisation"] == "Marta Centre"
         assert by_name["adviser-marta"]["grants"] == [
             {"role": "legal_adviser", "country": "LV"},
@@ -101,7 +101,7 @@ class TestCreateUser:
             json={"client_id": "ministry-lv-system", "client_secret": secret},
         )
         assert signed.status_code == 200
-        listed = await client.get(USERS, headers=await auth("superuser"))
+        listed = await client.get(USERS, params={"limit": 200}, headers=await auth("superuser"))
         assert secret not in listed.text
 
     @pytest.mark.parametrize(
