@@ -343,9 +343,7 @@ async def claim_page(
     visit: NamedDependency[Visit],
     claim_id: FromPath[uuid.UUID],
 ) -> Template:
-    return await _claim_page(
-        request, session=session, clock=clock, visit=visit, claim_id=claim_id
-    )
+    return await _claim_page(request, session=session, clock=clock, visit=visit, claim_id=claim_id)
 
 
 @get("/claims/{claim_id:uuid}/letters/{version:int}", include_in_schema=False)

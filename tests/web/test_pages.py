@@ -353,7 +353,12 @@ class TestSecondApprovalLetterAndPayment:
         payable = await _claim_in(session, "letter_issued", "partly_paid")
         await sign_in_as(browser, "admin-lv")
         queue = await browser.get("/web/queue")
-        form = {"csrf_token": csrf_of(queue), "version": "1", "amount": "1", "paid_on": TODAY.isoformat()}
+        form = {
+            "csrf_token": csrf_of(queue),
+            "version": "1",
+            "amount": "1",
+            "paid_on": TODAY.isoformat(),
+        }
         for path in (
             f"/web/claims/{waiting}/confirm",
             f"/web/claims/{waiting}/send_back",
