@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie, FormMultiDict
@@ -61,6 +61,8 @@ HERE = Path(__file__).parent
 PAGE_SIZE = 20
 STATUSES = [s.value for s in claims.ClaimStatus]
 COUNTRIES = sorted(ledger.COUNTRY_CURRENCY)
+SORTS: tuple[claims.SortKey, ...] = get_args(claims.SortKey)
+"""The review queue sorts only as the API's claim list does."""
 
 
 @dataclass(frozen=True)
@@ -575,12 +577,15 @@ async def review_queue(
         else None,
     )
     offset = (page_number - 1) * PAGE_SIZE
+    sort = next((k for k in SORTS if k == query.get("sort")), "submitted_at")
     rows, total = await services.list_claims(
-        session, actor, "reader", filters, sort="submitted_at", limit=PAGE_SIZE, offset=offset
+        session, actor, "reader", filters, sort=sort, limit=PAGE_SIZE, offset=offset
     )
     kept = [("status", s) for s in status] + [("country", c) for c in country]
     if older:
         kept.append(("older_than_days", older))
+    filtered = list(kept)
+    kept.append(("sort", sort))
     return page(
         request,
         "queue.html",
@@ -595,6 +600,8 @@ async def review_queue(
         page_number=page_number,
         pages=max(1, -(-total // PAGE_SIZE)),
         kept=kept,
+        filtered=filtered,
+        sort=sort,
     )
 
 

@@ -378,3 +378,21 @@ async def _version(session: AsyncSession, claim_id: str) -> str:
 
 async def _status(session: AsyncSession, claim_id: str) -> str:
     return str(await session.scalar(sa.select(Claim.status).where(Claim.id == claim_id)))
+
+
+class TestQueueSorting:
+    async def test_the_queue_sorts_by_the_apis_keys_only(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "admin-se")
+        references = re.compile(r'<a href="/web/claims/[0-9a-f-]{36}">([A-Z]{2}-\d{4}-\d+)</a>')
+        by_reference = await browser.get("/web/queue?country=SE&sort=reference")
+        assert by_reference.status_code == 200
+        shown = references.findall(by_reference.text)
+        assert len(shown) > 1
+        assert shown == sorted(shown)
+        assert 'aria-sort="ascending"' in by_reference.text
+        assert "country=SE&amp;sort=submitted_at" in by_reference.text
+        unknown = await browser.get("/web/queue?country=SE&sort=claimant_name")
+        assert unknown.status_code == 200
+        assert "oldest submission first" in unknown.text
