@@ -1,12 +1,15 @@
 """Ledger benchmark: balanced transactions per second and latency, against bare asyncpg.
 
-    .venv/bin/python bench/ledger.py [--seconds 3]
+    .venv/bin/python bench/ledger.py [--seconds 3] [--pgledger PATH-TO-A-PGLEDGER-CHECKOUT]
 
 Starts an embedded PostgreSQL in a temporary folder (default server settings: durable commits),
 migrates it, and measures, at 1, 8 and 32 concurrent clients:
 - the Python API (`ledger.record_transaction` + commit, one session per client),
 - HTTP (`POST /api/v1/ledger/transactions` with an Idempotency-Key, against the real app served
   by uvicorn in a separate process, the load coming from aiohttp clients in this process),
+- with `--pgledger` (or PGLEDGER_DIR), pgledger's `pgledger_create_transfer` on the same server
+  in a database of its own, its SQL loaded at run time from that checkout; every other row then
+  also shows its rate as a share of pgledger's (`/pgledger`);
 - a baseline of bare asyncpg inserting two rows per transaction (BEGIN, one INSERT, COMMIT),
 - and, between the two, the database function the Python API calls (`ledger_record`) driven
   from bare asyncpg: the part of a ledger transaction's cost that is PostgreSQL's rules, rows
@@ -291,6 +294,57 @@ async def function_floor(url: URL, clients: int, seconds: float, hot: bool) -> R
         await pool.close()
 
 
+PGLEDGER_FILES = (
+    "vendor/scoville-pgsql-ulid/ulid-to-uuid.sql",
+    "vendor/scoville-pgsql-ulid/uuid-to-ulid.sql",
+    "pgledger.sql",
+)
+"""pgledger's SQL, read at run time from a checkout of github.com/pgr0ss/pgledger (its README's
+install order); nothing of it is copied into this project."""
+
+
+async def load_pgledger(url: URL, checkout: Path) -> list[tuple[str, str]]:
+    """pgledger installed in its own database `url`, with one account pair per fund pair here
+    (currency SEK, its defaults); returns the (from, to) account ids by pair index."""
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        for name in PGLEDGER_FILES:
+            await conn.execute((checkout / name).read_text())
+        pairs = []
+        for n in range(ACCOUNTS):
+            source = await conn.fetchval(
+                "SELECT id FROM pgledger_create_account($1, 'SEK')", _fund(n)
+            )
+            target = await conn.fetchval(
+                "SELECT id FROM pgledger_create_account($1, 'SEK')", _payable(n)
+            )
+            pairs.append((source, target))
+        return pairs
+    finally:
+        await conn.close()
+
+
+async def pgledger(
+    url: URL, pairs: list[tuple[str, str]], clients: int, seconds: float, hot: bool
+) -> Result:
+    """pgledger's own `pgledger_create_transfer`, one call (its own transaction) per transfer,
+    from bare asyncpg: the peer the issue measures us against."""
+    pool = await asyncpg.create_pool(_dsn(url), min_size=clients, max_size=clients)
+
+    async def one(_: int) -> bool:
+        source, target = pairs[_pair(hot)]
+        async with pool.acquire() as conn:
+            created = await conn.fetchval(
+                "SELECT id FROM pgledger_create_transfer($1, $2, 1.00)", source, target
+            )
+        return created is not None
+
+    try:
+        return await _drive(clients, seconds, one)
+    finally:
+        await pool.close()
+
+
 def without_rules(admin: URL, url: URL) -> URL:
     """A copy of the prepared database with every ledger trigger dropped; its URL."""
 
@@ -430,7 +484,13 @@ def _row(label: str, clients: int, result: Result, reference: Result | None) -> 
     )
 
 
-async def run(seconds: float, url: URL, no_rules: URL, base: str) -> None:
+async def run(
+    seconds: float,
+    url: URL,
+    no_rules: URL,
+    base: str,
+    peer: tuple[URL, list[tuple[str, str]]] | None,
+) -> None:
     header = (
         f"{'path':<12} {'cl':>3} {'tx/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'/base':>6} "
         f"{'failed':>6} {'db':>6} {'here':>6} {'server':>6}  (CPU ms per transaction)"
@@ -442,6 +502,10 @@ async def run(seconds: float, url: URL, no_rules: URL, base: str) -> None:
         for clients in CLIENTS:
             base_result = await baseline(url, clients, seconds, hot)
             print(_row("asyncpg", clients, base_result, None))
+            peer_result = None
+            if peer is not None:
+                peer_result = await pgledger(peer[0], peer[1], clients, seconds, hot)
+                print(_row("pgledger", clients, peer_result, base_result))
             for label, runner in (
                 ("no db rules", lambda c, h: function_floor(no_rules, c, seconds, h)),
                 ("db function", lambda c, h: function_floor(url, c, seconds, h)),
@@ -450,6 +514,8 @@ async def run(seconds: float, url: URL, no_rules: URL, base: str) -> None:
             ):
                 result = await runner(clients, hot)
                 line = _row(label, clients, result, base_result)
+                if peer_result is not None:
+                    line += f"  /pgledger {result.rate / peer_result.rate:.0%}"
                 if hot:
                     line += f"  hot/uniform {result.rate / uniform[(label, clients)].rate:.0%}"
                 else:
@@ -466,6 +532,13 @@ async def run(seconds: float, url: URL, no_rules: URL, base: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each run")
+    parser.add_argument(
+        "--pgledger",
+        type=Path,
+        default=os.environ.get("PGLEDGER_DIR"),
+        help="a checkout of github.com/pgr0ss/pgledger: adds its create_transfer as a row "
+        "(default: $PGLEDGER_DIR; unset: no such row)",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     with (
@@ -476,10 +549,14 @@ def main() -> None:
         schema.upgrade(url)
         asyncio.run(prepare(url))
         no_rules = without_rules(admin, url)
+        peer = None
+        if args.pgledger is not None:
+            peer_url = asyncio.run(ensure_database(admin, "pgledger"))
+            peer = (peer_url, asyncio.run(load_pgledger(peer_url, args.pgledger)))
         port = _free_port()
         server = start_server(url, Path(folder) / "app", port)
         try:
-            asyncio.run(run(args.seconds, url, no_rules, f"http://127.0.0.1:{port}"))
+            asyncio.run(run(args.seconds, url, no_rules, f"http://127.0.0.1:{port}", peer))
         finally:
             server.terminate()
             server.wait(timeout=10)

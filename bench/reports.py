@@ -6,8 +6,9 @@ against the raw SQL trial balance over the same postings (the floor), in the sam
 Starts an embedded PostgreSQL in a temporary folder, migrates it, writes the demo data, then
 bulk-loads a ledger of `--postings` postings (two per transaction) over the eight countries and
 `--claims` claims cloned from the demo claims, with PostgreSQL's triggers off for the load (the
-load is not what is measured; the account counters are then recomputed from the postings, so the
-books are what the rules would have produced). Then times, each `--repeat` times on a warm cache:
+load is not what is measured; the account counters are then recomputed from the postings and the
+bench postings added to the monthly totals, so the books are what the rules would have
+produced). Then times, each `--repeat` times on a warm cache:
 - the floor: one SQL statement, the trial balance of every account of one country as of the end
   date, over the same postings;
 - the country report of SE for a year (`allocation.country_report`);
@@ -92,6 +93,17 @@ FROM (SELECT p.account_id,
       WHERE t.status = 'posted' GROUP BY p.account_id) s
 WHERE s.account_id = a.id
 """
+_RESUM = """
+INSERT INTO ledger_monthly_total (account_id, currency, month, kind, debits, credits)
+SELECT p.account_id, p.currency, date_trunc('month', t.effective_date::timestamp)::date, t.kind,
+       sum(greatest(p.amount, 0)), sum(greatest(-p.amount, 0))
+FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id
+WHERE t.status = 'posted' AND t.idempotency_scope = 'bench'
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (account_id, currency, month, kind) DO UPDATE
+   SET debits = ledger_monthly_total.debits + EXCLUDED.debits,
+       credits = ledger_monthly_total.credits + EXCLUDED.credits
+"""
 _FLOOR = """
 SELECT a.code, sum(p.amount) FILTER (WHERE p.amount > 0) AS debits,
        sum(-p.amount) FILTER (WHERE p.amount < 0) AS credits
@@ -120,6 +132,7 @@ async def _load(dsn: str, postings: int, claims: int) -> None:
         await connection.execute(_LOAD_TRANSACTIONS, postings // 2)
         await connection.execute(_LOAD_POSTINGS)
         await connection.execute(_RECOUNT)
+        await connection.execute(_RESUM)
         columns = [
             r["column_name"]
             for r in await connection.fetch(
@@ -172,7 +185,7 @@ async def _time(repeat: int, work: Callable[[], Awaitable[Any]]) -> list[float]:
     return samples
 
 
-async def run(url: URL, dsn: str, repeat: int) -> None:
+async def run(url: URL, dsn: str, repeat: int, profile: bool = False) -> None:
     engine = create_engine(url, pool_size=2)
     sessions = create_session_factory(engine)
     floor_connection = await asyncpg.connect(dsn)
@@ -193,6 +206,12 @@ async def run(url: URL, dsn: str, repeat: int) -> None:
                 return await allocation.regional_report(session, START, END, made_at=NOW)
 
         report = await regional()
+        if profile:  # where one regional report spends its time
+            from pyinstrument import Profiler  # noqa: PLC0415 - only when asked, not a dependency
+
+            with Profiler(async_mode="enabled") as profiler:
+                await regional()
+            print(profiler.output_text(color=False, show_all=False))
 
         async def xlsx() -> None:
             render.as_xlsx(report)
@@ -220,6 +239,7 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=1_000_000)
     parser.add_argument("--claims", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="profile one regional report")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     with (
@@ -242,7 +262,7 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(_load(dsn, args.postings, args.claims))
         print(f"bulk load: {time.perf_counter() - started:.0f} s (not measured below)")
-        asyncio.run(run(url, dsn, args.repeat))
+        asyncio.run(run(url, dsn, args.repeat, args.profile))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ import pydantic
 import uvicorn
 from sqlalchemy.engine import URL
 
+from fundadmin import backup as backups
 from fundadmin import schema
 from fundadmin.app import create_app
 from fundadmin.clock import clock_from_settings
@@ -37,6 +39,7 @@ from fundadmin.demo import seed_demo_data
 from fundadmin.embedded_postgres import (
     DATABASE_NAME,
     EmbeddedPostgresError,
+    embedded_binaries,
     embedded_postgres,
     ensure_database,
 )
@@ -251,6 +254,60 @@ def current() -> None:
             click.echo(f"database: {revision or 'empty'}; code: {head} ({state})")
 
         _run(show())
+
+
+def _pg_bin_dir(settings: Settings, database_: Database) -> Path | None:
+    """The embedded server's own programs, else FUNDADMIN_PG_BIN_DIR, else PATH (None)."""
+    return embedded_binaries(settings.data_dir) if database_.embedded else settings.pg_bin_dir
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def db_backup(file: Path) -> None:
+    """Write the whole database to FILE (pg_dump's custom format, readable by you only)."""
+    settings = _settings()
+    with database(settings) as database_:
+        try:
+            backups.backup(database_.url, file, _pg_bin_dir(settings, database_))
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {file} ({file.stat().st_size} bytes)")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def db_restore(file: Path, yes: bool) -> None:
+    """Replace the whole database with FILE's (all or nothing), destroy again every personal-data
+    key the erasure log names, and check the audit trail. Stop every service and worker first."""
+    settings = _settings()
+    with database(settings) as database_:
+        others = _run(backups.other_connections(database_.url))
+        if others:
+            raise click.ClickException(
+                f"{others} other sessions use the database: stop every service and worker first"
+            )
+        if not yes:
+            click.confirm(f"Replace everything in the database with {file}?", abort=True)
+        try:
+            backups.restore(database_.url, file, _pg_bin_dir(settings, database_))
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"database restored from {file}")
+        # A backup taken before an erasure holds her key again: destroy it before anyone reads.
+        again = _run(
+            privacy_commands.reapply_command(
+                database_.url, vault_from_settings(settings), ErasureLog(settings.erasure_log_path)
+            )
+        )
+        click.echo(f"re-applied {again.erased_again} erasures the backup had undone")
+        report = _run(security_commands.restored_command(database_.url, file.name))
+    if not report.ok:
+        raise click.ClickException(
+            f"the restored audit trail is broken at line {report.first_broken_seq}: "
+            f"{report.problem}"
+        )
+    click.echo(f"audit trail intact: {report.lines_checked} lines, head {report.head_hash}")
 
 
 @main.group()

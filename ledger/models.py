@@ -200,3 +200,32 @@ class Posting(DefaultBase):
     amount: Mapped[Decimal] = mapped_column(sa.Numeric)
     """Signed, in units of `currency`: positive is a debit, negative a credit; at most the
     currency's minor units of decimals."""
+
+
+class MonthlyTotal(DefaultBase):
+    """Posted debits and credits of one account, per calendar month (of the effective date) and
+    transaction kind: the ledger summed ahead, so reports over a year read a few rows per
+    account instead of every posting. Only PostgreSQL writes it, in the same database
+    transaction as the postings it sums (migration 0019's triggers); a test proves it equals
+    the sum of the postings."""
+
+    __tablename__ = "ledger_monthly_total"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["account_id", "currency"],
+            ["ledger_account.id", "ledger_account.currency"],
+            name="fk_ledger_monthly_total_account_currency",
+            ondelete="RESTRICT",
+        ),
+        sa.CheckConstraint("extract(day FROM month) = 1", name="month_first_day"),
+        sa.CheckConstraint("debits >= 0 AND credits >= 0", name="sums_not_negative"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    """First day of the month of the transactions' effective date."""
+    kind: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    """The transactions' kind (`EntryKind`)."""
+    debits: Mapped[Decimal] = mapped_column(sa.Numeric)
+    credits: Mapped[Decimal] = mapped_column(sa.Numeric)

@@ -10,8 +10,6 @@ a single claim.
 
 from __future__ import annotations
 
-import statistics
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import ledger
 from fundadmin.reports import queries
 from fundadmin.reports.rates import Rate, rate_on
-from fundadmin.reports.suppression import THRESHOLD, Key, Relation, suppress
+from fundadmin.reports.suppression import THRESHOLD, Balance, Key, Linear, Relation, suppress
 from policies import HeadCategory
 
 FUNDS = ("victims", "support-services", "earmarked")
@@ -33,6 +31,20 @@ SOURCES = ("confiscation", "appropriation", "recovery")
 PURPOSES = ("award", "return_assistance", "grant")
 OTHER = "other"
 """Transfers between the funds (an earmark released), reversals, adjustments, openings."""
+
+CLAIM_TIED = {"in": ("recovery",), "out": ("award", "return_assistance")}
+"""Money that moves for single claims, applications or cases: withheld where fewer than
+THRESHOLD of them stand behind a figure (`_withhold_money`)."""
+
+MONEY_SUPPRESSION_METHOD = (
+    "money tied to claims (awards, return assistance, recoveries; pending commitments) is "
+    "withheld where 1 to 4 claims, applications or cases stand behind a figure of a fund, a "
+    "month or the period; secondary suppression by the same linear-algebra audit, over the "
+    "relations a reader knows: a fund's money in minus out is its closing minus its opening "
+    "balance, a month's is the change of the funds' month-end balances, and a period total is "
+    "the sum of its funds and of its months. Balances themselves are always published (the "
+    "report reconciles with the ledger)"
+)
 
 SUPPRESSION_METHOD = (
     "threshold rule (a figure derived from 1 to 4 claims is withheld) with secondary "
@@ -94,6 +106,11 @@ class Duration:
     p90: Decimal | None
 
 
+MoneyKey = tuple[str, ...]
+"""A money figure: ("fund", fund, "in"|"out", item), ("month", "YYYY-MM", "in"|"out", item),
+("total", "in"|"out", item) or ("pending", fund)."""
+
+
 @dataclass
 class CountryReport:
     country: str
@@ -109,6 +126,9 @@ class CountryReport:
     trial_balance_credits: Decimal
     audit_head_seq: int
     audit_head_hash: str
+    withheld: frozenset[MoneyKey] = frozenset()
+    """Money figures not to publish (see `_withhold_money`); the figures themselves stay exact
+    here so the report reconciles, and every renderer withholds these."""
 
     @property
     def money_in(self) -> dict[str, Decimal]:
@@ -117,6 +137,10 @@ class CountryReport:
     @property
     def money_out(self) -> dict[str, Decimal]:
         return _total(line.money_out for line in self.funds)
+
+    def shown(self, key: MoneyKey, value: Decimal) -> Decimal | None:
+        """`value`, or None when the figure `key` is withheld."""
+        return None if key in self.withheld else value
 
     @property
     def opening(self) -> Decimal:
@@ -212,65 +236,29 @@ def _next_day(day: date) -> date:
     return date.fromordinal(day.toordinal() + 1)
 
 
-def _day(moment: datetime | date | None) -> date | None:
-    if moment is None:
-        return None
-    return moment.date() if isinstance(moment, datetime) else moment
-
-
-def _claim_cells(
-    facts: list[queries.ClaimFacts],
-    heads: list[tuple[uuid.UUID, str, Decimal]],
-    years: range,
-) -> tuple[list[Cell], list[Duration]]:
+def _claim_cells(tallies: list[queries.Tally], years: range) -> tuple[list[Cell], list[Duration]]:
     """Counts per quarter and year for every year in `years`, suppressed per year."""
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     amounts: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-    to_decision: dict[str, list[int]] = defaultdict(list)
-    to_payment: dict[str, list[int]] = defaultdict(list)
-    letter_day: dict[uuid.UUID, date | None] = {}
-
-    def count(table: str, row: str, day: date | None, amount: Decimal | None = None) -> None:
-        if day is None or day.year not in years:
-            return
-        for period in (_quarter(day), str(day.year)):
-            counts[table, period, row] += 1
-            if amount is not None:
-                amounts[table, period, row] += amount
-
-    for fact in facts:
-        submitted = _day(fact.submitted_at)
-        decided = _day(fact.decided_at)
-        assert submitted is not None
-        count("claims", "received", submitted)
-        if decided is not None and fact.outcome:
-            count("claims", "decided", decided)
-            count("claims", f"decided_{fact.outcome}", decided)
-            if decided.year in years:
-                for period in (_quarter(decided), str(decided.year)):
-                    to_decision[period].append((decided - submitted).days)
-        count("claims", "paid", fact.first_paid_on)
-        if fact.first_paid_on is not None and fact.first_paid_on.year in years:
-            for period in (_quarter(fact.first_paid_on), str(fact.first_paid_on.year)):
-                to_payment[period].append((fact.first_paid_on - submitted).days)
-        count("claims", "withdrawn", _day(fact.withdrawn_at))
-        letter_day[fact.id] = _day(fact.letter_issued_at)
-    per_claim_head: dict[tuple[uuid.UUID, str], Decimal] = defaultdict(Decimal)
-    for claim_id, category, awarded in heads:
-        per_claim_head[claim_id, category] += awarded
-    for (claim_id, category), awarded in per_claim_head.items():
-        day = letter_day.get(claim_id)
-        count("awards_by_head", category, day, awarded)
-        count("awards_by_head", "total", day, awarded)
-
+    spans: dict[tuple[str, str], queries.Tally] = {}
+    for tally in tallies:
+        counts[tally.table, tally.period, tally.row] = tally.count
+        if tally.amount is not None:
+            amounts[tally.table, tally.period, tally.row] = tally.amount
+        if tally.table == "claims" and tally.row in DURATION_ROWS:
+            spans[DURATION_ROWS[tally.row], tally.period] = tally
     cells = [cell for year in years for cell in _year_cells(year, counts, amounts)]
     durations = [
-        _duration(period, measure, samples.get(period, []))
+        _duration(period, measure, spans.get((measure, period)))
         for year in years
         for period in _periods_of_year(year)
-        for measure, samples in (("days_to_decision", to_decision), ("days_to_payment", to_payment))
+        for measure in DURATION_ROWS.values()
     ]
     return cells, durations
+
+
+DURATION_ROWS = {"decided": "days_to_decision", "paid": "days_to_payment"}
+"""The claim rows whose days from submission are summarised, and the measure's name."""
 
 
 def _year_cells(
@@ -313,14 +301,76 @@ def _year_cells(
     return cells
 
 
-def _duration(period: str, measure: str, days: list[int]) -> Duration:
-    if len(days) < THRESHOLD:
-        return Duration(period, measure, None if days else 0, None, None)
-    ordered = sorted(days)
-    p90 = ordered[min(len(ordered) - 1, -(-9 * len(ordered) // 10) - 1)]
-    return Duration(
-        period, measure, len(days), Decimal(str(statistics.median(ordered))), Decimal(p90)
-    )
+def _duration(period: str, measure: str, span: queries.Tally | None) -> Duration:
+    if span is None or span.count < THRESHOLD:
+        return Duration(period, measure, None if span else 0, None, None)
+    return Duration(period, measure, span.count, span.median, span.p90)
+
+
+_TIED_KINDS = sorted({item for items in CLAIM_TIED.values() for item in items})
+
+
+# Money tied to claims ------------------------------------------------------------------------
+
+
+def _withhold_money(
+    funds: list[FundLine], months: list[Month], people: queries.People
+) -> frozenset[MoneyKey]:
+    """The money figures to withhold: those 1 to 4 claims stand behind, and further ones until
+    none of them follows from what is published (suppression.suppress)."""
+    counts: dict[Key, int] = {}
+    relations: list[Linear] = []
+
+    def weight(key: MoneyKey, value: Decimal, behind: int | None) -> None:
+        # Money not tied to claims is never withheld for itself; as a partner it counts as
+        # THRESHOLD claims, and zero last (a withheld zero protects little).
+        counts[key] = behind if behind is not None else (THRESHOLD if value else 0)
+
+    def tied(direction: str, item: str) -> bool:
+        return item in CLAIM_TIED[direction]
+
+    for line in funds:
+        terms: list[tuple[Key, int]] = []
+        for direction, values, sign in (("in", line.money_in, 1), ("out", line.money_out, -1)):
+            for item, value in values.items():
+                key = ("fund", line.fund, direction, item)
+                behind = people.by_fund.get((line.fund, item), 0) if tied(direction, item) else None
+                weight(key, value, behind)
+                terms.append((key, sign))
+        relations.append(Balance(tuple(terms)))
+    for month in months:
+        label = month.month.strftime("%Y-%m")
+        terms = []
+        for direction, values, sign in (("in", month.money_in, 1), ("out", month.money_out, -1)):
+            for item, value in values.items():
+                key = ("month", label, direction, item)
+                behind = (
+                    people.by_month.get((month.month, item), 0) if tied(direction, item) else None
+                )
+                weight(key, value, behind)
+                terms.append((key, sign))
+        relations.append(Balance(tuple(terms)))
+    for direction in ("in", "out"):
+        items = {item for line in funds for item in getattr(line, f"money_{direction}")}
+        for item in sorted(items):
+            total = ("total", direction, item)
+            value = sum(
+                (getattr(line, f"money_{direction}").get(item, 0) for line in funds), Decimal(0)
+            )
+            weight(total, value, people.by_kind.get(item, 0) if tied(direction, item) else None)
+            relations.append(
+                Relation(total, tuple(("fund", line.fund, direction, item) for line in funds))
+            )
+            relations.append(
+                Relation(
+                    total,
+                    tuple(("month", m.month.strftime("%Y-%m"), direction, item) for m in months),
+                )
+            )
+    hidden = {key for key in suppress(counts, relations, each=True) if isinstance(key, tuple)}
+    if 0 < people.pending < THRESHOLD:
+        hidden |= {("pending", line.fund) for line in funds}
+    return frozenset(hidden)
 
 
 # Assembly ----------------------------------------------------------------------------------
@@ -335,11 +385,15 @@ async def country_report(
     made_at: datetime,
     audit_head: tuple[int, str] | None = None,
     flows: list[queries.Flow] | None = None,
+    people: queries.People | None = None,
 ) -> CountryReport:
-    """The report of one country; the caller has checked she may read it. `flows`: the
-    country's movements when the caller read them already (the regional report)."""
+    """The report of one country; the caller has checked she may read it. `flows` and
+    `people`: the country's movements and who stands behind them, when the caller read them
+    already (the regional report)."""
     if flows is None:
         flows = (await queries.flows(session, [country], start, end))[country]
+    if people is None:
+        people = (await queries.people(session, [country], _TIED_KINDS, start, end))[country]
     funds, months = _money(flows, start, end)
     for fund, amount in (await queries.pending(session, country)).items():
         for line in funds:
@@ -348,9 +402,7 @@ async def country_report(
     years = _years(start, end)
     until = date(years[-1] + 1, 1, 1)
     cells, durations = _claim_cells(
-        await queries.claim_facts(session, country, until),
-        await queries.awarded_heads(session, country, until),
-        years,
+        await queries.claim_tallies(session, country, date(years[0], 1, 1), until), years
     )
     shown = _published_periods(start, end)
     trial_debits, trial_credits = await queries.trial_balance(session, country)
@@ -369,6 +421,7 @@ async def country_report(
         trial_balance_credits=trial_credits,
         audit_head_seq=seq,
         audit_head_hash=head,
+        withheld=_withhold_money(funds, months, people),
     )
 
 
@@ -385,6 +438,53 @@ class RegionalReport:
     money_out_eur: dict[str, Decimal]
     funds_eur: dict[str, dict[str, Decimal]]
     """Per fund: opening, in, out, closing, pending_commitments in EUR."""
+    withheld: frozenset[MoneyKey] = frozenset()
+    """EUR figures not to publish: ("in"|"out", item) or (fund, "in"|"out"|
+    "pending_commitments"); see `_withhold_regional`."""
+
+    def shown(self, key: MoneyKey, value: Decimal) -> Decimal | None:
+        return None if key in self.withheld else value
+
+
+def _withhold_regional(
+    reports: list[CountryReport], funds: dict[str, dict[str, Decimal]]
+) -> frozenset[MoneyKey]:
+    """A euro total is withheld when any country's part of it is (else it and the other
+    countries' published parts would give the part away), and further ones until none of them
+    follows from the rest (a fund's in minus out is its closing minus opening; the funds' in
+    or out add up to the sources' or purposes')."""
+    primary: set[MoneyKey] = set()
+    for report in reports:
+        for key in report.withheld:
+            if key[0] == "total":
+                primary.add(key[1:])
+            elif key[0] == "fund":
+                primary.add((key[1], key[2]))
+            elif key[0] == "pending":
+                primary.add((key[1], "pending_commitments"))
+    items = {
+        direction: sorted({item for r in reports for item in getattr(r, f"money_{direction}")})
+        for direction in ("in", "out")
+    }
+    counts: dict[Key, int] = {}
+    for direction, names in items.items():
+        for name in names:
+            counts[direction, name] = THRESHOLD
+    for fund, values in funds.items():
+        for measure in ("in", "out"):
+            counts[fund, measure] = THRESHOLD if values.get(measure) else 0
+    for key in primary:
+        counts[key] = 1
+    relations: list[Linear] = [Balance((((f, "in"), 1), ((f, "out"), -1))) for f in funds]
+    for direction, names in items.items():
+        relations.append(
+            Balance(
+                tuple(((f, direction), 1) for f in funds)
+                + tuple(((direction, name), -1) for name in names)
+            )
+        )
+    hidden = {key for key in suppress(counts, relations, each=True) if isinstance(key, tuple)}
+    return frozenset(hidden | {k for k in primary if k[1] == "pending_commitments"})
 
 
 def _eur(amount: Decimal, rate: Rate) -> Decimal:
@@ -400,9 +500,17 @@ async def regional_report(
     head = await queries.audit_head(session)
     countries = sorted(ledger.COUNTRY_CURRENCY)
     flows = await queries.flows(session, countries, start, end)
+    people = await queries.people(session, countries, _TIED_KINDS, start, end)
     reports = [
         await country_report(
-            session, country, start, end, made_at=made_at, audit_head=head, flows=flows[country]
+            session,
+            country,
+            start,
+            end,
+            made_at=made_at,
+            audit_head=head,
+            flows=flows[country],
+            people=people[country],
         )
         for country in countries
     ]
@@ -417,7 +525,7 @@ async def regional_report(
         for key, value in report.money_out.items():
             money_out[key] += _eur(value, rate)
         for line in report.funds:
-            target = funds[line.fund]
+            target = funds.setdefault(line.fund, defaultdict(Decimal))
             target["opening"] += _eur(line.opening, rate)
             target["in"] += _eur(sum(line.money_in.values(), Decimal(0)), rate)
             target["out"] += _eur(sum(line.money_out.values(), Decimal(0)), rate)
@@ -434,4 +542,5 @@ async def regional_report(
         money_in_eur=dict(money_in),
         money_out_eur=dict(money_out),
         funds_eur={fund: dict(values) for fund, values in funds.items()},
+        withheld=_withhold_regional(reports, funds),
     )

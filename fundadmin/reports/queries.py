@@ -2,45 +2,63 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# The fund of an account: `victims`, `support-services`, or `earmarked` for every case's account.
-# Every posted movement of the country's funds up to the end date, summed per fund, kind and
-# month; what lies before the start date is one row per fund and kind with month NULL (the
-# opening balance). Fund accounts are fund equity: a credit (negative amount) is money in.
-_FLOWS = sa.text(
-    """
-    SELECT a.country AS country,
-           CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked'
-                ELSE split_part(a.code, '/', 3) END AS fund, t.kind AS kind,
+_FUND = (
+    "CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked' "
+    "ELSE split_part(a.code, '/', 3) END"
+)
+"""The fund of an account: `victims`, `support-services`, or `earmarked` for every case's
+account. Fund accounts are fund equity: a credit is money in, a debit money out."""
+
+# Whole months from the monthly totals PostgreSQL keeps with the postings (a few rows per
+# account and month, whatever the number of postings); months before the start month are one
+# row per fund and kind with month NULL (the opening balance). Months cut by the period's start
+# or end are left out here and read from the postings (`_FLOWS_OF_DAYS`).
+_FLOWS_OF_MONTHS = sa.text(
+    f"""
+    SELECT a.country AS country, {_FUND} AS fund, m.kind AS kind,
+           CASE WHEN m.month < :start THEN NULL ELSE m.month END AS month,
+           sum(m.credits) AS money_in, sum(m.debits) AS money_out
+    FROM ledger_monthly_total m
+    JOIN ledger_account a ON a.id = m.account_id
+    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
+      AND m.month < :end AND m.month <> ALL(:cut)
+    GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 - _FUND is a constant
+)
+
+# The posted movements of the days [:first, :last] of one cut month, from the postings; the
+# days before :start belong to the opening balance.
+_FLOWS_OF_DAYS = sa.text(
+    f"""
+    SELECT a.country AS country, {_FUND} AS fund, t.kind AS kind,
            CASE WHEN t.effective_date < :start THEN NULL
-                ELSE date_trunc('month', t.effective_date)::date END AS month,
+                ELSE date_trunc('month', t.effective_date::timestamp)::date END AS month,
            coalesce(sum(-p.amount) FILTER (WHERE p.amount < 0), 0) AS money_in,
            coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS money_out
-    FROM ledger_posting p
+    FROM ledger_transaction t
+    JOIN ledger_posting p ON p.transaction_id = t.id
     JOIN ledger_account a ON a.id = p.account_id
-    JOIN ledger_transaction t ON t.id = p.transaction_id
-    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
-      AND t.status = 'posted' AND t.effective_date <= :end
+    WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
+      AND t.effective_date BETWEEN :first AND :last
     GROUP BY 1, 2, 3, 4
-    """
+    """  # noqa: S608 - _FUND is a constant
 )
 
 _PENDING = sa.text(
-    """
-    SELECT CASE WHEN a.code LIKE a.country || '/earmarked/%' THEN 'earmarked'
-                ELSE split_part(a.code, '/', 3) END AS fund,
+    f"""
+    SELECT {_FUND} AS fund,
            coalesce(sum(a.pending_debits), 0) AS pending
     FROM ledger_account a
     WHERE a.country = :country AND a.type = 'fund_equity'
     GROUP BY 1
-    """
+    """  # noqa: S608 - _FUND is a constant
 )
 
 
@@ -54,12 +72,44 @@ class Flow:
     money_out: Decimal
 
 
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 async def flows(
     session: AsyncSession, countries: list[str], start: date, end: date
 ) -> dict[str, list[Flow]]:
-    """The funds' movements of each of `countries`, in one pass over the postings (a regional
-    report reads the ledger once, not once per country)."""
-    rows = await session.execute(_FLOWS, {"countries": countries, "start": start, "end": end})
+    """The funds' movements of each of `countries` up to `end`, per fund, kind and month of
+    the period (month None: before `start`). Whole months come from the monthly totals; a
+    month that the period's start or end cuts is read from its postings. A regional report
+    reads once for all countries."""
+    start_month, end_month = _month_of(start), _month_of(end)
+    cut = set()
+    if start != start_month:
+        cut.add(start_month)
+    if _next_month(end_month) - timedelta(days=1) != end:
+        cut.add(end_month)
+    rows = list(
+        await session.execute(
+            _FLOWS_OF_MONTHS,
+            {
+                "countries": countries,
+                "start": start_month,
+                "end": _next_month(end_month),
+                "cut": sorted(cut),
+            },
+        )
+    )
+    for month in sorted(cut):
+        last = min(end, _next_month(month) - timedelta(days=1))
+        rows += await session.execute(
+            _FLOWS_OF_DAYS,
+            {"countries": countries, "start": start, "first": month, "last": last},
+        )
     result: dict[str, list[Flow]] = {country: [] for country in countries}
     for r in rows:
         result[r.country].append(Flow(r.fund, r.kind, r.month, r.money_in, r.money_out))
@@ -72,63 +122,172 @@ async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
     return {r.fund: r.pending for r in rows}
 
 
-_CLAIMS = sa.text(
-    """
-    SELECT c.id, c.submitted_at, c.decided_at, c.outcome, c.letter_issued_at,
-           (SELECT min(p.paid_on) FROM claim_payment p WHERE p.claim_id = c.id) AS first_paid_on,
-           (SELECT max(t.occurred_at) FROM claim_transition t
-             WHERE t.claim_id = c.id AND t.to_status = 'withdrawn') AS withdrawn_at
-    FROM claim c
-    WHERE c.country = :country AND c.submitted_at IS NOT NULL
-      AND c.submitted_at < :until
-    """
+# Whom claim-tied money of the period stands for: per country, kind (award, return assistance,
+# recovery) and fund or month, the number of distinct claims, applications or cases behind it
+# (a transaction naming none counts as one of its own).
+_PEOPLE = sa.text(
+    f"""
+    SELECT t.country AS country, {_FUND} AS fund, t.kind AS kind,
+           date_trunc('month', t.effective_date::timestamp)::date AS month,
+           count(DISTINCT coalesce(t."references"->>'claim', t."references"->>'application',
+                                   t."references"->>'case', t.id::text)) AS people
+    FROM ledger_transaction t
+    JOIN ledger_posting p ON p.transaction_id = t.id
+    JOIN ledger_account a ON a.id = p.account_id
+    WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
+      AND t.kind = ANY(:kinds) AND t.effective_date BETWEEN :start AND :end
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 3, 4), (1, 3))
+    """  # noqa: S608 - _FUND is a constant
 )
 
-_HEADS = sa.text(
+# Claims and applications holding reserved (pending) money now, per country.
+_PENDING_PEOPLE = sa.text(
     """
-    SELECT h.claim_id, h.category, h.awarded
-    FROM claim_head h JOIN claim c ON c.id = h.claim_id
-    WHERE c.country = :country AND c.letter_issued_at IS NOT NULL AND h.awarded > 0
-      AND c.letter_issued_at < :until
+    SELECT country, count(*) AS people FROM ledger_account
+    WHERE country = ANY(:countries) AND owner IS NOT NULL AND pending_credits > 0
+    GROUP BY country
     """
 )
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimFacts:
-    """What statistics need of one claim; never leaves the report module (no reference, no
-    name, and its dates only ever counted into quarters)."""
+class People:
+    """How many claims stand behind claim-tied money: `by_fund[(fund, kind)]` over the period,
+    `by_month[(month, kind)]` over all funds, `by_kind[kind]` over the period and all funds,
+    `pending`: claims or applications with money reserved now."""
 
-    id: uuid.UUID
-    submitted_at: datetime
-    decided_at: datetime | None
-    outcome: str | None
-    letter_issued_at: datetime | None
-    first_paid_on: date | None
-    withdrawn_at: datetime | None
+    by_fund: dict[tuple[str, str], int]
+    by_month: dict[tuple[date, str], int]
+    by_kind: dict[str, int]
+    pending: int
 
 
-async def claim_facts(session: AsyncSession, country: str, until: date) -> list[ClaimFacts]:
-    rows = await session.execute(_CLAIMS, {"country": country, "until": until})
-    return [
-        ClaimFacts(
-            r.id,
-            r.submitted_at,
-            r.decided_at,
-            r.outcome,
-            r.letter_issued_at,
-            r.first_paid_on,
-            r.withdrawn_at,
+async def people(
+    session: AsyncSession, countries: list[str], kinds: list[str], start: date, end: date
+) -> dict[str, People]:
+    result = {country: People({}, {}, {}, 0) for country in countries}
+    rows = await session.execute(
+        _PEOPLE, {"countries": countries, "kinds": kinds, "start": start, "end": end}
+    )
+    for r in rows:
+        entry = result[r.country]
+        if r.fund is not None:
+            entry.by_fund[r.fund, r.kind] = r.people
+        elif r.month is not None:
+            entry.by_month[r.month, r.kind] = r.people
+        else:
+            entry.by_kind[r.kind] = r.people
+    for r in await session.execute(_PENDING_PEOPLE, {"countries": countries}):
+        result[r.country] = People(
+            result[r.country].by_fund,
+            result[r.country].by_month,
+            result[r.country].by_kind,
+            r.people,
         )
-        for r in rows
+    return result
+
+
+# Claim statistics are counted by PostgreSQL: per row and calendar quarter (and year: the
+# grouping set without the quarter) of the day it happened, in UTC; with the median and 90th
+# percentile of the days from submission, for decisions and first payments.
+_CLAIM_TALLIES = sa.text(
+    """
+    WITH c AS (
+        SELECT (c.submitted_at AT TIME ZONE 'UTC')::date AS submitted,
+               (c.decided_at AT TIME ZONE 'UTC')::date AS decided, c.outcome,
+               (SELECT min(p.paid_on) FROM claim_payment p WHERE p.claim_id = c.id) AS paid,
+               (SELECT (max(t.occurred_at) AT TIME ZONE 'UTC')::date FROM claim_transition t
+                 WHERE t.claim_id = c.id AND t.to_status = 'withdrawn') AS withdrawn
+        FROM claim c
+        WHERE c.country = :country AND c.submitted_at IS NOT NULL AND c.submitted_at < :until
+    ), events AS (
+        SELECT 'received' AS row, submitted AS day, NULL::int AS days FROM c
+        UNION ALL
+        SELECT 'decided', decided, decided - submitted FROM c
+         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
+        UNION ALL
+        SELECT 'decided_' || outcome, decided, NULL FROM c
+         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
+        UNION ALL
+        SELECT 'paid', paid, paid - submitted FROM c WHERE paid IS NOT NULL
+        UNION ALL
+        SELECT 'withdrawn', withdrawn, NULL FROM c WHERE withdrawn IS NOT NULL
+    )
+    SELECT row, extract(year FROM day)::int AS year, extract(quarter FROM day)::int AS quarter,
+           count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median,
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY days) AS p90
+    FROM events
+    WHERE day >= :since AND day < :until
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2))
+    """
+)
+
+# Awards by head of damage: per head category of a claim (its awarded heads summed), counted
+# into the quarter and year of the claim's letter; `category` NULL is the total of all heads.
+_HEAD_TALLIES = sa.text(
+    """
+    SELECT category, extract(year FROM day)::int AS year,
+           extract(quarter FROM day)::int AS quarter, count(*) AS n, sum(awarded) AS amount
+    FROM (
+        SELECT h.claim_id, h.category, (c.letter_issued_at AT TIME ZONE 'UTC')::date AS day,
+               sum(h.awarded) AS awarded
+        FROM claim_head h JOIN claim c ON c.id = h.claim_id
+        WHERE c.country = :country AND c.letter_issued_at IS NOT NULL AND h.awarded > 0
+          AND c.letter_issued_at < :until
+        GROUP BY 1, 2, 3
+    ) per_claim
+    WHERE day >= :since
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2), (2, 3), (2))
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """One claim-statistics figure before suppression: `period` a quarter (`2026-Q1`) or a
+    year (`2026`); `median`/`p90` days for the `decided` and `paid` rows."""
+
+    table: str
+    period: str
+    row: str
+    count: int
+    amount: Decimal | None = None
+    median: Decimal | None = None
+    p90: Decimal | None = None
+
+
+def _period(year: int, quarter: int | None) -> str:
+    return str(year) if quarter is None else f"{year}-Q{quarter}"
+
+
+def _days(value: float | int | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(int(value)) if float(value).is_integer() else Decimal(str(value))
+
+
+async def claim_tallies(
+    session: AsyncSession, country: str, since: date, until: date
+) -> list[Tally]:
+    """The claim statistics of `country` for the days [since, until): counts, never a claim."""
+    bounds = {"country": country, "since": since, "until": until}
+    tallies = [
+        Tally(
+            "claims",
+            _period(r.year, r.quarter),
+            r.row,
+            r.n,
+            median=_days(r.median),
+            p90=_days(r.p90),
+        )
+        for r in await session.execute(_CLAIM_TALLIES, bounds)
     ]
-
-
-async def awarded_heads(
-    session: AsyncSession, country: str, until: date
-) -> list[tuple[uuid.UUID, str, Decimal]]:
-    rows = await session.execute(_HEADS, {"country": country, "until": until})
-    return [(r.claim_id, r.category, r.awarded) for r in rows]
+    tallies += [
+        Tally("awards_by_head", _period(r.year, r.quarter), r.category or "total", r.n, r.amount)
+        for r in await session.execute(_HEAD_TALLIES, bounds)
+    ]
+    return tallies
 
 
 async def audit_head(session: AsyncSession) -> tuple[int, str]:

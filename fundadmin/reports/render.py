@@ -19,8 +19,10 @@ import xlsxwriter
 
 import ledger
 from fundadmin.reports.allocation import (
+    MONEY_SUPPRESSION_METHOD,
     SUPPRESSION_METHOD,
     CountryReport,
+    MoneyKey,
     RegionalReport,
 )
 from fundadmin.reports.suppression import THRESHOLD
@@ -38,11 +40,21 @@ def _money(value: Decimal | None, currency: str) -> str | None:
     return None if value is None else ledger_money(value, currency)
 
 
-def _amounts(values: dict[str, Decimal], currency: str) -> dict[str, str]:
-    return {key: ledger_money(value, currency) for key, value in values.items()}
+def _amounts(
+    values: dict[str, Decimal],
+    currency: str,
+    withheld: frozenset[MoneyKey] = frozenset(),
+    prefix: MoneyKey = (),
+) -> dict[str, str | None]:
+    """Money at the currency's precision; None where (*prefix, item) is withheld."""
+    return {
+        key: None if (*prefix, key) in withheld else ledger_money(value, currency)
+        for key, value in values.items()
+    }
 
 
 def country_json(report: CountryReport) -> dict[str, Any]:
+    cur, hidden = report.currency, report.withheld
     return {
         "country": report.country,
         "currency": report.currency,
@@ -51,25 +63,27 @@ def country_json(report: CountryReport) -> dict[str, Any]:
         "made_at": report.made_at.isoformat(),
         "opening": _money(report.opening, report.currency),
         "closing": _money(report.closing, report.currency),
-        "money_in": _amounts(report.money_in, report.currency),
-        "money_out": _amounts(report.money_out, report.currency),
+        "money_in": _amounts(report.money_in, cur, hidden, ("total", "in")),
+        "money_out": _amounts(report.money_out, cur, hidden, ("total", "out")),
         "funds": [
             {
                 "fund": line.fund,
-                "opening": _money(line.opening, report.currency),
-                "money_in": _amounts(line.money_in, report.currency),
-                "money_out": _amounts(line.money_out, report.currency),
-                "closing": _money(line.closing, report.currency),
-                "pending_commitments": _money(line.pending_commitments, report.currency),
+                "opening": _money(line.opening, cur),
+                "money_in": _amounts(line.money_in, cur, hidden, ("fund", line.fund, "in")),
+                "money_out": _amounts(line.money_out, cur, hidden, ("fund", line.fund, "out")),
+                "closing": _money(line.closing, cur),
+                "pending_commitments": _money(
+                    report.shown(("pending", line.fund), line.pending_commitments), cur
+                ),
             }
             for line in report.funds
         ],
         "months": [
             {
-                "month": month.month.strftime("%Y-%m"),
-                "money_in": _amounts(month.money_in, report.currency),
-                "money_out": _amounts(month.money_out, report.currency),
-                "closing": _amounts(month.closing, report.currency),
+                "month": (label := month.month.strftime("%Y-%m")),
+                "money_in": _amounts(month.money_in, cur, hidden, ("month", label, "in")),
+                "money_out": _amounts(month.money_out, cur, hidden, ("month", label, "out")),
+                "closing": _amounts(month.closing, cur),
             }
             for month in report.months
         ],
@@ -101,7 +115,12 @@ def country_json(report: CountryReport) -> dict[str, Any]:
 
 
 def _suppression() -> dict[str, Any]:
-    return {"threshold": THRESHOLD, "method": SUPPRESSION_METHOD, "withheld_as": None}
+    return {
+        "threshold": THRESHOLD,
+        "method": SUPPRESSION_METHOD,
+        "money_method": MONEY_SUPPRESSION_METHOD,
+        "withheld_as": None,
+    }
 
 
 def regional_json(report: RegionalReport) -> dict[str, Any]:
@@ -113,9 +132,12 @@ def regional_json(report: RegionalReport) -> dict[str, Any]:
         "eur": {
             "opening": _money(report.opening_eur, "EUR"),
             "closing": _money(report.closing_eur, "EUR"),
-            "money_in": _amounts(report.money_in_eur, "EUR"),
-            "money_out": _amounts(report.money_out_eur, "EUR"),
-            "funds": {fund: _amounts(values, "EUR") for fund, values in report.funds_eur.items()},
+            "money_in": _amounts(report.money_in_eur, "EUR", report.withheld, ("in",)),
+            "money_out": _amounts(report.money_out_eur, "EUR", report.withheld, ("out",)),
+            "funds": {
+                fund: _amounts(values, "EUR", report.withheld, (fund,))
+                for fund, values in report.funds_eur.items()
+            },
             "rates": [
                 {
                     "currency": rate.currency,
@@ -160,28 +182,42 @@ class Figure:
 COLUMNS = ("country", "table", "period", "fund", "item", "measure", "value", "unit", "suppressed")
 
 
-def _country_figures(report: CountryReport) -> Iterator[Figure]:
-    c, cur = report.country, report.currency
+def _money_figures(report: CountryReport) -> Iterator[Figure]:
+    c, cur, shown = report.country, report.currency, report.shown
     period = f"{report.start.isoformat()}/{report.end.isoformat()}"
     for line in report.funds:
         for item, value in (
             ("opening", line.opening),
             ("closing", line.closing),
-            ("pending_commitments", line.pending_commitments),
+            ("pending_commitments", shown(("pending", line.fund), line.pending_commitments)),
         ):
             yield Figure(c, "balances", period, line.fund, item, "amount", value, cur)
-        for item, value in line.money_in.items():
+        for item, amount in line.money_in.items():
+            value = shown(("fund", line.fund, "in", item), amount)
             yield Figure(c, "money_in", period, line.fund, item, "amount", value, cur)
-        for item, value in line.money_out.items():
+        for item, amount in line.money_out.items():
+            value = shown(("fund", line.fund, "out", item), amount)
             yield Figure(c, "money_out", period, line.fund, item, "amount", value, cur)
+    for direction, totals in (("in", report.money_in), ("out", report.money_out)):
+        for item, amount in totals.items():
+            value = shown(("total", direction, item), amount)
+            yield Figure(c, f"money_{direction}", period, "all", item, "amount", value, cur)
     for month in report.months:
         label = month.month.strftime("%Y-%m")
-        for item, value in month.money_in.items():
+        for item, amount in month.money_in.items():
+            value = shown(("month", label, "in", item), amount)
             yield Figure(c, "monthly", label, "", f"in:{item}", "amount", value, cur)
-        for item, value in month.money_out.items():
+        for item, amount in month.money_out.items():
+            value = shown(("month", label, "out", item), amount)
             yield Figure(c, "monthly", label, "", f"out:{item}", "amount", value, cur)
         for fund, value in month.closing.items():
             yield Figure(c, "monthly", label, fund, "closing", "amount", value, cur)
+
+
+def _country_figures(report: CountryReport) -> Iterator[Figure]:
+    yield from _money_figures(report)
+    c, cur = report.country, report.currency
+    period = f"{report.start.isoformat()}/{report.end.isoformat()}"
     for cell in report.claims:
         yield Figure(c, cell.table, cell.period, "", cell.row, "claims", cell.count, "claims")
         if cell.table == "awards_by_head":
@@ -205,13 +241,16 @@ def figures(report: Report) -> list[Figure]:
     period = f"{report.start.isoformat()}/{report.end.isoformat()}"
     for item, value in (("opening", report.opening_eur), ("closing", report.closing_eur)):
         result.append(Figure("ALL", "eur", period, "", item, "amount", value, "EUR"))
-    for item, value in report.money_in_eur.items():
-        result.append(Figure("ALL", "eur", period, "", f"in:{item}", "amount", value, "EUR"))
-    for item, value in report.money_out_eur.items():
-        result.append(Figure("ALL", "eur", period, "", f"out:{item}", "amount", value, "EUR"))
+    for direction, totals in (("in", report.money_in_eur), ("out", report.money_out_eur)):
+        for item, amount in totals.items():
+            euros = report.shown((direction, item), amount)
+            result.append(
+                Figure("ALL", "eur", period, "", f"{direction}:{item}", "amount", euros, "EUR")
+            )
     for fund, values in report.funds_eur.items():
-        for item, value in values.items():
-            result.append(Figure("ALL", "eur", period, fund, item, "amount", value, "EUR"))
+        for item, amount in values.items():
+            euros = report.shown((fund, item), amount)
+            result.append(Figure("ALL", "eur", period, fund, item, "amount", euros, "EUR"))
     for rate in report.rates:
         result.append(
             Figure(
@@ -259,10 +298,10 @@ SUPPRESSION_TEXT = (
     ),
     f"Method: {SUPPRESSION_METHOD}.",
     (
-        "Money figures of the funds (balances, money in and out, months) come from the ledger "
-        "and are published in full; claim statistics and awards by head of damage are derived "
-        "from claims one by one, and withheld as above."
+        "Claim statistics and awards by head of damage are derived from claims one by one, and "
+        "withheld as above."
     ),
+    f"Money: {MONEY_SUPPRESSION_METHOD}.",
     "No report holds a name, a claim reference or the date of a single claim.",
 )
 

@@ -36,6 +36,21 @@ class Relation:
     total: Key
     parts: tuple[Key, ...]
 
+    @property
+    def terms(self) -> tuple[tuple[Key, int], ...]:
+        return ((self.total, 1), *((part, -1) for part in self.parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Sum of `coefficient * cell` over `terms` is published (or known): money in minus money
+    out of a fund equals its closing minus its opening balance, for instance."""
+
+    terms: tuple[tuple[Key, int], ...]
+
+
+Linear = Relation | Balance
+
 
 def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[Fraction]]]:
     """Reduced row echelon form: (pivot column, row) for each non-zero row."""
@@ -58,7 +73,7 @@ def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[F
     return [(column, matrix[i]) for i, (column, _) in enumerate(pivots)]
 
 
-def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]:
+def recoverable(suppressed: set[Key], relations: Sequence[Linear]) -> set[Key]:
     """The suppressed cells whose value follows from the published cells and the relations.
 
     With the published values moved to the right-hand side, the relations are a linear system
@@ -73,11 +88,9 @@ def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]
     rows = []
     for relation in relations:
         row = [Fraction(0)] * len(unknowns)
-        if relation.total in index:
-            row[index[relation.total]] += 1
-        for part in relation.parts:
-            if part in index:
-                row[index[part]] -= 1
+        for key, coefficient in relation.terms:
+            if key in index:
+                row[index[key]] += coefficient
         rows.append(row)
     reduced = _reduced(rows, len(unknowns))
     pivot_columns = {column for column, _ in reduced}
@@ -85,24 +98,35 @@ def recoverable(suppressed: set[Key], relations: Sequence[Relation]) -> set[Key]
     return {unknowns[column] for column, row in reduced if all(row[f] == 0 for f in free)}
 
 
-def suppress(counts: Mapping[Key, int], relations: Sequence[Relation]) -> set[Key]:
-    """The cells to withhold: primary (1 to 4 claims) and secondary, until none is recoverable."""
+def suppress(
+    counts: Mapping[Key, int], relations: Sequence[Linear], *, each: bool = False
+) -> set[Key]:
+    """The cells to withhold: primary (1 to 4 claims) and secondary, until none is recoverable.
+    `each`: a partner for every exposed cell per round, not one (fewer rounds on large tables,
+    at the price of sometimes withholding a cell more)."""
     hidden = {key for key, count in counts.items() if 0 < count < THRESHOLD}
     while True:
         exposed = recoverable(hidden, relations)
         if not exposed:
             return hidden
-        candidates = [
-            key
-            for target in sorted(exposed, key=repr)
-            for relation in relations
-            if target == relation.total or target in relation.parts
-            for key in (relation.total, *relation.parts)
-            if key not in hidden
-        ]
-        if not candidates:  # pragma: no cover - a recoverable cell always has a published partner
+        chosen = set()
+        for target in sorted(exposed, key=repr) if each else [sorted(exposed, key=repr)]:
+            targets = target if isinstance(target, list) else [target]
+            candidates = [
+                key
+                for one in targets
+                for relation in relations
+                if any(one == key for key, _ in relation.terms)
+                for key, _ in relation.terms
+                if key not in hidden and key not in chosen and key in counts
+            ]
+            if candidates:
+                # The smallest non-zero partner costs the least information; a zero last.
+                chosen.add(
+                    min(
+                        candidates, key=lambda k: (counts.get(k, 0) == 0, counts.get(k, 0), repr(k))
+                    )
+                )
+        if not chosen:  # pragma: no cover - a recoverable cell always has a published partner
             return hidden
-        # The smallest non-zero partner costs the least information; a zero only if nothing else.
-        hidden.add(
-            min(candidates, key=lambda k: (counts.get(k, 0) == 0, counts.get(k, 0), repr(k)))
-        )
+        hidden |= chosen

@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.database import create_engine, create_session_factory
-from fundadmin.security.audit import ChainReport, verify_chain
+from fundadmin.security.audit import ChainReport, verify_chain, write_audit
 from fundadmin.security.errors import InvalidUserChange
 from fundadmin.security.principal import Role
 from fundadmin.security.user_admin import (
@@ -125,6 +125,26 @@ async def verify_audit_command(url: URL, expect_head: str | None = None) -> Chai
         return await verify_chain(session, anchor=expect_head)
 
     return await in_transaction(url, work)
+
+
+async def restored_command(url: URL, backup_name: str) -> ChainReport:
+    """Check the restored audit trail, then record the restore on it (when it holds)."""
+    report = await verify_audit_command(url)
+
+    async def work(session: AsyncSession) -> None:
+        await write_audit(
+            session,
+            principal=None,
+            action="database.restore",
+            subject_type="database",
+            subject_id=None,
+            remote_addr=_cli_address(),
+            details={"backup": backup_name, "restored_head": report.head_hash},
+        )
+
+    if report.ok:
+        await in_transaction(url, work)
+    return report
 
 
 async def rewrap_command(url: URL, master_keys: MasterKeyRing) -> int:

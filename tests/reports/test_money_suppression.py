@@ -1,0 +1,144 @@
+"""Money tied to fewer than 5 claims is withheld from the allocation report, and an attacker who
+knows every published figure and every balance relation recovers none of it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import ledger
+from fundadmin.reports import allocation, render
+from fundadmin.reports.suppression import THRESHOLD, Balance, Relation, recoverable
+from ledger import EntryKind, PostingSpec, TransactionSpec
+from tests.clock import NOW
+
+START, END = date(2026, 1, 1), date(2026, 12, 31)
+
+
+@pytest.fixture
+async def payable(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """A fresh payable of no claim's, for awards to be booked into."""
+    code = f"SE/payable/test/{uuid.uuid4().hex[:8]}"
+    async with sessions() as session, session.begin():
+        await ledger.ensure_account(
+            session,
+            code,
+            name="Test payable",
+            type=ledger.AccountType.LIABILITY,
+            currency="SEK",
+            country="SE",
+        )
+    return code
+
+
+async def _award(
+    sessions: async_sessionmaker[AsyncSession], payable: str, day: date, amount: str
+) -> None:
+    value = Decimal(amount)
+    async with sessions() as session, session.begin():
+        await ledger.record_transaction(
+            session,
+            TransactionSpec(
+                "SE",
+                EntryKind.AWARD,
+                day,
+                (PostingSpec("SE/fund/victims", value, "SEK"), PostingSpec(payable, -value, "SEK")),
+                references={"claim": str(uuid.uuid4())},
+            ),
+            idempotency_key=str(uuid.uuid4()),
+            idempotency_scope="test",
+            created_by="test",
+            now=NOW,
+        )
+
+
+def _published(body: dict) -> tuple[set, list]:
+    """The attacker's view of a report's JSON: the withheld money figures (unknowns), and the
+    relations any reader knows between them and the published ones."""
+    unknown: set = set()
+    relations: list = []
+
+    def take(key: tuple, value: str | None) -> None:
+        if value is None:
+            unknown.add(key)
+
+    for line in body["funds"]:
+        terms = []
+        for direction, sign in (("in", 1), ("out", -1)):
+            for item, value in line[f"money_{direction}"].items():
+                take(("fund", line["fund"], direction, item), value)
+                terms.append((("fund", line["fund"], direction, item), sign))
+        relations.append(Balance(tuple(terms)))  # = closing - opening, both published
+    for month in body["months"]:
+        terms = []
+        for direction, sign in (("in", 1), ("out", -1)):
+            for item, value in month[f"money_{direction}"].items():
+                take(("month", month["month"], direction, item), value)
+                terms.append((("month", month["month"], direction, item), sign))
+        relations.append(Balance(tuple(terms)))  # = change of the month-end balances
+    for direction in ("in", "out"):
+        for item, value in body[f"money_{direction}"].items():
+            take(("total", direction, item), value)
+            parts = tuple(("fund", line["fund"], direction, item) for line in body["funds"])
+            relations.append(Relation(("total", direction, item), parts))
+            months = tuple(("month", m["month"], direction, item) for m in body["months"])
+            relations.append(Relation(("total", direction, item), months))
+    return unknown, relations
+
+
+async def test_awards_of_few_claims_are_withheld_and_cannot_be_recovered(
+    sessions: async_sessionmaker[AsyncSession], session: AsyncSession, payable: str
+) -> None:
+    await _award(sessions, payable, date(2026, 2, 10), "1234.56")
+    await _award(sessions, payable, date(2026, 2, 11), "777.00")
+    claims_in_february = await session.scalar(
+        sa.text(
+            """SELECT count(DISTINCT coalesce("references"->>'claim', id::text))
+               FROM ledger_transaction WHERE country = 'SE' AND kind = 'award'
+               AND status = 'posted' AND effective_date BETWEEN '2026-02-01' AND '2026-02-28'"""
+        )
+    )
+    assert 0 < claims_in_february < THRESHOLD
+
+    report = await allocation.country_report(session, "SE", START, END, made_at=NOW)
+    body = render.country_json(report)
+    february = next(m for m in body["months"] if m["month"] == "2026-02")
+    assert february["money_out"]["award"] is None
+
+    unknown, relations = _published(body)
+    assert ("month", "2026-02", "out", "award") in unknown
+    assert recoverable(unknown, relations) == set()
+    # Balances stay published and the books still reconcile behind the withheld figures.
+    assert all(line["closing"] is not None for line in body["funds"])
+    for line in report.funds:
+        assert line.opening + sum(line.money_in.values()) - sum(line.money_out.values()) == (
+            line.closing
+        )
+
+    rows = render.figures(report)
+    withheld = [f for f in rows if f.table == "monthly" and f.period == "2026-02"]
+    assert any(f.item == "out:award" and f.suppressed and f.value is None for f in withheld)
+    csv_text = render.as_csv(report).decode()
+    assert "1234.56" not in csv_text
+    assert "2011.56" not in csv_text  # nor the two awards' sum
+
+
+async def test_the_regional_euro_totals_do_not_give_a_withheld_part_away(
+    sessions: async_sessionmaker[AsyncSession], session: AsyncSession, payable: str
+) -> None:
+    await _award(sessions, payable, date(2026, 2, 10), "1234.56")
+    regional = await allocation.regional_report(session, START, END, made_at=NOW)
+    for country in regional.countries:
+        for key in country.withheld:
+            if key[0] == "total":
+                assert key[1:] in regional.withheld, (country.country, key)
+    body = render.regional_json(regional)
+    funds = body["eur"]["funds"]
+    for fund, values in funds.items():
+        # in and out of a fund: both or neither, as their difference is published
+        assert (values["in"] is None) == (values["out"] is None), fund
