@@ -577,7 +577,8 @@ async def review_queue(
         else None,
     )
     offset = (page_number - 1) * PAGE_SIZE
-    sort = next((k for k in SORTS if k == query.get("sort")), "submitted_at")
+    default: claims.SortKey = "submitted_at"
+    sort = next((k for k in SORTS if k == query.get("sort")), default)
     rows, total = await services.list_claims(
         session, actor, "reader", filters, sort=sort, limit=PAGE_SIZE, offset=offset
     )
