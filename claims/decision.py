@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from claims.errors import AwardBelowPaid, InvalidClaimData
+from claims.errors import InvalidClaimData
 from claims.money import check_amount
 
 
@@ -48,7 +48,6 @@ def decide(
     *,
     currency: str,
     threshold: Decimal,
-    already_paid: Decimal = Decimal(0),
     proposal_made: bool = True,
 ) -> Decision:
     """Check the awards against the heads and classify the decision.
@@ -86,8 +85,6 @@ def decide(
             )
         ordered.append(award)
     total = sum((a.awarded for a in ordered), Decimal(0))
-    if total < already_paid:
-        raise AwardBelowPaid(str(already_paid), currency)
     claimed = sum((h.claimed for h in heads), Decimal(0))
     if total == 0:
         outcome = Outcome.REJECTED

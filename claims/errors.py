@@ -118,14 +118,28 @@ class PaymentExceedsOutstanding(ClaimsError):
         return {"outstanding": self.outstanding, "currency": self.currency}
 
 
-class AwardBelowPaid(ClaimsError):
-    """A new decision may not award less than has already been paid out."""
+class OverpaymentUnsettled(ClaimsError):
+    """A claim whose claimant was paid more than an appeal awarded is closed only once the
+    overpayment is repaid or waived."""
 
-    def __init__(self, paid: str, currency: str) -> None:
+    def __init__(self, overpaid: str, currency: str) -> None:
         super().__init__(
-            f"the award is below what was already paid ({paid} {currency}); "
-            "recovering an overpayment is not supported"
+            f"{overpaid} {currency} paid beyond the award is neither repaid nor waived"
         )
+
+
+class NothingOverpaid(ClaimsError):
+    """No overpayment is owed back on the claim (or no waiver waits for confirmation)."""
+
+
+class RepaymentExceedsOwed(ClaimsError):
+    def __init__(self, owed: str, currency: str) -> None:
+        super().__init__(f"the repayment exceeds what she still owes back ({owed} {currency})")
+        self.owed = owed
+        self.currency = currency
+
+    def problem_extensions(self) -> dict[str, Any]:
+        return {"owed": self.owed, "currency": self.currency}
 
 
 class ReservationLost(ClaimsError):
@@ -246,7 +260,6 @@ class InstalmentNotPayable(ClaimsError):
 
 __all__ = [
     "ApplicationNotFound",
-    "AwardBelowPaid",
     "AwardNotBooked",
     "ClaimNotFound",
     "ClaimantNotFound",
@@ -260,10 +273,13 @@ __all__ = [
     "InvalidTransition",
     "NoOrganisation",
     "NotFound",
+    "NothingOverpaid",
     "OutstandingBalance",
+    "OverpaymentUnsettled",
     "PaymentExceedsOutstanding",
     "PersonalDataErased",
     "RecordsMissing",
+    "RepaymentExceedsOwed",
     "ReservationIntact",
     "ReservationLost",
     "ReturnTransitionRefused",

@@ -82,6 +82,9 @@ class DecisionNotice:
     """Her preferred language first, then the deciding country's letter languages."""
     decided_at: datetime
     issued_at: datetime
+    owed_back: Decimal = Decimal(0)
+    """What she owes the fund back once this letter books a decision below what she was paid (an
+    appeal); the letter says so and what happens next."""
 
 
 class LetterRenderer(Protocol):

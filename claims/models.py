@@ -40,6 +40,7 @@ def _now() -> Any:
 
 IDENTIFICATION_STATUSES = ("presumed", "identified")
 OUTCOMES = ("approved", "partly_approved", "rejected")
+OVERPAYMENT_DECISIONS = ("recover", "waive")
 HEAD_CATEGORIES = ("non_material", "material_loss", "withheld_earnings")
 DOCUMENT_KINDS = ("evidence", "mandate")
 PRIOR_PAYMENT_SOURCES = ("offender", "insurance", "other_scheme", "advance")
@@ -131,6 +132,19 @@ class Claim(DefaultBase):
         sa.CheckConstraint("awarded_total IS NULL OR awarded_total >= 0", name="award_positive"),
         sa.CheckConstraint("confirmed_by IS NULL OR confirmed_by <> decided_by", name="four_eyes"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint(
+            "overpayment_owed >= 0 AND overpayment_repaid >= 0 AND overpayment_waived >= 0",
+            name="overpayment_not_negative",
+        ),
+        sa.CheckConstraint(
+            "overpayment_decision IS NULL OR " + _in("overpayment_decision", OVERPAYMENT_DECISIONS),
+            name="overpayment_decision_known",
+        ),
+        sa.CheckConstraint(
+            "overpayment_confirmed_by IS NULL "
+            "OR overpayment_confirmed_by <> overpayment_decided_by",
+            name="overpayment_four_eyes",
+        ),
         sa.Index("ix_claim_queue", "country", "status", "submitted_at"),
     )
 
@@ -232,6 +246,29 @@ class Claim(DefaultBase):
     """Languages the decision letter was issued in (hers, then the country's)."""
     paid_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     """Sum of the payments recorded so far, in `currency`."""
+    overpayment_owed: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    """What she owes back of payments beyond an award an appeal lowered (the posted balance of
+    `receivable/overpaid/<claim>`), in `currency`."""
+    overpayment_repaid: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal(0), server_default="0"
+    )
+    """Sum of her repayments of an overpayment."""
+    overpayment_waived: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal(0), server_default="0"
+    )
+    """Sum of the overpayment the fund wrote off (waived)."""
+    overpayment_decision: Mapped[str | None] = mapped_column(sa.String(10))
+    """`recover` or `waive`: what the administrators decided about the overpayment."""
+    overpayment_reason: Mapped[str | None] = mapped_column(sa.Text)
+    overpayment_decided_at: Mapped[datetime | None] = mapped_column(_now())
+    overpayment_decided_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    overpayment_confirmed_at: Mapped[datetime | None] = mapped_column(_now())
+    overpayment_confirmed_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    """The second, different administrator who confirmed a waiver above the threshold."""
 
     heads: Mapped[list[ClaimHead]] = relationship(
         order_by="ClaimHead.position", lazy="selectin", cascade="all, delete-orphan"
@@ -423,6 +460,32 @@ class Payment(DefaultBase):
         sa.ForeignKey("ledger_transaction.id", ondelete="RESTRICT")
     )
     """The posted ledger transaction `Dr payable/award  Cr bank`."""
+    recorded_by: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(_now(), server_default=sa.func.now())
+
+
+class Repayment(DefaultBase):
+    """Money she paid back of an overpayment, with the ledger transaction that records it."""
+
+    __tablename__ = "claim_repayment"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("claim.id", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    repaid_on: Mapped[date] = mapped_column(sa.Date)
+    """Value date of her transfer to the fund."""
+    reference: Mapped[str] = mapped_column(sa.String(100))
+    """The bank's reference of her transfer."""
+    transaction_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("ledger_transaction.id", ondelete="RESTRICT")
+    )
+    """The posted ledger transaction `Dr bank  Cr receivable/overpaid`."""
     recorded_by: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="RESTRICT")
     )

@@ -271,6 +271,8 @@ class Claim(Struct):
     paid_total: Decimal
     outstanding: Decimal
     """Awarded, letter issued, not yet paid."""
+    overpayment: OverpaymentView | None = None
+    """Set once an appeal lowered the award below what was paid: what she owes back."""
 
 
 class ClaimSummary(Struct):
@@ -415,6 +417,56 @@ class PaymentCreate(Struct):
     paid_on: date
     """Value date of the transfer."""
     bank_reference: Reference | None = None
+
+
+OverpaymentDecisionName = Literal["recover", "waive"]
+OverpaymentState = Literal["owed", "recovering", "awaiting_second_approval", "settled"]
+
+
+class OverpaymentDecision(Struct):
+    """Ask for the overpayment back (`recover`) or write it off (`waive`); the reason is kept
+    and shown to the second administrator when a waiver needs one."""
+
+    decision: OverpaymentDecisionName
+    reason: Text
+
+
+class OverpaymentView(Struct):
+    owed: Decimal
+    """What she still owes back, in `currency`."""
+    repaid: Decimal
+    waived: Decimal
+    state: OverpaymentState
+    """`owed`: nothing decided yet; `recovering`: asked back; `awaiting_second_approval`: a
+    waiver above the threshold waits for a second administrator; `settled`: nothing owed."""
+    decision: OverpaymentDecisionName | None
+    reason: str | None
+    decided_at: datetime | None
+    decided_by: uuid.UUID | None
+    confirmed_at: datetime | None
+    confirmed_by: uuid.UUID | None
+    waiver_threshold: Decimal | None
+    """Waiving more than this needs a second administrator (the claim's four-eyes threshold)."""
+
+
+class RepaymentCreate(Struct):
+    amount: Decimal
+    currency: CurrencyCode
+    repaid_on: date
+    """Value date of her transfer to the fund."""
+    reference: Reference
+    """The bank's reference of her transfer."""
+
+
+class RepaymentView(Struct):
+    id: uuid.UUID
+    amount: Decimal
+    currency: str
+    repaid_on: date
+    reference: str
+    transaction_id: uuid.UUID
+    recorded_by: uuid.UUID
+    recorded_at: datetime
 
 
 class PaymentView(Struct):

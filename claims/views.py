@@ -13,8 +13,14 @@ import msgspec
 from claims import schemas
 from claims.access import ALL, Actor
 from claims.decision import Outcome
-from claims.models import Claim, Claimant, ClaimTransition, Document, Payment
-from claims.services import ClearPersonalData, InformationExchange, outstanding
+from claims.models import Claim, Claimant, ClaimTransition, Document, Payment, Repayment
+from claims.services import (
+    ClearPersonalData,
+    InformationExchange,
+    outstanding,
+    overpayment_state,
+    waiver_threshold,
+)
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
 from ledger import MINOR_UNITS
 
@@ -48,7 +54,8 @@ ADVISER_EVENTS = frozenset(
 def events_for(claim: Claim, actor: Actor | None) -> list[ClaimEvent]:
     """The events `actor` could take now and that would succeed: the lifecycle's, narrowed to
     her role on this claim, to what the money allows (no payment when nothing is owed, no
-    closing while something is), and to the four-eyes rule (a decider does not confirm)."""
+    closing while something is owed either way), and to the four-eyes rule (a decider does not
+    confirm)."""
     events = allowed_events(ClaimStatus(claim.status), decided_before=claim.decided_before)
     if actor is None:
         return list(events)
@@ -65,7 +72,7 @@ def events_for(claim: Claim, actor: Actor | None) -> list[ClaimEvent]:
             continue
         if event in (ClaimEvent.PAY_IN_PART, ClaimEvent.PAY_IN_FULL) and owed <= 0:
             continue
-        if event is ClaimEvent.CLOSE and owed > 0:
+        if event is ClaimEvent.CLOSE and (owed > 0 or claim.overpayment_owed > 0):
             continue
         if event in (ClaimEvent.CONFIRM, ClaimEvent.SEND_BACK) and (
             claim.decided_by == actor.user_id
@@ -150,6 +157,42 @@ def claim_view(claim: Claim, actor: Actor | None = None) -> schemas.Claim:
         letter_languages=claim.letter_languages,
         paid_total=at_precision(claim.paid_total, claim.currency),
         outstanding=at_precision(outstanding(claim), claim.currency),
+        overpayment=overpayment_view(claim),
+    )
+
+
+def overpayment_view(claim: Claim) -> schemas.OverpaymentView | None:
+    """What an appeal left her owing back, and what became of it; None when nothing ever was."""
+    money = (claim.overpayment_owed, claim.overpayment_repaid, claim.overpayment_waived)
+    if not any(money):
+        return None
+    owed, repaid, waived = (at_precision(m, claim.currency) for m in money)
+    decision = claim.overpayment_decision
+    return schemas.OverpaymentView(
+        owed=owed,
+        repaid=repaid,
+        waived=waived,
+        state=overpayment_state(claim),  # type: ignore[arg-type]
+        decision=decision,  # type: ignore[arg-type]
+        reason=claim.overpayment_reason,
+        decided_at=claim.overpayment_decided_at,
+        decided_by=claim.overpayment_decided_by,
+        confirmed_at=claim.overpayment_confirmed_at,
+        confirmed_by=claim.overpayment_confirmed_by,
+        waiver_threshold=_maybe(waiver_threshold(claim), claim.currency),
+    )
+
+
+def repayment_view(row: Repayment) -> schemas.RepaymentView:
+    return schemas.RepaymentView(
+        id=row.id,
+        amount=at_precision(row.amount, row.currency),
+        currency=row.currency,
+        repaid_on=row.repaid_on,
+        reference=row.reference,
+        transaction_id=row.transaction_id,
+        recorded_by=row.recorded_by,
+        recorded_at=row.recorded_at,
     )
 
 

@@ -170,7 +170,11 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
         403, "four-eyes", "A second, different administrator must confirm"
     ),
     claims.PaymentExceedsOutstanding: _AWARD_CONFLICT,
-    claims.AwardBelowPaid: _AWARD_CONFLICT,
+    claims.OverpaymentUnsettled: _AWARD_CONFLICT,
+    claims.NothingOverpaid: ProblemType(409, "nothing-overpaid", "Nothing is owed back"),
+    claims.RepaymentExceedsOwed: ProblemType(
+        409, "repayment-exceeds-owed", "The repayment exceeds what is owed back"
+    ),
     claims.OutstandingBalance: _AWARD_CONFLICT,
     claims.ReservationLost: ProblemType(409, "reservation-lost", "The award is not reserved"),
     claims.ReservationIntact: ProblemType(409, "reservation-intact", "Nothing to reserve"),

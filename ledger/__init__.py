@@ -15,6 +15,7 @@ from ledger.chart import (
     award_payable,
     earmarked,
     exchange_account,
+    overpaid_receivable,
     return_payable,
     standard_chart,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "get_transaction",
     "list_accounts",
     "locked_balance",
+    "overpaid_receivable",
     "post_pending",
     "record_batch",
     "record_transaction",

@@ -2,8 +2,9 @@
 
 The migration `0003_ledger` writes the same chart into every database (a test proves the two
 agree). Accounts that exist per case, claim or application (`earmarked/<case>`,
-`payable/award/<claim>`, `payable/return/<application>`) are created on demand by the services
-that need them, with :func:`earmarked`, :func:`award_payable` and :func:`return_payable`.
+`payable/award/<claim>`, `payable/return/<application>`, `receivable/overpaid/<claim>`) are
+created on demand by the services that need them, with :func:`earmarked`, :func:`award_payable`,
+:func:`return_payable` and :func:`overpaid_receivable`.
 """
 
 from __future__ import annotations
@@ -161,14 +162,36 @@ def return_payable(
     )
 
 
-OWNED_ACCOUNT_PATTERN = r"^[A-Z]{2}/(payable/award|payable/return|earmarked)/([^/]+)$"
+def overpaid_receivable(
+    country: str, claim_id: str, currency: str | None = None
+) -> AccountDefinition:
+    """What she was paid beyond an award an appeal lowered: owed back to the fund until repaid
+    or waived; never below zero."""
+    return AccountDefinition(
+        f"{country}/receivable/overpaid/{claim_id}",
+        "Overpayment receivable on one claim",
+        AccountType.ASSET,
+        currency or COUNTRY_CURRENCY[country],
+        country,
+        must_not_go_negative=True,
+    )
+
+
+OWNED_ACCOUNT_PATTERN = (
+    r"^[A-Z]{2}/(payable/award|payable/return|receivable/overpaid|earmarked)/([^/]+)$"
+)
 """Accounts that belong to one claim, one application or one confiscation case. The database
 derives the same owner from the same pattern (the generated column `ledger_account.owner`,
-migrations 0009 and 0012)."""
+migrations 0010, 0014 and 0020)."""
 
 _OWNED_ACCOUNT = re.compile(OWNED_ACCOUNT_PATTERN)
 _OWNER_KIND = MappingProxyType(
-    {"payable/award": "claim", "payable/return": "application", "earmarked": "case"}
+    {
+        "payable/award": "claim",
+        "receivable/overpaid": "claim",
+        "payable/return": "application",
+        "earmarked": "case",
+    }
 )
 
 Owner = str | frozenset[str] | None

@@ -41,7 +41,8 @@ _AVAILABLE_NOT_NEGATIVE = (
 OWNER_EXPRESSION = (
     f"CASE WHEN code ~ '{OWNED_ACCOUNT_PATTERN}' THEN "
     "CASE WHEN split_part(code, '/', 2) = 'earmarked' THEN 'case:' || split_part(code, '/', 3) "
-    "WHEN split_part(code, '/', 3) = 'award' THEN 'claim:' || split_part(code, '/', 4) "
+    "WHEN split_part(code, '/', 3) IN ('award', 'overpaid') "
+    "THEN 'claim:' || split_part(code, '/', 4) "
     "ELSE 'application:' || split_part(code, '/', 4) END END"
 )
 """The database's copy of `chart.account_owner` (a test proves the two agree)."""

@@ -76,6 +76,10 @@ class EntryKind(StrEnum):
     """From the support-services fund to a named organisation."""
     EARMARK_RELEASE = "earmark_release"
     """Earmarked money of a case not claimed within the policy's period, back to the fund."""
+    OVERPAYMENT_REPAYMENT = "overpayment_repayment"
+    """She pays back what an appeal left her owing: `Dr bank  Cr receivable/overpaid/<claim>`."""
+    OVERPAYMENT_WAIVER = "overpayment_waiver"
+    """The fund writes off an overpayment: `Dr fund/victims  Cr receivable/overpaid/<claim>`."""
 
 
 class TransactionStatus(StrEnum):

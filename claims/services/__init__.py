@@ -8,7 +8,9 @@ takes `now`, the business moment from the service's clock.
 - `claimants`: the women the advisers represent, and their mandates
 - `evidence`: documents and requests for information
 - `lifecycle`: drafting, submission, review, assessment, appeal, withdrawal, closing
-- `awards`: decisions, second approval, letters and payments (the only module that moves money)
+- `awards`: decisions, second approval, letters and payments
+- `overpayment`: what an appeal left her owing back: recovered (repayments) or waived
+  (`awards` and `overpayment` are the only modules that move money)
 """
 
 from claims.services.awards import (
@@ -53,6 +55,14 @@ from claims.services.lifecycle import (
     submit,
     withdraw,
 )
+from claims.services.overpayment import (
+    decide_overpayment,
+    overpayment_state,
+    record_repayment,
+    repayments,
+    review_waiver,
+    waiver_threshold,
+)
 from claims.services.steps import check_version, get_claim
 
 __all__ = [
@@ -66,6 +76,7 @@ __all__ = [
     "check_version",
     "close",
     "create_claim",
+    "decide_overpayment",
     "documents",
     "get_claim",
     "get_claimant",
@@ -79,17 +90,22 @@ __all__ = [
     "open_document",
     "open_personal_data",
     "outstanding",
+    "overpayment_state",
     "payments",
     "record_payment",
+    "record_repayment",
     "register_claimant",
+    "repayments",
     "request_information",
     "reserve_again",
     "review_decision",
+    "review_waiver",
     "revise_draft",
     "start_review",
     "submit",
     "update_claimant",
     "upload_evidence",
     "upload_mandate",
+    "waiver_threshold",
     "withdraw",
 ]

@@ -46,6 +46,7 @@ from ledger import (
     ensure_account,
     get_transaction,
     locked_balance,
+    overpaid_receivable,
     post_pending,
     record_transaction,
     void_pending,
@@ -74,6 +75,28 @@ def ledger_owner(claim: Claim) -> frozenset[str]:
         assert case_owner is not None
         owners.add(case_owner)
     return frozenset(owners)
+
+
+def _receivable_code(claim: Claim) -> str:
+    return overpaid_receivable(claim.country, str(claim.id), claim.currency).code
+
+
+async def overpaid(session: AsyncSession, claim: Claim) -> Decimal:
+    """What she still owes back of a payment beyond an award an appeal lowered (posted)."""
+    try:
+        balance = await account_balance(session, _receivable_code(claim))
+    except AccountNotFound:
+        return Decimal(0)
+    return balance.posted
+
+
+def clear_overpayment_decision(claim: Claim) -> None:
+    claim.overpayment_decision = None
+    claim.overpayment_reason = None
+    claim.overpayment_decided_at = None
+    claim.overpayment_decided_by = None
+    claim.overpayment_confirmed_at = None
+    claim.overpayment_confirmed_by = None
 
 
 async def _source_postings(
@@ -108,19 +131,38 @@ async def release_award(session: AsyncSession, claim: Claim, actor: Actor) -> No
     claim.award_transaction_id = None
 
 
-async def _booked(session: AsyncSession, claim: Claim) -> Decimal:
-    """What the letters so far have booked as owed on the claim: the payable's posted balance
-    plus what was paid from it."""
-    balance = await account_balance(session, _payable_code(claim))
-    return balance.posted + claim.paid_total
+def kept(claim: Claim) -> Decimal:
+    """What she holds of the fund's money toward her award: paid to her, less what she repaid
+    and what the fund waived of an overpayment (forgiven money is neither claimed back by a
+    later decision nor counted toward it)."""
+    return claim.paid_total - claim.overpayment_repaid - claim.overpayment_waived
+
+
+async def _ensure_receivable(session: AsyncSession, claim: Claim) -> str:
+    receivable = overpaid_receivable(claim.country, str(claim.id), claim.currency)
+    await ensure_account(
+        session,
+        receivable.code,
+        name=receivable.name,
+        type=AccountType.ASSET,
+        currency=claim.currency,
+        country=claim.country,
+        must_not_go_negative=receivable.must_not_go_negative,
+        owner=ledger_owner(claim),
+    )
+    return receivable.code
 
 
 async def _reserve_award(
     session: AsyncSession, claim: Claim, actor: Actor, total: Decimal, *, now: datetime
 ) -> None:
-    """Reserve, pending until the letter, what moves the booked award to `total`:
-    `Dr fund (or the case's earmarked money)  Cr payable/award/<claim>` for an increase, the
-    mirror for a decrease. Nothing moves when `total` is what is booked already."""
+    """Reserve, pending until the letter, what moves the booked award to `total`: the payable
+    to what is still to pay her (`total` less what she holds), and, when she holds more than
+    `total` (an appeal lowered it below what was paid), the receivable to what she owes back;
+    the fund (or the case's earmarked money, for an increase) takes the difference:
+    `Dr fund  Cr payable/award/<claim>` for an increase, `Dr receivable/overpaid/<claim>
+    Cr fund` for a decrease below what was paid. Nothing moves when both are where they
+    should be already."""
     payable = award_payable(claim.country, str(claim.id), claim.currency)
     await ensure_account(
         session,
@@ -132,19 +174,28 @@ async def _reserve_award(
         must_not_go_negative=payable.must_not_go_negative,
         owner=ledger_owner(claim),
     )
-    change = total - await _booked(session, claim)
-    if change == 0:
+    holds = kept(claim)
+    payable_change = (
+        max(total - holds, Decimal(0)) - (await account_balance(session, payable.code)).posted
+    )
+    receivable_change = max(holds - total, Decimal(0)) - await overpaid(session, claim)
+    change = payable_change - receivable_change  # the fund's part; negative: it gets money back
+    if payable_change == 0 and receivable_change == 0:
         return
+    postings = [
+        *await _source_postings(session, claim, change),
+        PostingSpec(payable.code, -payable_change, claim.currency),
+    ]
+    if receivable_change:
+        code = await _ensure_receivable(session, claim)
+        postings.append(PostingSpec(code, receivable_change, claim.currency))
     view = await record_transaction(
         session,
         TransactionSpec(
             country=claim.country,
             kind=EntryKind.AWARD,
             effective_date=now.date(),
-            postings=(
-                *await _source_postings(session, claim, change),
-                PostingSpec(payable.code, -change, claim.currency),
-            ),
+            postings=tuple(p for p in postings if p.amount),
             memo=f"award on claim {claim.reference}"
             + ("" if change == total else f" changed to {total}"),
             references={"claim": str(claim.id)},
@@ -225,7 +276,6 @@ async def make_decision(
         [HeadAward(h.position, h.awarded, h.reason) for h in data.heads],
         currency=claim.currency,
         threshold=claim.second_approval_threshold,
-        already_paid=claim.paid_total,
         proposal_made=claim.no_proposal_code is None,
     )
     if decision.requires_second_approval:
@@ -308,6 +358,11 @@ async def issue_letter(
             now=now,
             owner=ledger_owner(claim),
         )
+        owed_back = await overpaid(session, claim)
+        if owed_back != claim.overpayment_owed:
+            # A new amount owed back needs its own decision (recover or waive).
+            clear_overpayment_decision(claim)
+        claim.overpayment_owed = owed_back
     claim.letter_issued_at = now
     claim.letter_languages = list(languages)
     record_step(session, claim, step, actor, reason, now=now)
@@ -325,7 +380,7 @@ async def issue_letter(
                 advances=sum(
                     (p.amount for p in claim.prior_payments if p.source == "advance"), Decimal(0)
                 ),
-                already_paid=claim.paid_total,
+                already_paid=claim.paid_total - claim.overpayment_repaid,
                 reason=claim.decision_reason or "",
                 no_proposal_reason=claim.no_proposal_reason,
                 heads=tuple(
@@ -342,6 +397,7 @@ async def issue_letter(
                 languages=languages,
                 decided_at=claim.decided_at,
                 issued_at=now,
+                owed_back=claim.overpayment_owed,
             )
         )
     return claim
@@ -365,7 +421,7 @@ def outstanding(claim: Claim) -> Decimal:
         ClaimStatus.CLOSED,
     ):
         return Decimal(0)
-    return max(claim.awarded_total - claim.paid_total, Decimal(0))
+    return max(claim.awarded_total - kept(claim), Decimal(0))
 
 
 async def record_payment(

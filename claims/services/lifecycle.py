@@ -25,13 +25,14 @@ from claims.errors import (
     InvalidClaimData,
     InvalidTransition,
     OutstandingBalance,
+    OverpaymentUnsettled,
 )
 from claims.models import Claim, Claimant, ClaimHead, ClaimTransition, PriorPaymentRow, new_id
 from claims.money import check_amount, country_currency
 from claims.personal_data import PersonalDataVault
 from claims.repository import ClaimFilter, Role, SortKey
 from claims.schemas import ClaimCreate, ClaimDraft
-from claims.services.awards import outstanding, release_award
+from claims.services.awards import outstanding, overpaid, release_award
 from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
 from policies import (
@@ -385,6 +386,9 @@ async def close(
     owed = outstanding(claim)
     if owed > 0:
         raise OutstandingBalance(str(owed), claim.currency)
+    owed_back = await overpaid(session, claim)
+    if owed_back > 0:
+        raise OverpaymentUnsettled(str(owed_back), claim.currency)
     record_step(session, claim, step, actor, reason, now=now)
     await session.flush()
     return claim

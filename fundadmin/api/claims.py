@@ -2,7 +2,8 @@
 review, decide, confirm, issue letters and pay; auditors read.
 
 Every write needs `If-Match` with the ETag of the version read (428 without, 412 when stale).
-The routes that move money (decision, approvals, letter, payments) also need an
+The routes that move money (decision, approvals, letter, payments, and an overpayment's
+decision, its approvals and repayments) also need an
 `Idempotency-Key`, so a retried request never reserves or pays twice. A claim outside the
 caller's scope answers 404; ministries reach no claim route (403).
 """
@@ -37,9 +38,12 @@ from claims.schemas import (
     InformationAnswer,
     InformationRequestCreate,
     InformationRequestView,
+    OverpaymentDecision,
     PaymentCreate,
     PaymentView,
     ReasonRequired,
+    RepaymentCreate,
+    RepaymentView,
     StepRequest,
     TransitionView,
 )
@@ -690,6 +694,129 @@ class ClaimsController(Controller):
     ) -> list[PaymentView]:
         rows = await services.payments(session, actor_of(principal), claim_id)
         return [views.payment_view(r) for r in rows]
+
+    @post(
+        "/{claim_id:uuid}/overpayment",
+        guards=ADMINISTRATORS,
+        summary="Recover or waive what an appeal left her owing back; a waiver above the "
+        "threshold waits for a second administrator (If-Match, Idempotency-Key)",
+        status_code=200,
+        responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
+    )
+    async def decide_overpayment(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[OverpaymentDecision],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action=f"overpayment_{data.decision}",
+            run=lambda actor: services.decide_overpayment(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                data=data,
+                now=clock.now(),
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/overpayment/approvals",
+        guards=ADMINISTRATORS,
+        summary="Second administrator confirms a waiver or sends it back (If-Match, "
+        "Idempotency-Key)",
+        status_code=200,
+        responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
+    )
+    async def approve_waiver(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[ApprovalRequest],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        return await _money_step(
+            session,
+            request,
+            principal,
+            data,
+            action="overpayment_waiver_confirm" if data.approve else "overpayment_waiver_send_back",
+            run=lambda actor: services.review_waiver(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                approve=data.approve,
+                reason=data.reason,
+                now=clock.now(),
+            ),
+        )
+
+    @post(
+        "/{claim_id:uuid}/repayments",
+        guards=ADMINISTRATORS,
+        summary="Record money she paid back of an overpayment (If-Match, Idempotency-Key)",
+        status_code=200,
+        responses=idempotent_responses(Claim, 200),
+        response_headers=ETAG_HEADER,
+        opt=IDEMPOTENT,
+    )
+    async def repay(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        claim_id: FromPath[uuid.UUID],
+        data: JSONBody[RepaymentCreate],
+        if_match: IfMatch = None,
+    ) -> Response[bytes]:
+        async def run(actor: claims.Actor) -> ClaimRow:
+            await services.record_repayment(
+                session,
+                actor,
+                claim_id,
+                expected_version=expected_version(if_match),
+                data=data,
+                now=clock.now(),
+            )
+            return await services.get_claim(session, actor, claim_id)
+
+        return await _money_step(session, request, principal, data, action="repay", run=run)
+
+    @get(
+        "/{claim_id:uuid}/repayments",
+        guards=READERS,
+        summary="Her repayments of an overpayment on the claim",
+    )
+    async def repayments(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+    ) -> list[RepaymentView]:
+        rows = await services.repayments(session, actor_of(principal), claim_id)
+        return [views.repayment_view(r) for r in rows]
 
     @post(
         "/{claim_id:uuid}/close",

@@ -122,6 +122,8 @@ class LetterFacts:
     advances: Decimal
     already_paid: Decimal
     to_pay: Decimal
+    owed_back: Decimal
+    """Paid beyond this decision (an appeal lowered the award): she owes it back."""
     bank_account: str | None
     """Masked: only the last four characters."""
     appeal_deadline: date
@@ -169,6 +171,7 @@ def letter_facts(
         advances=notice.advances,
         already_paid=notice.already_paid,
         to_pay=to_pay,
+        owed_back=notice.owed_back,
         bank_account=mask_account(recipient.bank_account) if recipient.bank_account else None,
         appeal_deadline=issued_on + timedelta(days=authority.appeal_days),
         verification_code=verification_code,

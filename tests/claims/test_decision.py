@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from claims.decision import HeadAward, HeadFigures, Outcome, decide
-from claims.errors import AwardBelowPaid, InvalidClaimData
+from claims.errors import InvalidClaimData
 
 HEADS = [
     HeadFigures(0, Decimal(100000), Decimal(100000)),
@@ -76,14 +76,4 @@ class TestDecide:
                 [HeadAward(0, Decimal(1), REASON), HeadAward(0, Decimal(1), REASON)],
                 currency="SEK",
                 threshold=Decimal(100000),
-            )
-
-    def test_an_award_below_what_was_paid_is_refused(self) -> None:
-        with pytest.raises(AwardBelowPaid):
-            decide(
-                HEADS,
-                [HeadAward(0, Decimal(1000), REASON), HeadAward(1, Decimal(0), REASON)],
-                currency="SEK",
-                threshold=Decimal(100000),
-                already_paid=Decimal(5000),
             )

@@ -152,3 +152,26 @@ class TestDecidedByHand:
         text = pdf_text(letter_pdf(stated, verify_url=VERIFY_URL))
         assert "Reglerna kunde inte föreslå något belopp" in text
         assert "Prisbasbeloppet för 2026 saknas." in text
+
+
+class TestOverpayment:
+    def test_the_letter_says_what_she_owes_back_and_what_happens_next(self) -> None:
+        stated = facts(
+            "SE",
+            ("en", "sv"),
+            awarded_total=Decimal("15000"),
+            already_paid=Decimal("20000"),
+            owed_back=Decimal("5000"),
+        )
+        text = pdf_text(letter_pdf(stated, verify_url=VERIFY_URL))
+        assert "Money to pay back" in text
+        assert "more than the compensation we have now decided" in text
+        assert "We will write to you about how to pay it back" in text
+        assert "Pengar att betala tillbaka" in text
+        assert "Du behöver inte göra något ännu" in text
+        assert "Still to be paid" in text  # 0, and no payment section
+        assert "We will pay" not in text
+
+    def test_no_word_of_it_without_an_overpayment(self) -> None:
+        text = pdf_text(letter_pdf(facts("SE", ("en",)), verify_url=VERIFY_URL))
+        assert "pay back" not in text
