@@ -136,3 +136,24 @@ def decision(form: FormMultiDict, positions: list[int]) -> tuple[dict[str, Any],
             }
         )
     return {"heads": heads, "reason": _text(form, "reason")}, fields
+
+
+def payment(form: FormMultiDict, currency: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The payment form as the API's PaymentCreate JSON, in the claim's own currency."""
+    fields = {"amount": "amount", "paid_on": "paid_on", "bank_reference": "bank_reference"}
+    errors = [
+        FieldError(name, message)
+        for name, message in (
+            ("amount", "Enter the amount paid"),
+            ("paid_on", "Enter the value date of the transfer"),
+        )
+        if not _text(form, name)
+    ]
+    if errors:
+        raise FormInvalid(errors)
+    return {
+        "amount": _text(form, "amount"),
+        "currency": currency,
+        "paid_on": _text(form, "paid_on"),
+        "bank_reference": _optional(form, "bank_reference"),
+    }, fields

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie, FormMultiDict
@@ -27,13 +27,15 @@ import claims
 import ledger
 from claims import services, views
 from claims.models import Claim as ClaimRow
-from claims.schemas import ClaimCreate, DecisionRequest
+from claims.schemas import ClaimCreate, DecisionRequest, PaymentCreate
 from fundadmin.api.auth import SIGN_IN_THROTTLE
 from fundadmin.api.claims_support import actor_of, audit, vault_of
 from fundadmin.api.reports import MEDIA_TYPES, allocation_for
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.errors import ProblemError
+from fundadmin.letters import service as letters
+from fundadmin.letters.issuing import issue_and_audit
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.reports import render
 from fundadmin.security.audit import client_address
@@ -59,6 +61,8 @@ HERE = Path(__file__).parent
 PAGE_SIZE = 20
 STATUSES = [s.value for s in claims.ClaimStatus]
 COUNTRIES = sorted(ledger.COUNTRY_CURRENCY)
+SORTS: tuple[claims.SortKey, ...] = get_args(claims.SortKey)
+"""The review queue sorts only as the API's claim list does."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +306,7 @@ async def _claim_page(
     request: Request[Any, Any, Any],
     *,
     session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
     visit: NamedDependency[Visit],
     claim_id: uuid.UUID,
     status_code: int = 200,
@@ -311,14 +316,22 @@ async def _claim_page(
     actor = visit.door(Role.LEGAL_ADVISER, Role.ADMINISTRATOR, Role.AUDITOR)
     claim = await services.get_claim(session, actor, claim_id)
     history = await services.history(session, actor, claim_id)
+    readers = {Role.LEGAL_ADVISER, Role.ADMINISTRATOR}
+    shown = views.claim_view(claim, actor)
     return page(
         request,
         "claim.html",
         visit,
         status_code,
-        claim=views.claim_view(claim, actor),
+        claim=shown,
         assessment=views.assessment_view(claim.assessment) if claim.assessment else None,
         history=[views.transition_view(t) for t in history],
+        letters=await letters.letters_of(session, claim.id)
+        if visit.principal.roles & readers
+        else [],
+        payments=[views.payment_view(p) for p in await services.payments(session, actor, claim.id)],
+        decided_by_me=claim.decided_by == actor.user_id,
+        today=today(clock),
         errors=errors or [],
         values=values or {},
     )
@@ -328,10 +341,48 @@ async def _claim_page(
 async def claim_page(
     request: Request[Any, Any, Any],
     session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
     visit: NamedDependency[Visit],
     claim_id: FromPath[uuid.UUID],
 ) -> Template:
-    return await _claim_page(request, session=session, visit=visit, claim_id=claim_id)
+    return await _claim_page(request, session=session, clock=clock, visit=visit, claim_id=claim_id)
+
+
+@get("/claims/{claim_id:uuid}/letters/{version:int}", include_in_schema=False)
+async def letter_download(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    visit: NamedDependency[Visit],
+    claim_id: FromPath[uuid.UUID],
+    version: FromPath[int],
+) -> Response[bytes]:
+    """One letter as PDF, as the API's letter download serves it: her adviser and the claim's
+    administrators only (auditors see no personal data); the read is audited."""
+    actor = visit.door(Role.LEGAL_ADVISER, Role.ADMINISTRATOR)
+    async with unit_of_work(session):
+        claim = await services.get_claim(session, actor, claim_id)
+        try:
+            letter, pdf = await letters.letter_content(
+                session, vault_of(request.app.state), claim.id, version
+            )
+        except letters.LetterNotFound as error:
+            raise claims.NotFound("letter") from error
+        await audit(
+            session,
+            request,
+            visit.principal,
+            action="claim.letter.read",
+            subject_type="claim",
+            subject_id=claim.id,
+            details={"version": version},
+        )
+    filename = f"letter-{claim.reference}-v{letter.version}.pdf"
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        cookies=_renewed(visit),
+    )
 
 
 STEPS = {
@@ -383,6 +434,40 @@ async def _run_step(
         return await services.make_decision(
             session, actor, claim_id, expected_version=version, data=data, now=clock.now()
         )
+    if step in ("confirm", "send_back"):
+        return await services.review_decision(
+            session,
+            actor,
+            claim_id,
+            expected_version=version,
+            approve=step == "confirm",
+            reason=reason,
+            now=clock.now(),
+        )
+    if step == "letter":
+        return await issue_and_audit(
+            session,
+            visit.principal,
+            claim_id,
+            vault=vault_of(request.app.state),
+            public_url=request.app.state.settings.public_url,
+            now=clock.now(),
+            expected_version=version,
+            reason=reason,
+            remote_addr=client_address(request),
+        )
+    if step == "pay":
+        current = await services.get_claim(session, actor, claim_id)
+        raw, fields = forms.payment(form, current.currency)
+        await services.record_payment(
+            session,
+            actor,
+            claim_id,
+            expected_version=version,
+            data=forms.convert(raw, PaymentCreate, fields),
+            now=clock.now(),
+        )
+        return await services.get_claim(session, actor, claim_id)
     raise claims.NotFound("step")
 
 
@@ -430,6 +515,7 @@ async def claim_step(
         return await _claim_page(
             request,
             session=session,
+            clock=clock,
             visit=visit,
             claim_id=claim_id,
             status_code=400,
@@ -440,10 +526,11 @@ async def claim_step(
         raise
     except claims.ClaimsError as exc:
         field = getattr(exc, "field", "")
-        error = forms.FieldError(_decision_field(field), str(exc))
+        error = forms.FieldError(_error_field(step, field), str(exc))
         return await _claim_page(
             request,
             session=session,
+            clock=clock,
             visit=visit,
             claim_id=claim_id,
             status_code=409,
@@ -453,8 +540,14 @@ async def claim_step(
     return Redirect(f"/web/claims/{claim_id}", status_code=303, cookies=_renewed(visit))
 
 
-def _decision_field(field: str) -> str:
-    return "reason" if field in ("", "reason") else field
+STEP_FIELDS = {"pay": "amount", "letter": "issue-letter"}
+"""The input a refusal without a field of its own points at, per step (else the reason)."""
+
+
+def _error_field(step: str, field: str) -> str:
+    if field in ("", "reason", "form"):
+        return STEP_FIELDS.get(step, "reason")
+    return field
 
 
 # --- fund administrator ---------------------------------------------------------------------
@@ -484,12 +577,16 @@ async def review_queue(
         else None,
     )
     offset = (page_number - 1) * PAGE_SIZE
+    default: claims.SortKey = "submitted_at"
+    sort = next((k for k in SORTS if k == query.get("sort")), default)
     rows, total = await services.list_claims(
-        session, actor, "reader", filters, sort="submitted_at", limit=PAGE_SIZE, offset=offset
+        session, actor, "reader", filters, sort=sort, limit=PAGE_SIZE, offset=offset
     )
     kept = [("status", s) for s in status] + [("country", c) for c in country]
     if older:
         kept.append(("older_than_days", older))
+    filtered = list(kept)
+    kept.append(("sort", sort))
     return page(
         request,
         "queue.html",
@@ -504,6 +601,8 @@ async def review_queue(
         page_number=page_number,
         pages=max(1, -(-total // PAGE_SIZE)),
         kept=kept,
+        filtered=filtered,
+        sort=sort,
     )
 
 
@@ -650,6 +749,7 @@ WEB_ROUTER = Router(
         claim_form,
         claim_form_post,
         claim_page,
+        letter_download,
         claim_step,
         review_queue,
         report_page,

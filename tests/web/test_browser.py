@@ -1,7 +1,9 @@
 """The pages in a real browser: Playwright driving Debian's Chromium, headless.
 
 An adviser files a claim (with the policy's estimate), an administrator takes it into review,
-runs the policy and decides it, and a ministry reads its allocation report. axe-core checks
+runs the policy and decides it above the four-eyes threshold, a second administrator confirms it,
+issues the letter and records the payment, the adviser downloads the letter, and a ministry reads
+its allocation report. axe-core checks
 every page for serious or critical accessibility violations. Screenshots of the main pages go to
 a temporary folder, or to the folder named by FUNDADMIN_SCREENSHOTS: refresh the README's with
 `FUNDADMIN_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/web/test_browser.py` (a plain test
@@ -103,7 +105,7 @@ async def _sign_out(page) -> None:
     await page.wait_for_url(re.compile(r"/web/sign-in"))
 
 
-async def test_adviser_files_and_administrator_decides(page, screenshots: Path) -> None:
+async def test_adviser_to_payment_through_the_pages(page, screenshots: Path) -> None:
     await _sign_in(page, "adviser-marta")
     await page.wait_for_url(re.compile(r"/web/claims$"))
     await _accessible(page, "adviser's claims")
@@ -114,7 +116,7 @@ async def test_adviser_files_and_administrator_decides(page, screenshots: Path) 
     await page.get_by_label("Date reported").fill("2025-06-02")
     await page.locator("#head-0-category").select_option("non_material")
     await page.locator("#head-0-sub_kind").select_option("violation")
-    await page.locator("#head-0-amount").fill("50000")
+    await page.locator("#head-0-amount").fill("150000")
     await page.locator("#head-1-category").select_option("material_loss")
     await page.locator("#head-1-sub_kind").select_option("medical")
     await page.locator("#head-1-amount").fill("8000")
@@ -145,9 +147,42 @@ async def test_adviser_files_and_administrator_decides(page, screenshots: Path) 
     )
     await _accessible(page, "claim page with the proposal")
     await page.screenshot(path=str(screenshots / "administrator-claim-page.png"), full_page=True)
+    await page.locator("[id^=awarded-]").first.fill("120000")
+    await page.locator("[id^=head-reason-]").first.fill(
+        "Serious violation over months: awarded above the standard amount."
+    )
     await page.get_by_role("button", name="Decide").click()
-    await page.locator(".lead .status-decided, .lead .status-awaiting_second_approval").wait_for()
-    await _accessible(page, "decided claim")
+    await page.locator(".lead .status-awaiting_second_approval").wait_for()
+    await page.get_by_text("a different administrator of SE must confirm it").wait_for()
+    assert await page.get_by_role("button", name="Confirm the decision").count() == 0
+    await _accessible(page, "decision awaiting a second administrator")
+    await _sign_out(page)
+
+    await _sign_in(page, "admin2-se")
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    await page.goto(claim_url)
+    await _accessible(page, "second approval")
+    await page.get_by_role("button", name="Confirm the decision").click()
+    await page.locator(".lead .status-decided").wait_for()
+    await _accessible(page, "confirmed decision, letter to issue")
+    await page.get_by_role("button", name="Issue the decision letter").click()
+    await page.locator(".lead .status-letter_issued").wait_for()
+    await _accessible(page, "letter issued, payment form")
+    await page.get_by_label("Bank reference").fill("SE-TRANSFER-1")
+    await page.get_by_role("button", name="Record the payment").click()
+    await page.locator(".lead .status-paid").wait_for()
+    await page.get_by_text("SE-TRANSFER-1").wait_for()
+    await _accessible(page, "paid claim")
+    await page.screenshot(path=str(screenshots / "administrator-paid-claim.png"), full_page=True)
+    await _sign_out(page)
+
+    await _sign_in(page, "adviser-marta")
+    await page.wait_for_url(re.compile(r"/web/claims$"))
+    await page.goto(claim_url)
+    await _accessible(page, "adviser's paid claim with its letter")
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name=re.compile(r"Download letter 1")).click()
+    assert (await download.value).suggested_filename.endswith(".pdf")
 
 
 async def test_a_failed_decision_names_its_field(page) -> None:
@@ -156,7 +191,7 @@ async def test_a_failed_decision_names_its_field(page) -> None:
     await page.wait_for_url(re.compile(r"/web/queue$"))
     await page.get_by_label("assessed", exact=True).check()
     await page.get_by_role("button", name="Filter").click()
-    links = page.locator("table a")
+    links = page.locator("table tbody a")
     if await links.count() == 0:
         pytest.skip("the demo data has no assessed claim in Sweden")
     await links.first.click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -10,7 +11,8 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from claims.models import Claim
+from claims.models import Claim, Payment
+from tests.clock import TODAY
 from tests.web.conftest import SignIn, csrf_of
 
 
@@ -248,3 +250,149 @@ class TestMinistryReport:
 async def test_the_pages_are_not_in_the_api_document(browser: httpx.AsyncClient) -> None:
     document = (await browser.get("/schema/openapi.json")).json()
     assert [path for path in document["paths"] if path.startswith("/web")] == []
+
+
+_VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+async def _claim_in(session: AsyncSession, *statuses: str, country: str = "SE") -> str:
+    claim_id = await session.scalar(
+        sa.select(Claim.id)
+        .where(Claim.country == country, Claim.status.in_(statuses))
+        .order_by(Claim.reference)
+        .limit(1)
+    )
+    assert claim_id is not None, f"the demo data has no {statuses} claim in {country}"
+    return str(claim_id)
+
+
+async def _form_of(browser: httpx.AsyncClient, claim_id: str) -> dict[str, str]:
+    page = await browser.get(f"/web/claims/{claim_id}")
+    assert page.status_code == 200, page.text
+    found = _VERSION.search(page.text)
+    assert found, "the claim page offers no step"
+    return {"csrf_token": csrf_of(page), "version": found.group(1)}
+
+
+async def _payments(session: AsyncSession, claim_id: str) -> int:
+    count = sa.select(sa.func.count()).select_from(Payment).where(Payment.claim_id == claim_id)
+    return int(await session.scalar(count) or 0)
+
+
+class TestSecondApprovalLetterAndPayment:
+    async def test_the_deciding_administrator_cannot_confirm_her_own_decision(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        claim_id = await _claim_in(session, "awaiting_second_approval")
+        await sign_in_as(browser, "admin-se")
+        page = await browser.get(f"/web/claims/{claim_id}")
+        assert "a different administrator of SE must confirm it" in page.text
+        assert "Confirm the decision" not in page.text
+        form = {"csrf_token": csrf_of(page), "version": await _version(session, claim_id)}
+        refused = await browser.post(f"/web/claims/{claim_id}/confirm", data=form)
+        assert refused.status_code == 409
+        assert "a different administrator than the one who decided must confirm" in refused.text
+        assert await _status(session, claim_id) == "awaiting_second_approval"
+
+    async def test_a_second_administrator_confirms(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        claim_id = await _claim_in(session, "awaiting_second_approval")
+        await sign_in_as(browser, "admin2-se")
+        form = await _form_of(browser, claim_id)
+        confirmed = await browser.post(f"/web/claims/{claim_id}/confirm", data=form)
+        assert confirmed.status_code == 303, confirmed.text
+        after = await browser.get(f"/web/claims/{claim_id}")
+        assert "status-decided" in after.text
+        assert "Issue the decision letter" in after.text
+
+    async def test_a_resubmitted_payment_form_pays_once(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        claim_id = await _claim_in(session, "letter_issued", "partly_paid")
+        before = await _payments(session, claim_id)
+        await sign_in_as(browser, "admin-se")
+        form = {**await _form_of(browser, claim_id), "amount": "100", "paid_on": TODAY.isoformat()}
+        first = await browser.post(f"/web/claims/{claim_id}/pay", data=form)
+        assert first.status_code == 303, first.text
+        again = await browser.post(f"/web/claims/{claim_id}/pay", data=form)
+        assert again.status_code == 409
+        assert "the record changed since you read it" in again.text
+        session.expire_all()
+        assert await _payments(session, claim_id) == before + 1
+
+    async def test_a_payment_without_an_amount_names_the_field(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        claim_id = await _claim_in(session, "letter_issued", "partly_paid")
+        await sign_in_as(browser, "admin-se")
+        form = {**await _form_of(browser, claim_id), "amount": "", "paid_on": TODAY.isoformat()}
+        response = await browser.post(f"/web/claims/{claim_id}/pay", data=form)
+        assert response.status_code == 400
+        assert 'href="#amount"' in response.text
+
+    @pytest.mark.parametrize("username", ["adviser-marta", "admin-se"])
+    async def test_her_adviser_and_the_administrator_download_the_letter(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession, username: str
+    ) -> None:
+        claim_id = await _claim_in(session, "letter_issued", "partly_paid")
+        await sign_in_as(browser, username)
+        page = await browser.get(f"/web/claims/{claim_id}")
+        assert f"/web/claims/{claim_id}/letters/1" in page.text
+        pdf = await browser.get(f"/web/claims/{claim_id}/letters/1")
+        assert pdf.status_code == 200
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        missing = await browser.get(f"/web/claims/{claim_id}/letters/99")
+        assert missing.status_code == 404
+
+    async def test_another_countrys_administrator_gets_404_on_every_new_door(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        waiting = await _claim_in(session, "awaiting_second_approval")
+        payable = await _claim_in(session, "letter_issued", "partly_paid")
+        await sign_in_as(browser, "admin-lv")
+        queue = await browser.get("/web/queue")
+        form = {
+            "csrf_token": csrf_of(queue),
+            "version": "1",
+            "amount": "1",
+            "paid_on": TODAY.isoformat(),
+        }
+        for path in (
+            f"/web/claims/{waiting}/confirm",
+            f"/web/claims/{waiting}/send_back",
+            f"/web/claims/{payable}/letter",
+            f"/web/claims/{payable}/pay",
+        ):
+            response = await browser.post(path, data=form)
+            assert response.status_code == 404, path
+        assert (await browser.get(f"/web/claims/{payable}/letters/1")).status_code == 404
+        session.expire_all()
+        assert await _status(session, waiting) == "awaiting_second_approval"
+
+
+async def _version(session: AsyncSession, claim_id: str) -> str:
+    return str(await session.scalar(sa.select(Claim.version).where(Claim.id == claim_id)))
+
+
+async def _status(session: AsyncSession, claim_id: str) -> str:
+    return str(await session.scalar(sa.select(Claim.status).where(Claim.id == claim_id)))
+
+
+class TestQueueSorting:
+    async def test_the_queue_sorts_by_the_apis_keys_only(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "admin-se")
+        references = re.compile(r'<a href="/web/claims/[0-9a-f-]{36}">([A-Z]{2}-\d{4}-\d+)</a>')
+        by_reference = await browser.get("/web/queue?country=SE&sort=reference")
+        assert by_reference.status_code == 200
+        shown = references.findall(by_reference.text)
+        assert len(shown) > 1
+        assert shown == sorted(shown)
+        assert 'aria-sort="ascending"' in by_reference.text
+        assert "country=SE&amp;sort=submitted_at" in by_reference.text
+        unknown = await browser.get("/web/queue?country=SE&sort=claimant_name")
+        assert unknown.status_code == 200
+        assert "oldest submission first" in unknown.text
