@@ -843,16 +843,20 @@ class ClaimsController(Controller):
         "/{claim_id:uuid}/repayments",
         guards=READERS,
         summary="Her repayments of an overpayment on the claim",
+        response_headers=LINK_HEADER,
     )
     async def repayments(
         self,
         *,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         claim_id: FromPath[uuid.UUID],
-    ) -> list[RepaymentView]:
+        after: After = None,
+        limit: Limit = 50,
+    ) -> Response[Page[RepaymentView]]:
         rows = await services.repayments(session, actor_of(principal), claim_id)
-        return [views.repayment_view(r) for r in rows]
+        return paged(request, page_of([views.repayment_view(r) for r in rows], after, limit))
 
     @post(
         "/{claim_id:uuid}/close",

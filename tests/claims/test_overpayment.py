@@ -139,7 +139,7 @@ async def _kinds(driver: Driver, claim: dict[str, Any]) -> list[str]:
     response = await driver.call(
         "GET", f"{LEDGER}/transactions", "admin-se", params={"reference": f"claim:{claim['id']}"}
     )
-    return [t["kind"] for t in response.json()]
+    return [t["kind"] for t in response.json()["items"]]
 
 
 async def test_the_claim_shows_what_she_owes_back(driver: Driver) -> None:
@@ -181,7 +181,7 @@ async def test_recovered_and_repaid_the_claim_closes(driver: Driver) -> None:
     listed = (
         await driver.call("GET", f"/api/v1/claims/{claim['id']}/repayments", "adviser-marta")
     ).json()
-    assert [r["amount"] for r in listed] == ["2000.00", "3000.00"]
+    assert [r["amount"] for r in listed["items"]] == ["2000.00", "3000.00"]
     assert (await _kinds(driver, claim)).count("overpayment_repayment") == 2
     closed = await driver.step(claim, "close", "admin-se", {})
     assert closed["status"] == "closed"

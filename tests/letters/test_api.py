@@ -37,7 +37,7 @@ async def issued(driver: Driver, **claimant: Any) -> dict[str, Any]:
 
 
 async def letters_of(driver: Driver, claim: dict[str, Any], user: str) -> list[dict[str, Any]]:
-    return (await driver.call("GET", LETTERS.format(id=claim["id"]), user)).json()
+    return (await driver.call("GET", LETTERS.format(id=claim["id"]), user)).json()["items"]
 
 
 async def download(driver: Driver, claim: dict[str, Any], version: int, user: str) -> bytes:
