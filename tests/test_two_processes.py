@@ -165,7 +165,7 @@ class TestFourEyesRaces:
         assert sorted(r.status_code for r in lettered) == [200, 412], [r.text for r in lettered]
         assert await _moves(session, claim["id"]) == {(EntryKind.AWARD, "posted"): 1}
         history = await driver.call("GET", f"/api/v1/claims/{claim['id']}/history", "admin-se")
-        events = Counter(step["event"] for step in history.json())
+        events = Counter(step["event"] for step in history.json()["items"])
         assert (events["confirm"], events["issue_letter"]) == (1, 1)
 
     async def test_one_payment_retried_on_both_processes_at_once_pays_once(

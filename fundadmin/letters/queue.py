@@ -38,8 +38,6 @@ ISSUE_TASK = "letters.issue"
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
 """Five attempts, waiting 2, 4, 8, 16 seconds: enough for a database fail-over."""
 
-jobs = procrastinate.Blueprint()
-
 
 @dataclass(frozen=True, slots=True)
 class WorkerRuntime:
@@ -60,12 +58,23 @@ def queue_app(database_url: URL) -> procrastinate.App:
     nightly retention job."""
     conninfo = database_url.set(drivername="postgresql").render_as_string(hide_password=False)
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
-    app.add_tasks_from(jobs, namespace="fundadmin")
-    app.add_tasks_from(privacy_jobs.jobs, namespace="fundadmin")
+    app.add_tasks_from(letter_jobs(), namespace="fundadmin")
+    app.add_tasks_from(privacy_jobs.retention_jobs(), namespace="fundadmin")
     return app
 
 
-@jobs.task(name=ISSUE_TASK, queue=QUEUE, retry=RETRY, pass_context=True)
+def letter_jobs() -> procrastinate.Blueprint:
+    """A new blueprint for each app: adding one to an app renames its tasks in place, so a
+    shared blueprint would give a second app in the same process doubly namespaced names."""
+    jobs = procrastinate.Blueprint()
+    jobs.task(name=ISSUE_TASK, queue=QUEUE, retry=RETRY, pass_context=True)(issue_letter_job)
+    sweep = jobs.task(name="letters.retry_stalled", queue=QUEUE, pass_context=True)(
+        retry_stalled_sweep
+    )
+    jobs.periodic(cron="* * * * *", periodic_id="letters.retry_stalled")(sweep)
+    return jobs
+
+
 async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, by: str) -> str:
     """Issue the letter of a decided claim as administrator `by` (a user id)."""
     runtime: WorkerRuntime = context.additional_context["runtime"]
@@ -106,8 +115,6 @@ async def retry_stalled_jobs(app: procrastinate.App, *, stalled_after: float) ->
     return len(stalled)
 
 
-@jobs.periodic(cron="* * * * *", periodic_id="letters.retry_stalled")
-@jobs.task(name="letters.retry_stalled", queue=QUEUE, pass_context=True)
 async def retry_stalled_sweep(context: procrastinate.JobContext, timestamp: int) -> int:
     """Every minute, one live worker puts back the jobs of dead ones."""
     del timestamp  # procrastinate passes the schedule's time; the sweep does not need it

@@ -26,18 +26,7 @@ RETENTION_TASK = "privacy.retention"
 NIGHTLY = "30 2 * * *"
 """02:30 UTC: a quiet hour for every country served (UTC+0 to UTC+3)."""
 
-jobs = procrastinate.Blueprint()
 
-
-@jobs.periodic(cron=NIGHTLY, periodic_id=RETENTION_TASK)
-@jobs.task(
-    name=RETENTION_TASK,
-    queue=QUEUE,
-    # One run at a time: a run deferred while another is queued is not queued twice.
-    queueing_lock=RETENTION_TASK,
-    retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=60),
-    pass_context=True,
-)
 async def retention_job(context: procrastinate.JobContext, timestamp: int) -> str:
     """Erase what is due as of the business clock; `timestamp` is the schedule's, unused."""
     del timestamp
@@ -50,3 +39,18 @@ async def retention_job(context: procrastinate.JobContext, timestamp: int) -> st
         dry_run=False,
     )
     return f"erased {summary.erased}, held {summary.held}, kept {summary.kept}"
+
+
+def retention_jobs() -> procrastinate.Blueprint:
+    """A new blueprint for each app (see `fundadmin.letters.queue.letter_jobs`)."""
+    jobs = procrastinate.Blueprint()
+    task = jobs.task(
+        name=RETENTION_TASK,
+        queue=QUEUE,
+        # One run at a time: a run deferred while another is queued is not queued twice.
+        queueing_lock=RETENTION_TASK,
+        retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=60),
+        pass_context=True,
+    )(retention_job)
+    jobs.periodic(cron=NIGHTLY, periodic_id=RETENTION_TASK)(task)
+    return jobs

@@ -51,7 +51,7 @@ async def _reservation(driver: Driver, claim: dict[str, Any]) -> dict[str, Any]:
             params={"reference": f"claim:{claim['id']}"},
         )
     ).json()
-    [reservation] = [t for t in found if t["status"] == "pending"]
+    [reservation] = [t for t in found["items"] if t["status"] == "pending"]
     return reservation
 
 

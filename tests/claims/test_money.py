@@ -92,7 +92,7 @@ class TestIdempotentPayment:
         )
         assert retry.json() == first.json()
         assert retry.headers["idempotent-replayed"] == "true"
-        payments = (await driver.call("GET", path, "admin-se")).json()
+        payments = (await driver.call("GET", path, "admin-se")).json()["items"]
         assert [Decimal(p["amount"]) for p in payments] == [Decimal(400)]
         assert (await _moves(session, claim["id"])).count(
             (EntryKind.PAYMENT, TransactionStatus.POSTED)

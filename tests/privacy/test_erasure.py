@@ -371,7 +371,7 @@ class TestLetters:
         assert (details["claims"], details["letters"]) == (1, 1)
         # What verification tells a third party stays: the letter was issued, by whom, when.
         listed = await privacy.call("GET", f"/api/v1/claims/{claim['id']}/letters", "admin-se")
-        assert len(listed.json()) == 1
+        assert len(listed.json()["items"]) == 1
 
 
 class TestPreconditions:
