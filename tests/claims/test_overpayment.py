@@ -211,6 +211,17 @@ async def test_repaying_more_than_she_owes_is_refused(driver: Driver) -> None:
     assert (await _balance(driver, code))["posted"] == "5000.00"
 
 
+async def test_a_repayment_dated_in_1900_or_the_future_is_refused(driver: Driver) -> None:
+    claim = await _overpaid_by_appeal(driver)
+    for day in ("1900-01-01", "2099-01-01"):
+        body = {**_repayment("100"), "repaid_on": day}
+        problem = await driver.step(claim, "repayments", "admin-se", body, money=True, expect=422)
+        assert problem["status"] == 422
+    assert (await driver.get(claim))["version"] == claim["version"]
+    code = f"SE/receivable/overpaid/{claim['id']}"
+    assert (await _balance(driver, code))["posted"] == "5000.00"
+
+
 async def test_nothing_to_recover_without_an_overpayment(driver: Driver) -> None:
     claim = await _decided(driver, await driver.assessed(), "10000", "5000", "5000")
     problem = await _overpayment(driver, claim, "recover", expect=409)
