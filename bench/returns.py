@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E40
 import ledger  # noqa: E402
 from claims import Actor, PersonalDataVault  # noqa: E402
 from claims.returns import services  # noqa: E402
+from claims.returns.demo import record_prerequisites  # noqa: E402
 from claims.returns.schemas import (  # noqa: E402
     ApplicationCreate,
     ApprovalIn,
@@ -50,7 +51,6 @@ from claims.returns.schemas import (  # noqa: E402
     NeedsAssessmentIn,
     ReceivingOrganisationIn,
     RequestedItemIn,
-    RiskAssessmentIn,
 )
 from claims.schemas import ClaimantCreate, MandateIn, PersonalData  # noqa: E402
 from claims.services import register_claimant  # noqa: E402
@@ -120,37 +120,19 @@ async def _prepared(
         ),
         now=NOW,
     )
-    application = await services.record_consent(
+    application = await record_prerequisites(
         session,
         vault,
         adviser,
-        application.id,
-        content=CONSENT,
-        expected_version=application.version,
-        now=NOW,
-    )
-    application = await services.record_risk(
-        session,
-        vault,
-        adviser,
-        application.id,
-        RiskAssessmentIn("medium", safety_plan_in_place=True, receiving_capacity="adequate"),
-        expected_version=application.version,
-        now=NOW,
-    )
-    application = await services.record_needs(
-        session,
-        vault,
-        adviser,
-        application.id,
-        NeedsAssessmentIn(
+        application,
+        consent=CONSENT,
+        needs=NeedsAssessmentIn(
             housing=False,
             health_care=True,
             counselling=True,
             financial_assistance=True,
             job_training=False,
         ),
-        expected_version=application.version,
         now=NOW,
     )
     return application.id

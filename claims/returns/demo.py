@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from claims.access import Actor
 from claims.personal_data import PersonalDataVault
 from claims.returns import services
+from claims.returns.models import ReturnApplication
 from claims.returns.schemas import (
     ApplicationCreate,
     ApprovalIn,
@@ -31,6 +32,47 @@ from policies import ReturnItem
 DEMO_CONSENT = b"%PDF-1.4\n% demo: signed consent to a voluntary return\n"
 DEMO_RATE = Decimal("11.4700")
 """SEK per EUR, a demo figure, not a market rate."""
+
+
+async def record_prerequisites(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    adviser: Actor,
+    application: ReturnApplication,
+    *,
+    consent: bytes,
+    needs: NeedsAssessmentIn,
+    now: datetime,
+) -> ReturnApplication:
+    """Her consent, a medium-risk assessment with a safety plan, and `needs`: what approval
+    requires, recorded as her adviser would (the demo and the returns benchmark share it)."""
+    application = await services.record_consent(
+        session,
+        vault,
+        adviser,
+        application.id,
+        content=consent,
+        expected_version=application.version,
+        now=now,
+    )
+    application = await services.record_risk(
+        session,
+        vault,
+        adviser,
+        application.id,
+        RiskAssessmentIn("medium", safety_plan_in_place=True, receiving_capacity="adequate"),
+        expected_version=application.version,
+        now=now,
+    )
+    return await services.record_needs(
+        session,
+        vault,
+        adviser,
+        application.id,
+        needs,
+        expected_version=application.version,
+        now=now,
+    )
 
 
 async def seed_return(
@@ -80,37 +122,19 @@ async def seed_return(
         ),
         now=now,
     )
-    application = await services.record_consent(
+    application = await record_prerequisites(
         session,
         vault,
         adviser,
-        application.id,
-        content=DEMO_CONSENT,
-        expected_version=application.version,
-        now=now,
-    )
-    application = await services.record_risk(
-        session,
-        vault,
-        adviser,
-        application.id,
-        RiskAssessmentIn("medium", safety_plan_in_place=True, receiving_capacity="adequate"),
-        expected_version=application.version,
-        now=now,
-    )
-    application = await services.record_needs(
-        session,
-        vault,
-        adviser,
-        application.id,
-        NeedsAssessmentIn(
+        application,
+        consent=DEMO_CONSENT,
+        needs=NeedsAssessmentIn(
             housing=True,
             health_care=True,
             counselling=True,
             financial_assistance=True,
             job_training=True,
         ),
-        expected_version=application.version,
         now=now,
     )
     rate = ExchangeRateIn(DEMO_RATE, "demo rate", now.date())
