@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import ledger
 from fundadmin.reports import allocation, render
-from fundadmin.reports.suppression import THRESHOLD, Balance, Relation, recoverable
+from fundadmin.reports.suppression import THRESHOLD, Balance, Relation
 from ledger import EntryKind, PostingSpec, TransactionSpec
 from tests.clock import NOW
+from tests.reports.attack import recovered
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
 
@@ -112,7 +113,7 @@ async def test_awards_of_few_claims_are_withheld_and_cannot_be_recovered(
 
     unknown, relations = _published(body)
     assert ("month", "2026-02", "out", "award") in unknown
-    assert recoverable(unknown, relations) == set()
+    assert recovered(unknown, relations) == set()
     # Balances stay published and the books still reconcile behind the withheld figures.
     assert all(line["closing"] is not None for line in body["funds"])
     for line in report.funds:
