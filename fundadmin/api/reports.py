@@ -73,6 +73,8 @@ def _check_period(start: date, end: date) -> None:
         raise ProblemError(UNPROCESSABLE, "to must not be before from")
     if (end - start).days > LONGEST_DAYS:
         raise ProblemError(UNPROCESSABLE, "a report covers at most ten years")
+    if not allocation.whole_months(start, end):
+        raise ProblemError(UNPROCESSABLE, allocation.PERIOD_RULE)
 
 
 async def allocation_for(

@@ -123,8 +123,8 @@ async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
 
 
 # Whom claim-tied money of the period stands for: per country, kind (award, return assistance,
-# recovery) and fund or month, the number of distinct claims, applications or cases behind it
-# (a transaction naming none counts as one of its own).
+# recovery) and month, per fund and over all funds, the number of distinct claims,
+# applications or cases behind it (a transaction naming none counts as one of its own).
 _PEOPLE = sa.text(
     f"""
     SELECT t.country AS country, {_FUND} AS fund, t.kind AS kind,
@@ -136,7 +136,7 @@ _PEOPLE = sa.text(
     JOIN ledger_account a ON a.id = p.account_id
     WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
       AND t.kind = ANY(:kinds) AND t.effective_date BETWEEN :start AND :end
-    GROUP BY GROUPING SETS ((1, 2, 3), (1, 3, 4), (1, 3))
+    GROUP BY GROUPING SETS ((1, 2, 3, 4), (1, 3, 4))
     """  # noqa: S608 - _FUND is a constant
 )
 
@@ -152,38 +152,30 @@ _PENDING_PEOPLE = sa.text(
 
 @dataclass(frozen=True, slots=True)
 class People:
-    """How many claims stand behind claim-tied money: `by_fund[(fund, kind)]` over the period,
-    `by_month[(month, kind)]` over all funds, `by_kind[kind]` over the period and all funds,
-    `pending`: claims or applications with money reserved now."""
+    """How many claims stand behind claim-tied money: `by_cell[(fund, month, kind)]` in one
+    fund and month, `by_month[(month, kind)]` over all funds, `pending`: claims or applications
+    with money reserved now."""
 
-    by_fund: dict[tuple[str, str], int]
+    by_cell: dict[tuple[str, date, str], int]
     by_month: dict[tuple[date, str], int]
-    by_kind: dict[str, int]
     pending: int
 
 
 async def people(
     session: AsyncSession, countries: list[str], kinds: list[str], start: date, end: date
 ) -> dict[str, People]:
-    result = {country: People({}, {}, {}, 0) for country in countries}
+    result = {country: People({}, {}, 0) for country in countries}
     rows = await session.execute(
         _PEOPLE, {"countries": countries, "kinds": kinds, "start": start, "end": end}
     )
     for r in rows:
         entry = result[r.country]
         if r.fund is not None:
-            entry.by_fund[r.fund, r.kind] = r.people
-        elif r.month is not None:
-            entry.by_month[r.month, r.kind] = r.people
+            entry.by_cell[r.fund, r.month, r.kind] = r.people
         else:
-            entry.by_kind[r.kind] = r.people
+            entry.by_month[r.month, r.kind] = r.people
     for r in await session.execute(_PENDING_PEOPLE, {"countries": countries}):
-        result[r.country] = People(
-            result[r.country].by_fund,
-            result[r.country].by_month,
-            result[r.country].by_kind,
-            r.people,
-        )
+        result[r.country] = People(result[r.country].by_cell, result[r.country].by_month, r.people)
     return result
 
 
