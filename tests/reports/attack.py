@@ -1,6 +1,6 @@
 """The attacker the suppression tests use, written independently of the audit in
-`fundadmin/reports/suppression.py`: exact rational Gauss-Jordan elimination (Fractions, dense),
-the textbook method, so a faster audit that got the algebra wrong fails the tests."""
+`fundadmin/reports/suppression.py`: exact rational Gauss-Jordan elimination (Fractions), the
+textbook method, so a faster audit that got the algebra wrong fails the tests."""
 
 from __future__ import annotations
 
@@ -10,49 +10,52 @@ from fractions import Fraction
 from fundadmin.reports.suppression import Linear
 
 
-def determined(unknowns: Sequence[Hashable], equations: Sequence[dict], targets: Sequence[dict]):
+def determined(
+    unknowns: Sequence[Hashable], equations: Sequence[dict], targets: Sequence[dict]
+) -> list[bool]:
     """Which of `targets` (linear combinations of `unknowns`, as {unknown: coefficient}) have a
-    value fixed by `equations` (each a known linear combination): those whose coefficient
-    vector lies in the equations' row space."""
-    index = {key: i for i, key in enumerate(unknowns)}
+    value fixed by `equations` (each a linear combination whose value the attacker knows):
+    those whose coefficient vector lies in the equations' row space."""
+    order = {key: i for i, key in enumerate(unknowns)}
 
-    def vector(combination: dict) -> list[Fraction]:
-        row = [Fraction(0)] * len(unknowns)
+    def vector(combination: dict) -> dict[int, Fraction]:
+        row: dict[int, Fraction] = {}
         for key, coefficient in combination.items():
-            if key in index:
-                row[index[key]] += coefficient
-        return row
+            if key in order:
+                row[order[key]] = row.get(order[key], Fraction(0)) + coefficient
+        return {c: v for c, v in row.items() if v}
 
-    basis = _reduced([vector(e) for e in equations], len(unknowns))
-    found = []
-    for target in targets:
-        rest = vector(target)
-        for column, row in basis:
-            if rest[column]:
-                factor = rest[column]
-                rest = [a - factor * b for a, b in zip(rest, row, strict=True)]
-        found.append(not any(rest))
-    return found
-
-
-def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[Fraction]]]:
-    matrix = [row[:] for row in rows if any(row)]
-    pivots: list[int] = []
-    rank = 0
-    for column in range(columns):
-        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][column] != 0), None)
-        if pivot is None:
+    basis: dict[int, dict[int, Fraction]] = {}  # pivot column -> row with 1 there, 0 at others
+    for equation in equations:
+        row = _reduce(vector(equation), basis)
+        if not row:
             continue
-        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        lead = matrix[rank][column]
-        matrix[rank] = [value / lead for value in matrix[rank]]
-        for r in range(len(matrix)):
-            if r != rank and matrix[r][column] != 0:
-                factor = matrix[r][column]
-                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
-        pivots.append(column)
-        rank += 1
-    return [(column, matrix[i]) for i, column in enumerate(pivots)]
+        column = min(row)
+        lead = row[column]
+        row = {c: v / lead for c, v in row.items()}
+        for other, pivot_row in basis.items():
+            if column in pivot_row:
+                basis[other] = _subtract(pivot_row, row, pivot_row[column])
+        basis[column] = row
+    return [not _reduce(vector(target), basis) for target in targets]
+
+
+def _subtract(row: dict, other: dict, factor: Fraction) -> dict:
+    result = dict(row)
+    for column, value in other.items():
+        updated = result.get(column, Fraction(0)) - factor * value
+        if updated:
+            result[column] = updated
+        else:
+            result.pop(column, None)
+    return result
+
+
+def _reduce(row: dict, basis: dict) -> dict:
+    for column in [c for c in row if c in basis]:
+        if column in row:
+            row = _subtract(row, basis[column], row[column])
+    return row
 
 
 def recovered(suppressed: set, relations: Sequence[Linear]) -> set:
