@@ -29,17 +29,23 @@ from policies import HeadCategory
 FUNDS = ("victims", "support-services", "earmarked")
 """The three funds of a country: the victims' fund, victim-support services, and the money
 earmarked for the victims of single confiscation cases (all cases together)."""
-SOURCES = ("confiscation", "appropriation", "recovery")
-PURPOSES = ("award", "return_assistance", "grant")
+SOURCES = ("confiscation", "appropriation", "recovery", "exchange_difference")
+PURPOSES = ("award", "return_assistance", "grant", "exchange_difference")
+"""`exchange_difference`: what paying return assistance in another currency gained (money in)
+or lost (money out) against the rate the money was reserved at."""
 OTHER = "other"
 """Transfers between the funds (an earmark released), reversals, adjustments, openings."""
 
-CLAIM_TIED = {"in": ("recovery",), "out": ("award", "return_assistance")}
+CLAIM_TIED = {
+    "in": ("recovery", "exchange_difference"),
+    "out": ("award", "return_assistance", "exchange_difference"),
+}
 """Money that moves for single claims, applications or cases: withheld where fewer than
 THRESHOLD of them stand behind a figure (`_withhold_money`)."""
 
 MONEY_SUPPRESSION_METHOD = (
-    "money tied to claims (awards, return assistance, recoveries; pending commitments) is "
+    "money tied to claims (awards, return assistance and its exchange differences, "
+    "recoveries; pending commitments) is "
     "withheld where 1 to 4 claims, applications or cases stand behind it in one fund and "
     "calendar month, or in one month over all funds; secondary suppression by the same "
     "linear-algebra audit over each month's relations (a month's figure is the sum of its "
