@@ -131,8 +131,12 @@ class ReportsController(Controller):
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         country: Country,
-        start: Annotated[date, QueryParameter(name="from", description="First day")],
-        end: Annotated[date, QueryParameter(name="to", description="Last day")],
+        start: Annotated[
+            date, QueryParameter(name="from", description="First day: the first of a month")
+        ],
+        end: Annotated[
+            date, QueryParameter(name="to", description="Last day: the last of a month")
+        ],
         format: Format = None,  # noqa: A002 - the query parameter's name
     ) -> Response[Any]:
         chosen = _chosen_format(format, request.headers.get("Accept"))
