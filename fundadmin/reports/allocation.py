@@ -29,12 +29,15 @@ from policies import HeadCategory
 FUNDS = ("victims", "support-services", "earmarked")
 """The three funds of a country: the victims' fund, victim-support services, and the money
 earmarked for the victims of single confiscation cases (all cases together)."""
-SOURCES = ("confiscation", "appropriation", "recovery", "exchange_difference")
-PURPOSES = ("award", "return_assistance", "grant", "exchange_difference")
-"""`exchange_difference`: what paying return assistance in another currency gained (money in)
-or lost (money out) against the rate the money was reserved at."""
+SOURCES = ("confiscation", "appropriation", "recovery")
+PURPOSES = ("award", "return_assistance", "grant")
+EXCHANGE_DIFFERENCE = "exchange_difference"
+"""A line of its own on both sides: what paying return assistance in another currency gained
+(money in) or lost (money out) against the rate the money was reserved at."""
 OTHER = "other"
 """Transfers between the funds (an earmark released), reversals, adjustments, openings."""
+MONEY_IN = (*SOURCES, EXCHANGE_DIFFERENCE, OTHER)
+MONEY_OUT = (*PURPOSES, EXCHANGE_DIFFERENCE, OTHER)
 
 CLAIM_TIED = {
     "in": ("recovery", "exchange_difference"),
@@ -196,8 +199,8 @@ def _money(
     lines = {
         fund: FundLine(
             fund,
-            money_in=dict.fromkeys((*SOURCES, OTHER), Decimal(0)),
-            money_out=dict.fromkeys((*PURPOSES, OTHER), Decimal(0)),
+            money_in=dict.fromkeys(MONEY_IN, Decimal(0)),
+            money_out=dict.fromkeys(MONEY_OUT, Decimal(0)),
         )
         for fund in FUNDS
     }
@@ -206,8 +209,8 @@ def _money(
     while month <= end:
         months[month] = Month(
             month,
-            dict.fromkeys((*SOURCES, OTHER), Decimal(0)),
-            dict.fromkeys((*PURPOSES, OTHER), Decimal(0)),
+            dict.fromkeys(MONEY_IN, Decimal(0)),
+            dict.fromkeys(MONEY_OUT, Decimal(0)),
             {},
         )
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
@@ -218,7 +221,7 @@ def _money(
         if flow.month is None:
             line.opening += flow.money_in - flow.money_out
             continue
-        source, purpose = _source(flow.kind, SOURCES), _source(flow.kind, PURPOSES)
+        source, purpose = _source(flow.kind, MONEY_IN), _source(flow.kind, MONEY_OUT)
         line.money_in[source] = line.money_in.get(source, Decimal(0)) + flow.money_in
         line.money_out[purpose] = line.money_out.get(purpose, Decimal(0)) + flow.money_out
         months[flow.month].money_in[source] += flow.money_in
@@ -363,7 +366,7 @@ def _withhold_money(
         month_funds = sorted({*FUNDS, *(fund for fund, _, _, _ in moved)})
         items = {
             direction: sorted({*standard, *(i for _, _, d, i in moved if d == direction)})
-            for direction, standard in (("in", (*SOURCES, OTHER)), ("out", (*PURPOSES, OTHER)))
+            for direction, standard in (("in", MONEY_IN), ("out", MONEY_OUT))
         }
         weights = []
         for direction, names in items.items():
