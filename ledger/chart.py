@@ -102,11 +102,6 @@ def standard_chart(country: str) -> tuple[AccountDefinition, ...]:
             AccountType.FUND_EQUITY,
             guarded=True,
         ),
-        account(
-            "fund/victims/exchange-differences",
-            "Victims' fund: realised exchange gains and losses",
-            AccountType.FUND_EQUITY,
-        ),
         account("income/appropriation", "State appropriations", AccountType.INCOME),
         account("income/confiscation", "Confiscated criminal assets", AccountType.INCOME),
         account("income/recovery", "Recoveries from offenders", AccountType.INCOME),
@@ -226,10 +221,3 @@ def account_owner(code: str) -> str | None:
 
 def exchange_account(country: str, currency: str) -> str:
     return f"{country}/exchange/{currency}"
-
-
-def exchange_differences(country: str) -> str:
-    """Part of the victims' fund: what paying in another currency gained or lost against the
-    rate the money was reserved at (credits gains, debits losses). Settling a payment moves
-    the difference here, so the exchange accounts net to zero and the fund bears it."""
-    return f"{country}/fund/victims/exchange-differences"

@@ -59,7 +59,6 @@ from ledger import (
     account_owner,
     ensure_account,
     exchange_account,
-    exchange_differences,
     post_pending,
     record_transaction,
     return_payable,
@@ -791,9 +790,10 @@ async def _settle_exchange_difference(
 ) -> None:
     """The instalment was reserved from the fund at the approval's rate and paid at the day's:
     `difference` (in the fund's currency; positive a loss) is left on the exchange account of
-    the fund's currency. Move it to the victims' fund's exchange differences, so the exchange
-    account nets to zero for the settled payment and the fund bears (or gains) it as a line of
-    its own."""
+    the fund's currency. Move it to the victims' fund, so the exchange account nets to zero
+    for the settled payment. It is booked on the guarded fund itself, so a loss the fund cannot
+    bear is refused like any payment it cannot afford; its kind makes it a line of its own in
+    the reports."""
     if not difference:
         return
     currency = application.currency
@@ -804,7 +804,7 @@ async def _settle_exchange_difference(
             kind=EntryKind.EXCHANGE_DIFFERENCE,
             effective_date=paid_on,
             postings=(
-                PostingSpec(exchange_differences(application.country), difference, currency),
+                PostingSpec(_fund(application), difference, currency),
                 PostingSpec(exchange_account(application.country, currency), -difference, currency),
             ),
             memo=f"return assistance {application.reference}, instalment {position}: "

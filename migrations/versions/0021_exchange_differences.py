@@ -1,23 +1,19 @@
-"""ledger: realised exchange differences of payments in another currency, in the victims' fund
+"""ledger: realised exchange differences of payments in another currency, a kind of their own
 
 Revision ID: 0021
 Revises: 0020
 
 Return assistance paid in another currency is reserved at the approval's rate and paid at the
-day's; the difference stayed on the exchange account of the fund's currency. Each country's
-chart gains `<CC>/fund/victims/exchange-differences` (fund equity, part of the victims' fund:
-gains credit it, losses debit it), and the ledger learns the kind `exchange_difference`, the
-transaction that moves a settled payment's difference there so the exchange account nets to zero.
+day's; the difference stayed on the exchange account of the fund's currency. The ledger learns the
+kind `exchange_difference`: the transaction that moves a settled payment's difference between
+that exchange account and the (guarded) victims' fund, so the exchange account nets to zero and
+the reports show the difference as a line of its own.
 
-Downgrade drops the kind (refused while a transaction of that kind exists) but keeps the
-accounts: ledger accounts are never deleted.
+Downgrade drops the kind (refused while a transaction of that kind exists).
 """
 
-import uuid
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import uuid_utils
 from alembic import op
 
 revision: str = "0021"
@@ -32,18 +28,6 @@ _KINDS_BEFORE = (
 )
 _KINDS_AFTER = _KINDS_BEFORE + ", 'exchange_difference'"
 
-# The countries and their currencies at this revision (ledger/chart.py's COUNTRY_CURRENCY).
-_COUNTRIES = {
-    "DK": "DKK",
-    "EE": "EUR",
-    "FI": "EUR",
-    "IS": "ISK",
-    "LT": "EUR",
-    "LV": "EUR",
-    "NO": "NOK",
-    "SE": "SEK",
-}
-
 
 def _kinds(kinds: str) -> None:
     op.drop_constraint(op.f("ck_ledger_transaction_kind_known"), "ledger_transaction")
@@ -54,31 +38,6 @@ def _kinds(kinds: str) -> None:
 
 def upgrade() -> None:
     _kinds(_KINDS_AFTER)
-    account = sa.table(
-        "ledger_account",
-        sa.column("id", sa.Uuid()),
-        sa.column("code", sa.String()),
-        sa.column("name", sa.String()),
-        sa.column("type", sa.String()),
-        sa.column("currency", sa.String()),
-        sa.column("country", sa.String()),
-        sa.column("must_not_go_negative", sa.Boolean()),
-    )
-    op.bulk_insert(
-        account,
-        [
-            {
-                "id": uuid.UUID(bytes=uuid_utils.uuid7().bytes),
-                "code": f"{country}/fund/victims/exchange-differences",
-                "name": "Victims' fund: realised exchange gains and losses",
-                "type": "fund_equity",
-                "currency": currency,
-                "country": country,
-                "must_not_go_negative": False,
-            }
-            for country, currency in sorted(_COUNTRIES.items())
-        ],
-    )
 
 
 def downgrade() -> None:
