@@ -76,9 +76,7 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
-from fundadmin.letters.issuing import issue_and_audit
 from fundadmin.parameter_values.service import policy_for
-from fundadmin.security.audit import client_address
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -643,41 +641,6 @@ class ClaimsController(Controller):
                 now=clock.now(),
             ),
         )
-
-    @post(
-        "/{claim_id:uuid}/letter",
-        guards=ADMINISTRATORS,
-        summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",
-        status_code=200,
-        responses=idempotent_responses(Claim, 200),
-        response_headers=ETAG_HEADER,
-        opt=IDEMPOTENT,
-    )
-    async def issue_letter(
-        self,
-        *,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
-        clock: NamedDependency[Clock],
-        claim_id: FromPath[uuid.UUID],
-        data: JSONBody[StepRequest],
-        if_match: IfMatch = None,
-    ) -> Response[bytes]:
-        async def run(_actor: claims.Actor) -> ClaimRow:
-            return await issue_and_audit(
-                session,
-                principal,
-                claim_id,
-                vault=vault_of(request.app.state),
-                public_url=request.app.state.settings.public_url,
-                now=clock.now(),
-                expected_version=expected_version(if_match),
-                reason=data.reason,
-                remote_addr=client_address(request),
-            )
-
-        return await _money_step(session, request, principal, data, action="issue_letter", run=run)
 
     @post(
         "/{claim_id:uuid}/payments",

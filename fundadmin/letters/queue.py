@@ -11,6 +11,7 @@ its commit renders nothing twice.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from claims.workflow import ClaimStatus
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.letters.service import next_version
 from fundadmin.privacy import jobs as privacy_jobs
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
@@ -75,8 +77,17 @@ def letter_jobs() -> procrastinate.Blueprint:
     return jobs
 
 
-async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, by: str) -> str:
-    """Issue the letter of a decided claim as administrator `by` (a user id)."""
+async def issue_letter_job(
+    context: procrastinate.JobContext,
+    *,
+    claim_id: str,
+    by: str,
+    version: int | None = None,
+    reason: str | None = None,
+) -> str:
+    """Issue the letter of a decided claim as administrator `by` (a user id). With `version`
+    (the claim's version when the letter was asked for over HTTP), only if the claim is still at
+    it: a decision changed since is not the one the administrator asked to send."""
     runtime: WorkerRuntime = context.additional_context["runtime"]
     async with runtime.sessions() as session, unit_of_work(session):
         row = (
@@ -88,6 +99,8 @@ async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, 
         ).one_or_none()
         if row is None or row.status != ClaimStatus.DECIDED:
             return "nothing to do: the claim is not waiting for its letter"
+        if version is not None and row.version != version:
+            return "nothing to do: the claim changed since its letter was asked for"
         user = await session.get(UserAccount, uuid.UUID(by))
         if user is None or not user.is_active:
             return "nothing to do: the administrator who asked is no longer active"
@@ -99,10 +112,57 @@ async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, 
             public_url=runtime.public_url,
             now=runtime.clock.now(),
             expected_version=row.version,
-            reason="issued by a letters worker",
+            reason=reason or "issued by a letters worker",
             remote_addr=None,
         )
     return "issued"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedLetter:
+    """A letter asked for and waiting for a worker."""
+
+    job_id: int
+    letter_version: int
+    """The version the letter will have once issued (its place in `/letters`)."""
+
+
+_PENDING_JOB = sa.text(
+    "SELECT id FROM procrastinate_jobs WHERE task_name = :task AND status IN ('todo', 'doing') "
+    "AND args ->> 'claim_id' = :claim_id ORDER BY id LIMIT 1"
+)
+_DEFER = sa.text(
+    # procrastinate's own versioned function, as its App.defer would call it, but inside the
+    # caller's transaction: the job exists exactly when the request that asked for it committed.
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(CAST(:queue AS varchar), "
+    "CAST(:task AS varchar), 0, NULL, CAST(:queueing_lock AS text), CAST(:args AS jsonb), "
+    "NULL)::procrastinate_job_to_defer_v1]))"
+)
+
+
+async def request_letter(
+    session: AsyncSession, claim: Claim, *, by: uuid.UUID, reason: str | None
+) -> QueuedLetter:
+    """Queue the letter of `claim` (row-locked by the caller, checked issuable) in the caller's
+    transaction; a letter already queued or being rendered is not queued again."""
+    letter_version = await next_version(session, claim.id)
+    pending = await session.scalar(
+        _PENDING_JOB, {"task": f"fundadmin:{ISSUE_TASK}", "claim_id": str(claim.id)}
+    )
+    if pending is not None:
+        return QueuedLetter(int(pending), letter_version)
+    args = {"claim_id": str(claim.id), "by": str(by), "version": claim.version, "reason": reason}
+    job_id = await session.scalar(
+        _DEFER,
+        {
+            "queue": QUEUE,
+            "task": f"fundadmin:{ISSUE_TASK}",
+            "queueing_lock": f"letter:{claim.id}",
+            "args": json.dumps(args),
+        },
+    )
+    assert job_id is not None
+    return QueuedLetter(int(job_id), letter_version)
 
 
 async def retry_stalled_jobs(app: procrastinate.App, *, stalled_after: float) -> int:
@@ -152,3 +212,15 @@ async def job_statuses(app: procrastinate.App, job_ids: Sequence[int]) -> dict[i
         ids=list(job_ids),
     )
     return {row["id"]: row["status"] for row in rows}
+
+
+async def run_jobs_until_idle(app: procrastinate.App, runtime: WorkerRuntime) -> None:
+    """Take the letter jobs waiting now, one after another, and return when none is left (tests
+    and the benchmark run a worker in their own process this way)."""
+    await app.run_worker_async(
+        queues=[QUEUE],
+        wait=False,
+        concurrency=1,
+        additional_context={"runtime": runtime},
+        install_signal_handlers=False,
+    )

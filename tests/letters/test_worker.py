@@ -21,15 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fundadmin.letters.queue import ISSUE_TASK, QUEUE, job_statuses, queue_app
 from fundadmin.settings import Settings
-from tests.claims.conftest import Auth, Driver, decision
+from tests.claims.conftest import Auth, Driver, LetterWorker, decision
 from tests.http import FUNDADMIN
 
 STALLED_SECONDS = 2
 
 
 @pytest.fixture
-def driver(client: httpx.AsyncClient, auth: Auth) -> Driver:
-    return Driver(client, auth)
+def driver(client: httpx.AsyncClient, auth: Auth, letter_worker: LetterWorker) -> Driver:
+    return Driver(client, auth, letter_worker)
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -178,7 +178,7 @@ class TestKilledWorker:
         self, driver: Driver, workers: Workers, database_url: URL
     ) -> None:
         claim = await decided(driver)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         app = queue_app(database_url)
         async with app.open_async():
             job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}", queue=QUEUE).defer_async(
