@@ -140,15 +140,21 @@ _DEFER = sa.text(
 )
 
 
+async def pending_letter_job(session: AsyncSession, claim_id: uuid.UUID) -> int | None:
+    """The job of the claim's letter waiting for a worker or being rendered, if any."""
+    job_id = await session.scalar(
+        _PENDING_JOB, {"task": f"fundadmin:{ISSUE_TASK}", "claim_id": str(claim_id)}
+    )
+    return None if job_id is None else int(job_id)
+
+
 async def request_letter(
     session: AsyncSession, claim: Claim, *, by: uuid.UUID, reason: str | None
 ) -> QueuedLetter:
     """Queue the letter of `claim` (row-locked by the caller, checked issuable) in the caller's
     transaction; a letter already queued or being rendered is not queued again."""
     letter_version = await next_version(session, claim.id)
-    pending = await session.scalar(
-        _PENDING_JOB, {"task": f"fundadmin:{ISSUE_TASK}", "claim_id": str(claim.id)}
-    )
+    pending = await pending_letter_job(session, claim.id)
     if pending is not None:
         return QueuedLetter(int(pending), letter_version)
     args = {"claim_id": str(claim.id), "by": str(by), "version": claim.version, "reason": reason}
