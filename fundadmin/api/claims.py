@@ -76,6 +76,7 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
+from fundadmin.letters.queue import with_overpayment_letter
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
@@ -721,13 +722,18 @@ class ClaimsController(Controller):
             principal,
             data,
             action=f"overpayment_{data.decision}",
-            run=lambda actor: services.decide_overpayment(
+            run=lambda actor: with_overpayment_letter(
                 session,
-                actor,
+                principal.user_id,
                 claim_id,
-                expected_version=expected_version(if_match),
-                data=data,
-                now=clock.now(),
+                lambda: services.decide_overpayment(
+                    session,
+                    actor,
+                    claim_id,
+                    expected_version=expected_version(if_match),
+                    data=data,
+                    now=clock.now(),
+                ),
             ),
         )
 
@@ -758,14 +764,19 @@ class ClaimsController(Controller):
             principal,
             data,
             action="overpayment_waiver_confirm" if data.approve else "overpayment_waiver_send_back",
-            run=lambda actor: services.review_waiver(
+            run=lambda actor: with_overpayment_letter(
                 session,
-                actor,
+                principal.user_id,
                 claim_id,
-                expected_version=expected_version(if_match),
-                approve=data.approve,
-                reason=data.reason,
-                now=clock.now(),
+                lambda: services.review_waiver(
+                    session,
+                    actor,
+                    claim_id,
+                    expected_version=expected_version(if_match),
+                    approve=data.approve,
+                    reason=data.reason,
+                    now=clock.now(),
+                ),
             ),
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -44,7 +44,10 @@ a 120-bit space (which no rate would make feasible anyway)."""
 
 class LetterView(msgspec.Struct, kw_only=True):
     version: int
-    """1 for the first letter; a corrected decision's letter is the next number."""
+    """1 for the first letter; each later letter (a corrected decision's, an overpayment's) is
+    the next number."""
+    kind: Literal["decision", "overpayment_waiver", "repayment_plan"]
+    """The decision letter, or a letter about an overpayment: waived, or to be paid back."""
     issued_at: datetime
     languages: list[str]
     """Languages of its sections, hers first."""
@@ -80,6 +83,7 @@ class LetterVerification(msgspec.Struct, kw_only=True):
 def _view(letter: ClaimLetter) -> LetterView:
     return LetterView(
         version=letter.version,
+        kind=letter.kind,  # type: ignore[arg-type]  # the database's CHECK keeps it to the three
         issued_at=letter.issued_at,
         languages=list(letter.languages),
         sha256=letter.sha256,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,19 @@ from claims.models import Claim
 from claims.workflow import ClaimStatus
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
+from fundadmin.letters.content import OverpaymentNotice
 from fundadmin.letters.issuing import issue_and_audit
-from fundadmin.letters.service import next_version
+from fundadmin.letters.service import next_version, store_overpayment_letter, verify_url
 from fundadmin.privacy import jobs as privacy_jobs
+from fundadmin.security.audit import write_audit
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
 
 QUEUE = "letters"
 ISSUE_TASK = "letters.issue"
 """The task's name in the queue is `fundadmin:letters.issue` (the blueprint's namespace)."""
+OVERPAYMENT_TASK = "letters.overpayment"
+"""The letter telling her an overpayment was waived, or asking her to pay it back."""
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
 """Five attempts, waiting 2, 4, 8, 16 seconds: enough for a database fail-over."""
 
@@ -70,6 +75,9 @@ def letter_jobs() -> procrastinate.Blueprint:
     shared blueprint would give a second app in the same process doubly namespaced names."""
     jobs = procrastinate.Blueprint()
     jobs.task(name=ISSUE_TASK, queue=QUEUE, retry=RETRY, pass_context=True)(issue_letter_job)
+    jobs.task(name=OVERPAYMENT_TASK, queue=QUEUE, retry=RETRY, pass_context=True)(
+        overpayment_letter_job
+    )
     sweep = jobs.task(name="letters.retry_stalled", queue=QUEUE, pass_context=True)(
         retry_stalled_sweep
     )
@@ -169,6 +177,101 @@ async def request_letter(
     )
     assert job_id is not None
     return QueuedLetter(int(job_id), letter_version)
+
+
+async def overpayment_letter_job(
+    context: procrastinate.JobContext,
+    *,
+    claim_id: str,
+    kind: str,
+    amount: str,
+    claim_version: int,
+    by: str,
+) -> str:
+    """Issue the overpayment letter (`kind`) the claim's step at `claim_version` called for;
+    nothing when it is already stored (a retry after the commit)."""
+    runtime: WorkerRuntime = context.additional_context["runtime"]
+    async with runtime.sessions() as session, unit_of_work(session):
+        claim = await session.scalar(
+            sa.select(Claim).where(Claim.id == uuid.UUID(claim_id)).with_for_update()
+        )
+        user = await session.get(UserAccount, uuid.UUID(by))
+        if claim is None or user is None:
+            return "nothing to do: the claim or the administrator is gone"
+        now = runtime.clock.now()
+        notice = OverpaymentNotice(
+            kind=kind,
+            claim_id=claim.id,
+            claim_reference=claim.reference,
+            claimant_id=claim.claimant_id,
+            country=claim.country,
+            currency=claim.currency,
+            amount=Decimal(amount),
+            # The languages of her decision letter, which told her of the overpayment.
+            languages=tuple(claim.letter_languages or ()) or ("en",),
+            issued_at=now,
+        )
+        letter = await store_overpayment_letter(
+            session,
+            runtime.vault,
+            notice,
+            claim_version=claim_version,
+            verify_url=verify_url(runtime.public_url),
+        )
+        if letter is None:
+            return "nothing to do: the letter is already issued"
+        await write_audit(
+            session,
+            principal=principal_of(user),
+            action="claim.letter.issue",
+            subject_type="claim",
+            subject_id=str(claim.id),
+            details={
+                "version": letter.version,
+                "kind": kind,
+                "sha256": letter.sha256,
+                "verification_code": letter.verification_code,
+            },
+        )
+    return "issued"
+
+
+async def with_overpayment_letter(
+    session: AsyncSession,
+    by: uuid.UUID,
+    claim_id: uuid.UUID,
+    step: Callable[[], Awaitable[Claim]],
+) -> Claim:
+    """Run an overpayment `step` (a decision on it, a waiver's confirmation), then queue in the
+    same transaction the letter it calls for: a waiver written off tells her she owes nothing
+    more; a decision to recover asks her to pay back what she owes."""
+    waived_before = await session.scalar(
+        sa.select(Claim.overpayment_waived).where(Claim.id == claim_id)
+    )
+    claim = await step()
+    if claim.overpayment_waived > (waived_before or Decimal(0)):
+        kind, amount = "overpayment_waiver", claim.overpayment_waived - (waived_before or 0)
+    elif claim.overpayment_decision == "recover" and claim.overpayment_owed > 0:
+        kind, amount = "repayment_plan", claim.overpayment_owed
+    else:
+        return claim  # a waiver waiting for its second administrator, or one sent back
+    args = {
+        "claim_id": str(claim.id),
+        "kind": kind,
+        "amount": str(amount),
+        "claim_version": claim.version,
+        "by": str(by),
+    }
+    await session.scalar(
+        _DEFER,
+        {
+            "queue": QUEUE,
+            "task": f"fundadmin:{OVERPAYMENT_TASK}",
+            "queueing_lock": f"{kind}:{claim.id}:{claim.version}",
+            "args": json.dumps(args),
+        },
+    )
+    return claim
 
 
 async def retry_stalled_jobs(app: procrastinate.App, *, stalled_after: float) -> int:
