@@ -1,7 +1,7 @@
 """letters: a claim's letters have a kind; the overpayment's waiver and repayment plan are letters
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 
 Besides the decision letter, a claim now has the letter telling her an overpayment was waived
 and the letter asking her to pay one back. They share the claim's version numbers (so
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
