@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie, FormMultiDict
+from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
@@ -42,7 +42,6 @@ from fundadmin.security.audit import client_address
 from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
-from fundadmin.security.tokens import TokenService
 from fundadmin.web import forms
 from fundadmin.web.session import (
     CSRF_FIELD,
@@ -50,8 +49,8 @@ from fundadmin.web.session import (
     SignInRequired,
     check_csrf,
     csrf_token,
-    ended_session_cookies,
-    session_cookie,
+    end_session,
+    start_session,
     visitor,
 )
 from policies.errors import PolicyError
@@ -67,10 +66,9 @@ SORTS: tuple[claims.SortKey, ...] = get_args(claims.SortKey)
 
 @dataclass(frozen=True)
 class Visit:
-    """Who is looking at the page, and her renewed session cookie when one is due."""
+    """Who is looking at the page."""
 
     principal: Principal
-    renewed: Cookie | None
 
     def door(self, *roles: Role) -> claims.Actor:
         """Her claims actor; 403 unless she holds one of `roles`."""
@@ -80,8 +78,7 @@ class Visit:
 
 
 async def provide_visit(request: Request[Any, Any, Any]) -> Visit:
-    principal, renewed = await visitor(request)
-    return Visit(principal, renewed)
+    return Visit(await visitor(request))
 
 
 def page(
@@ -91,9 +88,8 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    """`name` rendered with the visitor, her CSRF token and the cookies due."""
+    """`name` rendered with the visitor and her CSRF token (its cookie when she had none)."""
     token, new_csrf = csrf_token(request)
-    cookies = [c for c in (visit.renewed if visit else None, new_csrf) if c is not None]
     return Template(
         template_name=name,
         context={
@@ -105,7 +101,7 @@ def page(
             **context,
         },
         status_code=status_code,
-        cookies=cookies,
+        cookies=[new_csrf] if new_csrf else [],
     )
 
 
@@ -134,7 +130,9 @@ async def sign_in_form(request: Request[Any, Any, Any]) -> Template:
 
 @post("/sign-in", include_in_schema=False)
 async def sign_in_post(
-    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     await check_csrf(request)
     form = await request.form()
@@ -155,6 +153,8 @@ async def sign_in_post(
                 Credentials(username, password, is_service=False),
                 client_address(request),
             )
+            if principal is not None:
+                cookies = await start_session(session, request, principal.user_id, clock.now())
     except SignInThrottled as exc:
         error = forms.FieldError(
             "username",
@@ -166,16 +166,18 @@ async def sign_in_post(
     if principal is None:
         error = forms.FieldError("username", "The username or the password is not right")
         return page(request, "sign_in.html", None, 401, errors=[error], username=username)
-    tokens: TokenService = request.app.state.tokens
-    return Redirect(
-        _home_of(principal), status_code=303, cookies=[session_cookie(tokens, principal)]
-    )
+    return Redirect(_home_of(principal), status_code=303, cookies=cookies)
 
 
 @post("/sign-out", include_in_schema=False)
-async def sign_out(request: Request[Any, Any, Any]) -> Redirect:
+async def sign_out(
+    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+) -> Redirect:
+    """Ends the session on the server, so a copy of the cookie no longer signs anyone in."""
     await check_csrf(request)
-    return Redirect("/web/sign-in", status_code=303, cookies=ended_session_cookies())
+    async with unit_of_work(session):
+        cookies = await end_session(session, request)
+    return Redirect("/web/sign-in", status_code=303, cookies=cookies)
 
 
 # --- legal adviser ----------------------------------------------------------------------------
@@ -292,11 +294,7 @@ async def claim_form_post(
         return page(
             request, "claim_form.html", visit, 400, values=values, errors=[error], **context
         )
-    return Redirect(f"/web/claims/{claim.id}", status_code=303, cookies=_renewed(visit))
-
-
-def _renewed(visit: NamedDependency[Visit]) -> list[Cookie]:
-    return [visit.renewed] if visit.renewed else []
+    return Redirect(f"/web/claims/{claim.id}", status_code=303)
 
 
 # --- a claim, for its adviser and its administrators -------------------------------------------
@@ -381,7 +379,6 @@ async def letter_download(
         content=pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        cookies=_renewed(visit),
     )
 
 
@@ -537,7 +534,7 @@ async def claim_step(
             errors=[error],
             values=values,
         )
-    return Redirect(f"/web/claims/{claim_id}", status_code=303, cookies=_renewed(visit))
+    return Redirect(f"/web/claims/{claim_id}", status_code=303)
 
 
 STEP_FIELDS = {"pay": "amount", "letter": "issue-letter"}
@@ -695,7 +692,6 @@ async def report_download(
         content=body,
         media_type=MEDIA_TYPES[chosen],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        cookies=_renewed(visit),
     )
 
 
