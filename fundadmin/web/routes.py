@@ -42,7 +42,7 @@ from fundadmin.security.audit import client_address
 from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
-from fundadmin.web import forms
+from fundadmin.web import charts, forms
 from fundadmin.web.session import (
     CSRF_FIELD,
     CsrfRefused,
@@ -636,6 +636,7 @@ async def report_page(
     country, start, end = _period(request, clock)
     country = country if country in [*countries, "ALL"] else countries[0]
     tables: dict[str, list[render.Figure]] = {}
+    shown_charts = None
     error = None
     try:
         report = await allocation_for(
@@ -648,8 +649,10 @@ async def report_page(
             remote_addr=client_address(request),
             chosen="html",
         )
-        for figure in render.figures(report):
+        published = render.figures(report)
+        for figure in published:
             tables.setdefault(figure.table, []).append(figure)
+        shown_charts = charts.report_charts(published)
     except ProblemError as exc:
         error = forms.FieldError("country", exc.detail)
     return page(
@@ -658,6 +661,7 @@ async def report_page(
         visit,
         200 if error is None else 400,
         tables=tables,
+        charts=shown_charts,
         country=country,
         countries=countries,
         start=start,

@@ -321,6 +321,38 @@ class TestMinistryReport:
         other = await browser.get("/web/report/download?country=NO&from=2026-01-01&to=2026-12-31")
         assert other.status_code == 404
 
+    async def test_the_charts_are_accessible_svg_beside_their_tables(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "ministry-se")
+        page = (await browser.get("/web/report")).text
+        for chart, table in (
+            ("money-in", "money_in"),
+            ("money-out", "money_out"),
+            ("monthly", "monthly"),
+        ):
+            assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
+            assert f'<title id="{chart}-title">' in page
+            assert f'<desc id="{chart}-desc">' in page
+            assert f'href="#table-{table}"' in page
+            assert f'<table id="table-{table}">' in page
+        assert "<script" not in page
+        assert "http://" not in page, "no outside asset"
+        assert "https://" not in page, "no outside asset"
+        confiscation = page.split('<desc id="money-in-desc">')[1].split("</desc>")[0]
+        assert "confiscation:" in confiscation
+        assert "SEK" in confiscation
+
+    async def test_the_regional_report_charts_euro(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "ministry-region")
+        page = await browser.get("/web/report?country=ALL")
+        assert page.status_code == 200
+        assert '<title id="money-in-title">' in page.text
+        assert "Money in by source (EUR)" in page.text
+        assert '<title id="monthly-title">' not in page.text
+
 
 async def test_the_pages_are_not_in_the_api_document(browser: httpx.AsyncClient) -> None:
     document = (await browser.get("/schema/openapi.json")).json()
