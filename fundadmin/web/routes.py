@@ -42,6 +42,7 @@ from fundadmin.security.audit import client_address
 from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
+from fundadmin.security.users import usernames
 from fundadmin.web import charts, forms
 from fundadmin.web.session import (
     CSRF_FIELD,
@@ -324,6 +325,11 @@ async def _claim_page(
         claim=shown,
         assessment=views.assessment_view(claim.assessment) if claim.assessment else None,
         history=[views.transition_view(t) for t in history],
+        taken_by=await usernames(session, (t.actor_id for t in history)),
+        documents=[
+            views.document_view(d) for d in await services.documents(session, actor, claim.id)
+        ],
+        downloads_documents=bool(visit.principal.roles & {Role.LEGAL_ADVISER, Role.ADMINISTRATOR}),
         letters=await letters.letters_of(session, claim.id)
         if visit.principal.roles & readers
         else [],
