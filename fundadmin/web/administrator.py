@@ -15,11 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import claims
 from claims import services
 from fundadmin.api.claims_support import audit, vault_of
 from fundadmin.database import unit_of_work
 from fundadmin.security.principal import Role
+from fundadmin.web.i18n import n_
 from fundadmin.web.routes import Visit, page
 
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -55,8 +55,8 @@ async def document_download(
             "error.html",
             visit,
             410,
-            title="No longer readable",
-            message=str(claims.PersonalDataErased()),
+            title=n_("No longer readable"),
+            message=n_("The claimant's personal data has been erased."),
         )
     filename = f"{document.id}.{EXTENSIONS.get(document.media_type, 'bin')}"
     return Response(

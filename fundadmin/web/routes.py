@@ -43,7 +43,8 @@ from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
 from fundadmin.security.users import usernames
-from fundadmin.web import charts, forms
+from fundadmin.web import charts, forms, i18n
+from fundadmin.web.i18n import n_
 from fundadmin.web.session import (
     CSRF_FIELD,
     CsrfRefused,
@@ -91,9 +92,19 @@ def page(
 ) -> Template:
     """`name` rendered with the visitor and her CSRF token (its cookie when she had none)."""
     token, new_csrf = csrf_token(request)
+    offered = i18n.languages_for(visit.principal if visit else None)
+    language = i18n.choose(
+        offered,
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language", ""),
+    )
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Template(
         template_name=name,
         context={
+            "lang": language,
+            "languages": [(code, i18n.native_name(code)) for code in offered],
+            "here": here if request.method == "GET" else "/web/",
             "me": visit.principal if visit else None,
             "roles": {r.value for r in visit.principal.roles} if visit else set(),
             "csrf_field": CSRF_FIELD,
@@ -141,9 +152,9 @@ async def sign_in_post(
     password = str(form.get("password", ""))
     errors = []
     if not username:
-        errors.append(forms.FieldError("username", "Enter your username"))
+        errors.append(forms.FieldError("username", n_("Enter your username")))
     if not password:
-        errors.append(forms.FieldError("password", "Enter your password"))
+        errors.append(forms.FieldError("password", n_("Enter your password")))
     if errors:
         return page(request, "sign_in.html", None, 400, errors=errors, username=username)
     try:
@@ -165,7 +176,7 @@ async def sign_in_post(
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
     if principal is None:
-        error = forms.FieldError("username", "The username or the password is not right")
+        error = forms.FieldError("username", n_("The username or the password is not right"))
         return page(request, "sign_in.html", None, 401, errors=[error], username=username)
     return Redirect(_home_of(principal), status_code=303, cookies=cookies)
 
@@ -714,11 +725,11 @@ def _to_sign_in(_request: Request[Any, Any, Any], _exc: Exception) -> Response[A
 
 def _forbidden(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
     message = (
-        "This form has expired or did not come from this site. Go back, reload and try again."
+        n_("This form has expired or did not come from this site. Go back, reload and try again.")
         if isinstance(_exc, CsrfRefused)
-        else "Your role does not reach this page."
+        else n_("Your role does not reach this page.")
     )
-    return page(request, "error.html", None, 403, title="Not allowed", message=message)
+    return page(request, "error.html", None, 403, title=n_("Not allowed"), message=message)
 
 
 def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
@@ -727,8 +738,8 @@ def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any
         "error.html",
         None,
         404,
-        title="Not found",
-        message="There is no such page or record within your reach.",
+        title=n_("Not found"),
+        message=n_("There is no such page or record within your reach."),
     )
 
 
