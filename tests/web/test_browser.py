@@ -205,8 +205,32 @@ async def test_ministry_reads_the_allocation_report(page, screenshots: Path) -> 
     await _sign_in(page, "ministry-se")
     await page.wait_for_url(re.compile(r"/web/report$"))
     await page.get_by_text("Balances").first.wait_for()
+    await page.get_by_role("img", name="Money in by source").wait_for()
     await _accessible(page, "allocation report")
     await page.screenshot(path=str(screenshots / "ministry-report.png"))
     async with page.expect_download() as download:
         await page.get_by_role("link", name="CSV").click()
     assert (await download.value).suggested_filename.endswith(".csv")
+
+
+async def test_an_administrator_works_in_swedish(page) -> None:
+    """The language switch at the foot of every page; the pages stay accessible in Swedish."""
+    await _sign_in(page, "admin-se")
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    await page.get_by_role("button", name="svenska").click()
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    assert await page.get_attribute("html", "lang") == "sv"
+    await page.get_by_role("heading", name="Handläggningskö").wait_for()
+    await _accessible(page, "review queue in Swedish")
+    await page.locator("table tbody a").first.click()
+    await (
+        page.get_by_role("heading", name="Historik")
+        .or_(page.get_by_text("Historik", exact=True))
+        .first.wait_for()
+    )
+    await _accessible(page, "claim page in Swedish")
+    await page.get_by_role("link", name="Fördelningsrapport").click()
+    await page.get_by_role("heading", name="I korthet").wait_for()
+    await _accessible(page, "allocation report in Swedish")
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("heading", name="Allocation report").wait_for()
