@@ -38,7 +38,7 @@ from fundadmin.letters import service as letters
 from fundadmin.letters.issuing import issue_and_audit
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.reports import render
-from fundadmin.security.audit import client_address
+from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
@@ -188,7 +188,17 @@ async def sign_out(
     """Ends the session on the server, so a copy of the cookie no longer signs anyone in."""
     await check_csrf(request)
     async with unit_of_work(session):
-        cookies = await end_session(session, request)
+        user_id, cookies = await end_session(session, request)
+        if user_id is not None:
+            await write_audit(
+                session,
+                principal=None,
+                action="auth.sign_out",
+                subject_type="user",
+                subject_id=str(user_id),
+                remote_addr=client_address(request),
+                details={"method": "web"},
+            )
     return Redirect("/web/sign-in", status_code=303, cookies=cookies)
 
 

@@ -70,9 +70,9 @@ async def start_session(
     and every expired one; the cookies that carry it and a fresh CSRF token."""
     settings: Settings = request.app.state.settings
     await session.execute(
+        # idle_until never passes ends_at (a CHECK), so it alone says a session has ended.
         sa.delete(WebSession).where(
             (WebSession.idle_until <= now)
-            | (WebSession.ends_at <= now)
             | (WebSession.secret_hash == _hash(request.cookies.get(SESSION_COOKIE, "")))
         )
     )
@@ -92,13 +92,20 @@ async def start_session(
     return [_cookie(SESSION_COOKIE, secret), _cookie(CSRF_COOKIE, secrets.token_urlsafe(32))]
 
 
-async def end_session(session: AsyncSession, request: Request[Any, Any, Any]) -> list[Cookie]:
-    """Deletes this browser's session (flushed, not committed); the cookies that clear it."""
+async def end_session(
+    session: AsyncSession, request: Request[Any, Any, Any]
+) -> tuple[uuid.UUID | None, list[Cookie]]:
+    """Deletes this browser's session (flushed, not committed): whose it was (None when it had
+    none or it had ended), and the cookies that clear it."""
     secret = request.cookies.get(SESSION_COOKIE)
+    user_id = None
     if secret:
-        await session.execute(sa.delete(WebSession).where(WebSession.secret_hash == _hash(secret)))
-        await session.flush()
-    return [_cookie(SESSION_COOKIE, "", 0), _cookie(CSRF_COOKIE, "", 0)]
+        user_id = await session.scalar(
+            sa.delete(WebSession)
+            .where(WebSession.secret_hash == _hash(secret))
+            .returning(WebSession.user_id)
+        )
+    return user_id, [_cookie(SESSION_COOKIE, "", 0), _cookie(CSRF_COOKIE, "", 0)]
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, Cookie | None]:
@@ -135,7 +142,7 @@ async def visitor(request: Request[Any, Any, Any]) -> Principal:
         if row is None:
             raise SignInRequired()
         user_id = row.user_id
-        if now >= row.idle_until or now >= row.ends_at:
+        if now >= row.idle_until:  # never later than ends_at
             await session.delete(row)
             await session.commit()
             raise SignInRequired()

@@ -97,13 +97,17 @@ class TestSignIn:
 
 class TestStoredSession:
     async def test_a_copied_cookie_stops_working_at_sign_out(
-        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app: Litestar
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app: Litestar, session: AsyncSession
     ) -> None:
         """Someone who copied her cookie is signed out with her: the server forgot it."""
         await sign_in_as(browser, "adviser-marta")
         stolen = browser.cookies["fundadmin_session"]
         page = await browser.get("/web/claims")
         await browser.post("/web/sign-out", data={"csrf_token": csrf_of(page)})
+        signed_out = await session.scalar(
+            sa.text("SELECT count(*) FROM audit_event WHERE action = 'auth.sign_out'")
+        )
+        assert signed_out == 1
         async with app_client(app) as thief:
             thief.base_url = httpx.URL(WEB_URL)
             thief.cookies.set("fundadmin_session", stolen, domain="testserver.local")
