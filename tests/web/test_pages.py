@@ -179,6 +179,17 @@ class TestStoredSession:
         clock.advance(step)
         assert (await browser.get("/web/claims")).status_code == 303
 
+    async def test_disabling_her_account_deletes_her_sessions(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        await session.execute(
+            sa.text("UPDATE user_account SET is_active = false WHERE username = :u"),
+            {"u": "adviser-marta"},
+        )
+        await session.commit()
+        assert await session.scalar(sa.text("SELECT count(*) FROM web_session")) == 0
+
     async def test_a_password_reset_ends_her_sessions(
         self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
     ) -> None:
