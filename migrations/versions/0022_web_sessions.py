@@ -1,7 +1,7 @@
 """web: sessions kept on the server
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 
 `web_session` holds each signed-in browser (the SHA-256 of its cookie's secret, never the
 secret), so signing out ends the session for whoever holds a copy of the cookie, and inactivity
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
