@@ -347,7 +347,7 @@ async def _claim_page(
         assessment=views.assessment_view(claim.assessment) if claim.assessment else None,
         history=[views.transition_view(t) for t in history],
         taken_by=await usernames(session, (t.actor_id for t in history)),
-        documents=[
+        claim_documents=[
             views.document_view(d) for d in await services.documents(session, actor, claim.id)
         ],
         downloads_documents=bool(visit.principal.roles & {Role.LEGAL_ADVISER, Role.ADMINISTRATOR}),
