@@ -6,6 +6,12 @@ API's bearer middleware skips `/web`; every page resolves its visitor itself
 (fundadmin.web.session).
 """
 
+from fundadmin.web.adviser import ADVISER_PAGES
 from fundadmin.web.routes import WEB_ROUTER
+
+# The adviser's pages live in their own module, which builds on routes' page frame; they join
+# the one /web router here, so they share its session dependency and failure pages.
+for _page in ADVISER_PAGES:
+    WEB_ROUTER.register(_page)
 
 __all__ = ["WEB_ROUTER"]
