@@ -159,7 +159,7 @@ class TestHeadsOneByOne:
         assert 'value="50000"' in more.text
         assert 'name="head_rows" value="2"' in more.text
         assert re.search(r'id="head-1-category"[^>]*autofocus', more.text)
-        assert "SEK" in more.text
+        assert "SEK for SE" in more.text
 
     async def test_two_heads_are_estimated_and_saved(
         self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
