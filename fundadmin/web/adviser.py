@@ -53,6 +53,14 @@ def _version(form: FormMultiDict) -> int:
         return -1
 
 
+def _chosen_file(form: FormMultiDict, name: str, message: str) -> UploadFile:
+    """The file sent as `name`; FormInvalid naming it when none was chosen."""
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise forms.FormInvalid([forms.FieldError(name, message)])
+    return upload
+
+
 def _refusal(
     exc: Exception, fields: dict[str, str], fallback: str
 ) -> tuple[int, list[forms.FieldError]]:
@@ -129,6 +137,7 @@ async def claimant_form_post(
 
 async def _claim_refused(
     request: Request[Any, Any, Any],
+    *,
     session: AsyncSession,
     clock: Clock,
     visit: Visit,
@@ -163,10 +172,8 @@ async def evidence_upload(
     await check_csrf(request)
     actor = visit.door(Role.LEGAL_ADVISER)
     form = await request.form()
-    upload = form.get("file")
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise forms.FormInvalid([forms.FieldError("file", "Choose a file to upload")])
+        upload = _chosen_file(form, "file", "Choose a file to upload")
         async with unit_of_work(session):
             document = await services.upload_evidence(
                 session,
@@ -190,12 +197,22 @@ async def evidence_upload(
     except claims.NotFound:
         raise
     except (forms.FormInvalid, claims.ClaimsError) as exc:
-        return await _claim_refused(request, session, clock, visit, claim_id, exc, "file", {})
+        return await _claim_refused(
+            request,
+            session=session,
+            clock=clock,
+            visit=visit,
+            claim_id=claim_id,
+            exc=exc,
+            field="file",
+            values={},
+        )
     return Redirect(f"/web/claims/{claim_id}#evidence-title", status_code=303)
 
 
 @post("/claims/{claim_id:uuid}/information/{request_id:uuid}/answer", include_in_schema=False)
 async def information_answer(
+    *,
     request: Request[Any, Any, Any],
     session: NamedDependency[AsyncSession],
     clock: NamedDependency[Clock],
@@ -238,7 +255,14 @@ async def information_answer(
         raise
     except (forms.FormInvalid, claims.ClaimsError) as exc:
         return await _claim_refused(
-            request, session, clock, visit, claim_id, exc, field, _values(form)
+            request,
+            session=session,
+            clock=clock,
+            visit=visit,
+            claim_id=claim_id,
+            exc=exc,
+            field=field,
+            values=_values(form),
         )
     return Redirect(f"/web/claims/{claim_id}", status_code=303)
 
@@ -273,7 +297,9 @@ async def _return_form_context(session: AsyncSession, visit: Visit) -> dict[str,
         "countries": countries,
         "all_countries": COUNTRIES,
         "currencies": ledger.COUNTRY_CURRENCY,
-        "payee_currencies": sorted({c for k in countries for c in adviser_forms.payee_currencies(k)}),
+        "payee_currencies": sorted(
+            {c for k in countries for c in adviser_forms.payee_currencies(k)}
+        ),
         "items": adviser_forms.RETURN_ITEMS,
     }
 
@@ -342,6 +368,7 @@ async def _return_page(
     clock: Clock,
     visit: Visit,
     application_id: uuid.UUID,
+    *,
     status_code: int = 200,
     errors: list[forms.FieldError] | None = None,
 ) -> Template:
@@ -391,10 +418,8 @@ async def return_consent(
     await check_csrf(request)
     actor = visit.door(Role.LEGAL_ADVISER)
     form = await request.form()
-    upload = form.get("consent")
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise forms.FormInvalid([forms.FieldError("consent", "Choose her signed consent")])
+        upload = _chosen_file(form, "consent", "Choose her signed consent")
         async with unit_of_work(session):
             application = await returns.record_consent(
                 session,
@@ -419,7 +444,7 @@ async def return_consent(
     except (forms.FormInvalid, claims.ClaimsError) as exc:
         status, errors = _refusal(exc, {}, "consent")
         return await _return_page(
-            request, session, clock, visit, application_id, status, errors
+            request, session, clock, visit, application_id, status_code=status, errors=errors
         )
     return Redirect(f"/web/returns/{application_id}", status_code=303)
 

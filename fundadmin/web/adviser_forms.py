@@ -13,10 +13,10 @@ from litestar.datastructures import FormMultiDict
 
 from claims.letters import LetterLanguage
 from claims.schemas import MandateScope
+from fundadmin.web.forms import FieldError, FormInvalid
 from ledger import COUNTRY_CURRENCY
 from ledger.chart import EXCHANGE_CURRENCIES
 from policies import ReturnItem
-from fundadmin.web.forms import FieldError, FormInvalid
 
 LANGUAGES: tuple[str, ...] = get_args(LetterLanguage)
 SCOPES: tuple[str, ...] = get_args(MandateScope)
@@ -51,7 +51,9 @@ def _text(form: FormMultiDict, name: str) -> str:
 
 def _required(form: FormMultiDict, wanted: dict[str, str]) -> None:
     """FormInvalid naming each input of `wanted` (id: message) that was left empty."""
-    errors = [FieldError(name, message) for name, message in wanted.items() if not _text(form, name)]
+    errors = [
+        FieldError(name, message) for name, message in wanted.items() if not _text(form, name)
+    ]
     if errors:
         raise FormInvalid(errors)
 
@@ -114,7 +116,7 @@ def return_application(
         "receiving_organisation": "receiving_name",
         "items": f"item-{RETURN_ITEMS[0]}",
     }
-    items = []
+    items: list[dict[str, str]] = []
     for item in RETURN_ITEMS:
         amount = _text(form, f"item-{item}")
         if amount:
@@ -156,4 +158,5 @@ def answer(form: FormMultiDict, field: str) -> dict[str, Any]:
 
 def field_of(path: str, fields: dict[str, str], fallback: str) -> str:
     """The input a service's refusal about `path` points at."""
-    return fields.get(path, fields.get(path.split(".")[0].split("[")[0], fallback))
+    head = path.split(".", maxsplit=1)[0].split("[", maxsplit=1)[0]
+    return fields.get(path, fields.get(head, fallback))

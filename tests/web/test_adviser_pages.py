@@ -254,7 +254,9 @@ class TestEvidence:
         )
         assert response.status_code == 400
         assert 'href="#file"' in response.text
-        count = sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+        count = (
+            sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+        )
         assert await session.scalar(count) == 0
 
     async def test_no_file_chosen_is_named(
@@ -282,7 +284,9 @@ class TestEvidence:
             files={"file": ("report.pdf", PDF, "application/pdf")},
         )
         assert response.status_code == 403
-        count = sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+        count = (
+            sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+        )
         assert await session.scalar(count) == 0
 
     async def test_another_organisations_claim_is_404(
@@ -299,7 +303,9 @@ class TestEvidence:
             files={"file": ("report.pdf", PDF, "application/pdf")},
         )
         assert response.status_code == 404
-        count = sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+        count = (
+            sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+        )
         assert await session.scalar(count) == 0
 
 

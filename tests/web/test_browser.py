@@ -220,7 +220,9 @@ async def _admin_asks_for_information(base_url: str, auth, claim_id: str) -> Non
     async with httpx.AsyncClient(base_url=base_url, headers=admin) as api:
         claim = await api.get(f"/api/v1/claims/{claim_id}")
         reviewed = await api.post(
-            f"/api/v1/claims/{claim_id}/review", json={}, headers={"If-Match": claim.headers["ETag"]}
+            f"/api/v1/claims/{claim_id}/review",
+            json={},
+            headers={"If-Match": claim.headers["ETag"]},
         )
         assert reviewed.status_code == 200, reviewed.text
         asked = await api.post(
