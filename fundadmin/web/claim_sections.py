@@ -48,6 +48,16 @@ NEXT_FOR_ADVISER: dict[ClaimStatus, str] = {
 """For the adviser: where the claim stands and who acts next (the administrators' page shows
 the steps they can take)."""
 
+ACTS_NEXT: dict[str, str] = {
+    status.value: "you"
+    if status in (ClaimStatus.DRAFT, ClaimStatus.INFORMATION_REQUESTED)
+    else "nobody"
+    if status in (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
+    else "the fund"
+    for status in ClaimStatus
+}
+"""Who moves each status on, in the adviser's list of claims (the claim page says how)."""
+
 READERS_OF_ANSWERS = {Role.LEGAL_ADVISER, Role.ADMINISTRATOR}
 
 

@@ -208,6 +208,7 @@ async def adviser_claims(
         claimants=[views.claimant_summary(c) for c in claimants],
         claimant_total=claimant_total,
         claims=views.claim_page(rows, total, 100, 0, now=clock.now()),
+        acts_next=claim_sections.ACTS_NEXT,
     )
 
 
