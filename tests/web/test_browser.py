@@ -241,7 +241,7 @@ async def test_adviser_registers_files_with_evidence_answers_and_applies_for_ret
     evidence.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
     await _sign_in(page, "adviser-marta")
     await page.wait_for_url(re.compile(r"/web/claims$"))
-    await page.get_by_role("link", name="Register a claimant").click()
+    await page.locator("#main").get_by_role("link", name="Register a claimant").click()
     await _accessible(page, "claimant registration")
     await page.get_by_role("button", name="Register her").click()
     await page.locator(".error-summary").wait_for()
