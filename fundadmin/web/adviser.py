@@ -32,6 +32,7 @@ from claims.schemas import ClaimantCreate, InformationAnswer
 from fundadmin.api.claims_support import actor_of, audit, vault_of
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
+from fundadmin.security.audit_search import steps_of
 from fundadmin.security.principal import Role
 from fundadmin.web import adviser_forms, forms
 from fundadmin.web.routes import COUNTRIES, Visit, _claim_page, page
@@ -373,7 +374,8 @@ async def _return_page(
     errors: list[forms.FieldError] | None = None,
 ) -> Template:
     """The application's status, entitlement, schedule and what is still missing; the read is
-    audited as the API's GET of one application is (its bank account is not shown here)."""
+    audited as the API's GET of one application is (its bank account is not shown here). Its
+    history is the API's: the audited steps, reads left out."""
     actor = visit.door(Role.LEGAL_ADVISER)
     async with unit_of_work(session):
         application = await returns.get_application(session, actor, application_id)
@@ -385,12 +387,16 @@ async def _return_page(
             subject_type="return_application",
             subject_id=application.id,
         )
+    steps = await steps_of(
+        session, "return_application", str(application.id), prefix="return_assistance."
+    )
     return page(
         request,
         "return_application.html",
         visit,
         status_code,
         application=return_views.application_view(application, today=today(clock)),
+        history=steps,
         errors=errors or [],
     )
 

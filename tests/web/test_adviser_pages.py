@@ -468,6 +468,7 @@ class TestReturnAssistance:
         assert consent.status_code == 303, consent.text
         after = await browser.get(applied.headers["location"])
         assert "consent: given" in after.text
+        assert "<td>consent</td>" in after.text, "the history shows the step"
         listed = await browser.get("/web/returns")
         assert f"/web/returns/{application_id}" in listed.text
 

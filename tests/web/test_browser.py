@@ -245,6 +245,7 @@ async def test_adviser_registers_files_with_evidence_answers_and_applies_for_ret
     await _accessible(page, "claimant registration")
     await page.get_by_role("button", name="Register her").click()
     await page.locator(".error-summary").wait_for()
+    assert await page.evaluate("document.activeElement.className") == "error-summary"
     await _accessible(page, "claimant registration with errors")
     await page.locator(".error-summary a", has_text="given names").click()
     assert await page.evaluate("document.activeElement.id") == "given_names"
