@@ -19,11 +19,14 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
 import ledger
 from claims import services, views
+from claims.documents import MAX_DOCUMENT_BYTES
 from claims.errors import DocumentTooLarge, InvalidClaimData, UnsupportedDocumentType
 from claims.returns import services as returns
 from claims.returns import views as return_views
@@ -70,6 +73,23 @@ def _refusal(
         return 400, exc.errors
     field = adviser_forms.field_of(getattr(exc, "field", ""), fields, fallback)
     return (400 if isinstance(exc, REFUSED_INPUT) else 409), [forms.FieldError(field, str(exc))]
+
+
+def _too_large(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    """A body above the service's limit is refused before the form is read (as in the API), so
+    the page cannot be shown again with the error: this one says what to do instead."""
+    return page(
+        request,
+        "error.html",
+        None,
+        413,
+        title="The file is too large",
+        message=f"A document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB. Go back, "
+        "and split the scan into smaller files or scan it at a lower resolution.",
+    )
+
+
+UPLOAD_LIMITS: ExceptionHandlersMap = {HTTP_413_REQUEST_ENTITY_TOO_LARGE: _too_large}
 
 
 # --- claimants ----------------------------------------------------------------------------------
@@ -160,7 +180,7 @@ async def _claim_refused(
     )
 
 
-@post("/claims/{claim_id:uuid}/evidence", include_in_schema=False)
+@post("/claims/{claim_id:uuid}/evidence", include_in_schema=False, exception_handlers=UPLOAD_LIMITS)
 async def evidence_upload(
     request: Request[Any, Any, Any],
     session: NamedDependency[AsyncSession],
@@ -412,7 +432,11 @@ async def return_page(
     return await _return_page(request, session, clock, visit, application_id)
 
 
-@post("/returns/{application_id:uuid}/consent", include_in_schema=False)
+@post(
+    "/returns/{application_id:uuid}/consent",
+    include_in_schema=False,
+    exception_handlers=UPLOAD_LIMITS,
+)
 async def return_consent(
     request: Request[Any, Any, Any],
     session: NamedDependency[AsyncSession],

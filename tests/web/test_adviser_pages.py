@@ -506,3 +506,22 @@ class TestReturnAssistance:
         browser.cookies.clear()
         await sign_in_as(browser, "adviser-pro")
         assert (await browser.get(applied.headers["location"])).status_code == 404
+
+
+async def test_a_file_above_the_services_body_limit_gets_a_page_not_json(
+    browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+) -> None:
+    await sign_in_as(browser, "adviser-marta")
+    claim_id = await _draft_claim(browser)
+    page = await browser.get(f"/web/claims/{claim_id}")
+    huge = PDF + b"0" * (11 * 1024 * 1024)
+    response = await browser.post(
+        f"/web/claims/{claim_id}/evidence",
+        data={"csrf_token": csrf_of(page), "version": _version_of(page)},
+        files={"file": ("scan.pdf", huge, "application/pdf")},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "at most 8 MB" in response.text
+    count = sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
+    assert await session.scalar(count) == 0
