@@ -1,9 +1,10 @@
 """What the claim page adds for the people who work on the claim: its evidence (metadata), its
 requests for information with their answers, and what happens next, in plain words.
 
-The answers are personal data: reading them is audited as the API's
+The answers are personal data: a page that shows one is audited as the API's
 GET /claims/{id}/information-requests is (auditors, who would need a break-glass reason, are
-shown none here).
+shown none here). The questions are the fund's own words, so a page with open questions only is
+not an audited read.
 """
 
 from __future__ import annotations
@@ -76,14 +77,15 @@ async def sections(
             exchanges = await services.information_requests(
                 session, vault_of(request.app.state), actor, claim.id
             )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claim.information.read",
-                subject_type="claim",
-                subject_id=claim.id,
-            )
+            if any(e.answer is not None for e in exchanges):
+                await audit(
+                    session,
+                    request,
+                    principal,
+                    action="claim.information.read",
+                    subject_type="claim",
+                    subject_id=claim.id,
+                )
         information = [views.information_view(e) for e in exchanges]
     documents = [views.document_view(d) for d in await services.documents(session, actor, claim.id)]
     status = ClaimStatus(claim.status)
