@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+from babel import Locale
 from litestar.datastructures import FormMultiDict
 
 from claims.letters import LetterLanguage
@@ -18,7 +19,10 @@ from ledger import COUNTRY_CURRENCY
 from ledger.chart import EXCHANGE_CURRENCIES
 from policies import ReturnItem
 
-LANGUAGES: tuple[str, ...] = get_args(LetterLanguage)
+LANGUAGES: dict[str, str] = {
+    code: Locale.parse(code).get_display_name("en") or code for code in get_args(LetterLanguage)
+}
+"""Each language letters are written in, by its English name (the page is in English)."""
 SCOPES: tuple[str, ...] = get_args(MandateScope)
 RETURN_ITEMS = [i.value for i in ReturnItem]
 PERSONAL_FIELDS = (
