@@ -369,6 +369,8 @@ async def return_form_post(
                 subject_id=application.id,
                 details={"status": application.status, "version": application.version},
             )
+    except claims.NotFound:
+        raise
     except (forms.FormInvalid, claims.ClaimsError) as exc:
         status, errors = _refusal(exc, fields, "country")
         return page(

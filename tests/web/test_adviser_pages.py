@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims.models import Claim, Claimant, Document, InformationRequest
 from claims.returns.models import ReturnApplication
-from fundadmin.security.models import AuditEvent
+from fundadmin.security.models import AuditEvent, UserAccount
 from tests.clock import TODAY
 from tests.web.conftest import SignIn, csrf_of
 
@@ -526,3 +526,19 @@ async def test_a_file_above_the_services_body_limit_gets_a_page_not_json(
     assert "at most 8 MB" in response.text
     count = sa.select(sa.func.count()).select_from(Document).where(Document.claim_id == claim_id)
     assert await session.scalar(count) == 0
+
+
+async def test_applying_for_another_organisations_claimant_is_404(
+    browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+) -> None:
+    marta = sa.select(UserAccount.organisation_id).where(UserAccount.username == "adviser-marta")
+    theirs = await session.scalar(
+        sa.select(Claimant.id).where(Claimant.organisation_id != marta.scalar_subquery()).limit(1)
+    )
+    assert theirs is not None
+    await sign_in_as(browser, "adviser-marta")
+    before = await session.scalar(sa.select(sa.func.count()).select_from(ReturnApplication))
+    response = await _apply(browser, claimant_id=str(theirs))
+    assert response.status_code == 404
+    after = await session.scalar(sa.select(sa.func.count()).select_from(ReturnApplication))
+    assert after == before
