@@ -43,7 +43,7 @@ from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
 from fundadmin.security.users import usernames
-from fundadmin.web import charts, forms, i18n
+from fundadmin.web import charts, claim_sections, forms, i18n
 from fundadmin.web.i18n import n_
 from fundadmin.web.session import (
     CSRF_FIELD,
@@ -232,11 +232,15 @@ async def adviser_claims(
         claimants=[views.claimant_summary(c) for c in claimants],
         claimant_total=claimant_total,
         claims=views.claim_page(rows, total, 100, 0, now=clock.now()),
+        acts_next=claim_sections.ACTS_NEXT,
     )
 
 
 async def _claim_form_context(
-    session: NamedDependency[AsyncSession], actor: claims.Actor, principal: Principal
+    session: NamedDependency[AsyncSession],
+    actor: claims.Actor,
+    principal: Principal,
+    rows: int = 1,
 ) -> dict[str, Any]:
     claimants, _ = await services.list_claimants(
         session, actor, reference=None, limit=100, offset=0
@@ -248,7 +252,8 @@ async def _claim_form_context(
         "currencies": ledger.COUNTRY_CURRENCY,
         "categories": forms.CATEGORIES,
         "sub_kinds": forms.SUB_KINDS,
-        "head_rows": range(forms.HEAD_ROWS),
+        "head_rows": range(rows),
+        "max_head_rows": forms.MAX_HEAD_ROWS,
     }
 
 
@@ -260,7 +265,8 @@ async def claim_form(
 ) -> Template:
     actor = visit.door(Role.LEGAL_ADVISER)
     context = await _claim_form_context(session, actor, visit.principal)
-    return page(request, "claim_form.html", visit, values={"offence": "trafficking"}, **context)
+    chosen = {"offence": "trafficking", "claimant_id": request.query_params.get("claimant", "")}
+    return page(request, "claim_form.html", visit, values=chosen, **context)
 
 
 @post("/claims/new", include_in_schema=False)
@@ -270,13 +276,18 @@ async def claim_form_post(
     clock: NamedDependency[Clock],
     visit: NamedDependency[Visit],
 ) -> Response[Any]:
-    """`action=estimate` shows the country's dry-run assessment beside the form; `action=save`
+    """`action=add_head` shows the form again with one more head row, keeping what she typed;
+    `action=estimate` shows the country's dry-run assessment beside the form; `action=save`
     files the draft claim, as the API's POST /api/v1/claims does."""
     await check_csrf(request)
     actor = visit.door(Role.LEGAL_ADVISER)
     form = await request.form()
-    context = await _claim_form_context(session, actor, visit.principal)
+    adding = form.get("action") == "add_head"
+    rows = forms.head_rows(form, add=adding)
+    context = await _claim_form_context(session, actor, visit.principal, rows)
     values = {k: v for k, v in form.items() if k != CSRF_FIELD}
+    if adding:
+        return page(request, "claim_form.html", visit, values=values, added=rows - 1, **context)
     country = str(form.get("country", ""))
     try:
         facts, fields = forms.claim_facts(form, country, context["countries"])
@@ -360,6 +371,7 @@ async def _claim_page(
         today=today(clock),
         errors=errors or [],
         values=values or {},
+        **await claim_sections.sections(request, session, visit.principal, claim),
     )
 
 
