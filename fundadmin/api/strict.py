@@ -56,7 +56,7 @@ class _Rules:
     decoder: msgspec.json.Decoder[Any] | None
     body_info: msgspec.inspect.Type | None
     """The body type's msgspec description, where the money check finds the decimals: built
-    once per handler (building it took more CPU than the rest of a ledger write's request)."""
+    once per handler (building it cost about 2 ms of CPU on every JSON write)."""
 
 
 _RULES: dict[object, _Rules] = {}
