@@ -34,8 +34,8 @@ from fundadmin.api.reports import MEDIA_TYPES, allocation_for
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.errors import ProblemError
+from fundadmin.letters import queue as letter_queue
 from fundadmin.letters import service as letters
-from fundadmin.letters.issuing import issue_and_audit
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.reports import render
 from fundadmin.security.audit import client_address
@@ -329,6 +329,7 @@ async def _claim_page(
         letters=await letters.letters_of(session, claim.id)
         if visit.principal.roles & readers
         else [],
+        letter_queued=await letter_queue.pending_letter_job(session, claim.id) is not None,
         payments=[views.payment_view(p) for p in await services.payments(session, actor, claim.id)],
         decided_by_me=claim.decided_by == actor.user_id,
         today=today(clock),
@@ -445,17 +446,12 @@ async def _run_step(
             now=clock.now(),
         )
     if step == "letter":
-        return await issue_and_audit(
-            session,
-            visit.principal,
-            claim_id,
-            vault=vault_of(request.app.state),
-            public_url=request.app.state.settings.public_url,
-            now=clock.now(),
-            expected_version=version,
-            reason=reason,
-            remote_addr=client_address(request),
+        # As the API's letter route: queued in this transaction, issued by a letters worker.
+        claim = await services.letter_may_be_issued(
+            session, actor, claim_id, expected_version=version
         )
+        await letter_queue.request_letter(session, claim, by=actor.user_id, reason=reason)
+        return claim
     if step == "pay":
         current = await services.get_claim(session, actor, claim_id)
         raw, fields = forms.payment(form, current.currency)

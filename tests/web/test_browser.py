@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 from litestar import Litestar
 
+from tests.claims.conftest import LetterWorker
 from tests.conftest import DEMO_PASSWORD
 from tests.http import free_port
 
@@ -105,7 +106,9 @@ async def _sign_out(page) -> None:
     await page.wait_for_url(re.compile(r"/web/sign-in"))
 
 
-async def test_adviser_to_payment_through_the_pages(page, screenshots: Path) -> None:
+async def test_adviser_to_payment_through_the_pages(
+    page, screenshots: Path, letter_worker: LetterWorker
+) -> None:
     await _sign_in(page, "adviser-marta")
     await page.wait_for_url(re.compile(r"/web/claims$"))
     await _accessible(page, "adviser's claims")
@@ -166,6 +169,10 @@ async def test_adviser_to_payment_through_the_pages(page, screenshots: Path) -> 
     await page.locator(".lead .status-decided").wait_for()
     await _accessible(page, "confirmed decision, letter to issue")
     await page.get_by_role("button", name="Issue the decision letter").click()
+    await page.get_by_text("The letter is being prepared").wait_for()
+    await _accessible(page, "letter being prepared")
+    await letter_worker()
+    await page.reload()
     await page.locator(".lead .status-letter_issued").wait_for()
     await _accessible(page, "letter issued, payment form")
     await page.get_by_label("Bank reference").fill("SE-TRANSFER-1")

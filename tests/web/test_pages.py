@@ -12,6 +12,7 @@ import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims.models import Claim, Payment
+from tests.claims.conftest import LetterWorker
 from tests.clock import TODAY
 from tests.web.conftest import SignIn, csrf_of
 
@@ -305,6 +306,34 @@ class TestSecondApprovalLetterAndPayment:
         after = await browser.get(f"/web/claims/{claim_id}")
         assert "status-decided" in after.text
         assert "Issue the decision letter" in after.text
+
+    async def test_issuing_the_letter_queues_it_and_the_page_says_so_until_it_is_issued(
+        self,
+        browser: httpx.AsyncClient,
+        sign_in_as: SignIn,
+        session: AsyncSession,
+        letter_worker: LetterWorker,
+    ) -> None:
+        claim_id = await _claim_in(session, "awaiting_second_approval")
+        await sign_in_as(browser, "admin2-se")
+        confirmed = await browser.post(
+            f"/web/claims/{claim_id}/confirm", data=await _form_of(browser, claim_id)
+        )
+        assert confirmed.status_code == 303, confirmed.text
+        form = await _form_of(browser, claim_id)
+        asked = await browser.post(f"/web/claims/{claim_id}/letter", data=form)
+        assert asked.status_code == 303, asked.text
+        waiting = await browser.get(f"/web/claims/{claim_id}")
+        assert "The letter is being prepared" in waiting.text
+        assert 'id="issue-letter"' not in waiting.text
+        assert await _status(session, claim_id) == "decided"
+
+        await letter_worker()
+        session.expire_all()
+        assert await _status(session, claim_id) == "letter_issued"
+        issued = await browser.get(f"/web/claims/{claim_id}")
+        assert f"/web/claims/{claim_id}/letters/" in issued.text
+        assert "The letter is being prepared" not in issued.text
 
     async def test_a_resubmitted_payment_form_pays_once(
         self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
