@@ -1,7 +1,7 @@
 """audit: one hash chain per country, so writers in two countries never wait for each other
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 
 Every write request appended its audit line under one transaction-scoped advisory lock held
 until commit, so every writer of every country queued behind the others' append and commit.
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
