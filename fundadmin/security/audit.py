@@ -5,7 +5,7 @@ hash-chained: each line stores the hash of the line before it in its chain and i
 over a canonical serialisation, so an edited or removed line breaks its chain at a place
 `verify_chain` names. There is one chain per country (a line goes to the chain of the country it
 concerns) and a `global` chain for lines that concern no one country, so a writer in Sweden never
-waits for one in Denmark (migration 0023). Appends take a transaction-scoped advisory lock of
+waits for one in Denmark (migration 0024). Appends take a transaction-scoped advisory lock of
 their chain, so concurrent requests cannot fork it (and `prev_hash` is unique per chain, so a fork
 is refused even under snapshot isolation). The chain's writers wait for that lock, which is held
 until the appending transaction commits, so `write_audit` only queues its line on the session,
@@ -169,7 +169,7 @@ _QUEUED = "fundadmin.audit.queued"
 
 @orm_events.listens_for(Session, "before_commit")
 def _append_queued_lines(session: Session) -> None:
-    # One call per line (migration 0023) takes its chain's lock, links the line to the chain's
+    # One call per line (migration 0024) takes its chain's lock, links the line to the chain's
     # last one and inserts it; plain driver SQL, since every write request pays for it under
     # that lock. Lines go in the order of their chain's key (stable within a chain), so two
     # transactions that write to the same two chains take their locks in one order and cannot

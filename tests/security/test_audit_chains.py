@@ -1,5 +1,5 @@
 """One audit chain per country: each verifies on its own, and writers in two countries never
-wait for each other (migration 0023)."""
+wait for each other (migration 0024)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """audit: one hash chain per country, so writers in two countries never wait for each other
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 
 Every write request appended its audit line under one transaction-scoped advisory lock held
 until commit, so every writer of every country queued behind the others' append and commit.
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0023"
-down_revision: str | None = "0022"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
