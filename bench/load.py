@@ -450,9 +450,13 @@ def cpu_seconds(pgdata: Path, instance_pids: list[int]) -> dict[str, float]:
 
 
 @contextmanager
-def instances(url: URL, data_dir: Path, count: int) -> Iterator[list[str]]:
+def instances(url: URL, data_dir: Path, count: int, users: int) -> Iterator[list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDADMIN_")}
     env |= {
+        # A pool as large as the users an instance serves (a request holds one connection):
+        # a smaller pool makes requests queue for a connection and shed with 503 after
+        # FUNDADMIN_DB_WAIT_SECONDS once the CPUs are busy (operating.md, "Figures").
+        "FUNDADMIN_DB_POOL_SIZE": str(-(-users // count)),
         "DATABASE_URL": url.render_as_string(hide_password=False),
         "FUNDADMIN_DATA_DIR": str(data_dir),
         "FUNDADMIN_DEMO_PASSWORD": PASSWORD,
@@ -514,7 +518,7 @@ def main() -> None:
     ):
         url = asyncio.run(ensure_database(admin, "load")).set(drivername="postgresql+asyncpg")
         schema.upgrade(url)
-        with instances(url, Path(folder) / "data", 2) as bases:
+        with instances(url, Path(folder) / "data", 2, args.users) as bases:
             print(f"{args.users} users for {args.seconds:.0f} s against {' and '.join(bases)}")
             print(f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}")
             pgdata = Path(folder) / "pg"

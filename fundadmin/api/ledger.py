@@ -191,6 +191,7 @@ async def _audit(
         subject_id=str(view.id),
         remote_addr=client_address(request),
         details={"country": view.country, "kind": view.kind, "status": view.status},
+        country=view.country,
     )
 
 
@@ -266,6 +267,7 @@ class LedgerController(Controller):
                 subject_id=view.code,
                 remote_addr=client_address(request),
                 details={"country": view.country},
+                country=view.country,
             )
         return Response(
             account_out(view),
@@ -433,6 +435,7 @@ class LedgerController(Controller):
                 subject_id=country,
                 remote_addr=client_address(request),
                 details={"voided": len(ids)},
+                country=country,
             )
             return VoidedOut(voided=ids)
 
