@@ -38,6 +38,7 @@ from fundadmin.database import unit_of_work
 from fundadmin.security.audit_search import steps_of
 from fundadmin.security.principal import Role
 from fundadmin.web import adviser_forms, forms
+from fundadmin.web.i18n import n_
 from fundadmin.web.routes import COUNTRIES, Visit, _claim_page, page
 from fundadmin.web.session import CSRF_FIELD, check_csrf
 
@@ -83,9 +84,12 @@ def _too_large(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any
         "error.html",
         None,
         413,
-        title="The file is too large",
-        message=f"A document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB. Go back, "
-        "and split the scan into smaller files or scan it at a lower resolution.",
+        title=n_("The file is too large"),
+        message=n_(
+            "A document may be at most %(size)s MB. Go back, and split the scan into smaller "
+            "files or scan it at a lower resolution."
+        ),
+        message_args={"size": MAX_DOCUMENT_BYTES // (1024 * 1024)},
     )
 
 
@@ -106,7 +110,7 @@ def _claimant_page(
         "claimant_form.html",
         visit,
         status_code,
-        languages=adviser_forms.LANGUAGES,
+        letter_languages=adviser_forms.LANGUAGES,
         scopes=adviser_forms.SCOPES,
         **context,
     )
@@ -194,7 +198,7 @@ async def evidence_upload(
     actor = visit.door(Role.LEGAL_ADVISER)
     form = await request.form()
     try:
-        upload = _chosen_file(form, "file", "Choose a file to upload")
+        upload = _chosen_file(form, "file", n_("Choose a file to upload"))
         async with unit_of_work(session):
             document = await services.upload_evidence(
                 session,
@@ -451,7 +455,7 @@ async def return_consent(
     actor = visit.door(Role.LEGAL_ADVISER)
     form = await request.form()
     try:
-        upload = _chosen_file(form, "consent", "Choose her signed consent")
+        upload = _chosen_file(form, "consent", n_("Choose her signed consent"))
         async with unit_of_work(session):
             application = await returns.record_consent(
                 session,

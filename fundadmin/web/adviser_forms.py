@@ -15,6 +15,7 @@ from litestar.datastructures import FormMultiDict
 from claims.letters import LetterLanguage
 from claims.schemas import MandateScope
 from fundadmin.web.forms import FieldError, FormInvalid
+from fundadmin.web.i18n import n_
 from ledger import COUNTRY_CURRENCY
 from ledger.chart import EXCHANGE_CURRENCIES
 from policies import ReturnItem
@@ -67,15 +68,15 @@ def claimant(form: FormMultiDict) -> dict[str, Any]:
     _required(
         form,
         {
-            "given_names": "Enter her given names",
-            "family_name": "Enter her family name",
-            "mandate_signed_on": "Enter the date she signed the mandate",
+            "given_names": n_("Enter her given names"),
+            "family_name": n_("Enter her family name"),
+            "mandate_signed_on": n_("Enter the date she signed the mandate"),
         },
     )
     scope = [s for s in SCOPES if form.get(f"mandate_scope-{s}") == "yes"]
     if not scope:
         raise FormInvalid(
-            [FieldError(f"mandate_scope-{SCOPES[0]}", "Choose what the mandate covers")]
+            [FieldError(f"mandate_scope-{SCOPES[0]}", n_("Choose what the mandate covers"))]
         )
     return {
         "personal": {name: _text(form, name) or None for name in PERSONAL_FIELDS},
@@ -95,14 +96,14 @@ def return_application(
     in the paying country's currency."""
     country = _text(form, "country")
     if country not in countries:
-        raise FormInvalid([FieldError("country", "Choose a paying country you file in")])
+        raise FormInvalid([FieldError("country", n_("Choose a paying country you file in"))])
     _required(
         form,
         {
-            "return_town": "Enter the town she returns to",
-            "planned_on": "Enter the planned date of departure",
-            "receiving_name": "Enter the receiving organisation's name",
-            "receiving_bank_account": "Enter the receiving organisation's IBAN",
+            "return_town": n_("Enter the town she returns to"),
+            "planned_on": n_("Enter the planned date of departure"),
+            "receiving_name": n_("Enter the receiving organisation's name"),
+            "receiving_bank_account": n_("Enter the receiving organisation's IBAN"),
         },
     )
     fields = {
@@ -129,7 +130,7 @@ def return_application(
             items.append({"item": item, "amount": amount, "currency": COUNTRY_CURRENCY[country]})
     if not items:
         raise FormInvalid(
-            [FieldError(f"item-{RETURN_ITEMS[0]}", "Enter an amount for at least one item")]
+            [FieldError(f"item-{RETURN_ITEMS[0]}", n_("Enter an amount for at least one item"))]
         )
     return {
         "claimant_id": _text(form, "claimant_id"),
@@ -156,7 +157,7 @@ def payee_currencies(country: str) -> list[str]:
 
 def answer(form: FormMultiDict, field: str) -> dict[str, Any]:
     """An answer to a request for information as the API's InformationAnswer JSON."""
-    _required(form, {field: "Enter your answer"})
+    _required(form, {field: n_("Enter your answer")})
     return {"answer": _text(form, field)}
 
 

@@ -1,5 +1,6 @@
-"""What the claim page adds for the people who work on the claim: its evidence (metadata), its
-requests for information with their answers, and what happens next, in plain words.
+"""What the claim page adds for the people who work on the claim: its requests for information
+with their answers, whether her adviser may add evidence, and what happens next, in plain words
+(English here, marked for the catalogues; the templates translate them, fundadmin.web.i18n).
 
 The answers are personal data: a page that shows one is audited as the API's
 GET /claims/{id}/information-requests is (auditors, who would need a break-glass reason, are
@@ -21,40 +22,67 @@ from claims.workflow import ClaimStatus
 from fundadmin.api.claims_support import actor_of, audit, vault_of
 from fundadmin.database import unit_of_work
 from fundadmin.security.principal import Principal, Role
+from fundadmin.web.i18n import n_
 
 NEXT_FOR_ADVISER: dict[ClaimStatus, str] = {
-    ClaimStatus.DRAFT: "The claim is a draft: add evidence, then submit it. Nobody at the fund "
-    "sees it before you submit.",
-    ClaimStatus.SUBMITTED: "The fund has the claim. An administrator of the deciding country "
-    "takes it into review; you can still add evidence.",
-    ClaimStatus.UNDER_REVIEW: "An administrator is reviewing the claim. She may ask you for "
-    "information; the request will appear on this page.",
-    ClaimStatus.INFORMATION_REQUESTED: "The administrator needs information from you: answer "
-    "the open request below. The review goes on once you answer.",
-    ClaimStatus.ASSESSED: "The country's policy has proposed an amount. An administrator "
-    "decides next, with a reason for each head of damage.",
-    ClaimStatus.AWAITING_SECOND_APPROVAL: "The decision is above the amount one administrator "
-    "may award alone: a second administrator confirms it next.",
-    ClaimStatus.DECIDED: "The claim is decided. The fund issues the decision letter next; you "
-    "will be able to download it here.",
-    ClaimStatus.LETTER_ISSUED: "The decision letter is issued: download it below and explain it "
-    "to her. The fund pays the award next.",
-    ClaimStatus.PARTLY_PAID: "Part of the award is paid; the fund pays the rest.",
-    ClaimStatus.PAID: "The award is paid in full. The claim is closed once nothing is left to "
-    "settle.",
-    ClaimStatus.APPEALED: "The decision is under appeal: the fund reviews it again.",
-    ClaimStatus.CLOSED: "The claim is closed; nothing more happens.",
-    ClaimStatus.WITHDRAWN: "The claim was withdrawn; nothing more happens.",
+    ClaimStatus.DRAFT: n_(
+        "The claim is a draft: add evidence, then submit it. Nobody at the fund "
+    "sees it before you submit."
+    ),
+    ClaimStatus.SUBMITTED: n_(
+        "The fund has the claim. An administrator of the deciding country "
+    "takes it into review; you can still add evidence."
+    ),
+    ClaimStatus.UNDER_REVIEW: n_(
+        "An administrator is reviewing the claim. She may ask you for "
+    "information; the request will appear on this page."
+    ),
+    ClaimStatus.INFORMATION_REQUESTED: n_(
+        "The administrator needs information from you: answer "
+    "the open request below. The review goes on once you answer."
+    ),
+    ClaimStatus.ASSESSED: n_(
+        "The country's policy has proposed an amount. An administrator "
+    "decides next, with a reason for each head of damage."
+    ),
+    ClaimStatus.AWAITING_SECOND_APPROVAL: n_(
+        "The decision is above the amount one administrator "
+    "may award alone: a second administrator confirms it next."
+    ),
+    ClaimStatus.DECIDED: n_(
+        "The claim is decided. The fund issues the decision letter next; you "
+    "will be able to download it here."
+    ),
+    ClaimStatus.LETTER_ISSUED: n_(
+        "The decision letter is issued: download it below and explain it "
+    "to her. The fund pays the award next."
+    ),
+    ClaimStatus.PARTLY_PAID: n_(
+        "Part of the award is paid; the fund pays the rest."
+    ),
+    ClaimStatus.PAID: n_(
+        "The award is paid in full. The claim is closed once nothing is left to "
+    "settle."
+    ),
+    ClaimStatus.APPEALED: n_(
+        "The decision is under appeal: the fund reviews it again."
+    ),
+    ClaimStatus.CLOSED: n_(
+        "The claim is closed; nothing more happens."
+    ),
+    ClaimStatus.WITHDRAWN: n_(
+        "The claim was withdrawn; nothing more happens."
+    ),
 }
 """For the adviser: where the claim stands and who acts next (the administrators' page shows
 the steps they can take)."""
 
 ACTS_NEXT: dict[str, str] = {
-    status.value: "you"
+    status.value: n_("you")
     if status in (ClaimStatus.DRAFT, ClaimStatus.INFORMATION_REQUESTED)
-    else "nobody"
+    else n_("nobody")
     if status in (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
-    else "the fund"
+    else n_("the fund")
     for status in ClaimStatus
 }
 """Who moves each status on, in the adviser's list of claims (the claim page says how)."""
@@ -87,10 +115,8 @@ async def sections(
                     subject_id=claim.id,
                 )
         information = [views.information_view(e) for e in exchanges]
-    documents = [views.document_view(d) for d in await services.documents(session, actor, claim.id)]
     status = ClaimStatus(claim.status)
     return {
-        "documents": documents,
         "information": information,
         "next_for_adviser": NEXT_FOR_ADVISER[status] if adviser else None,
         "takes_evidence": adviser and status not in (ClaimStatus.WITHDRAWN, ClaimStatus.CLOSED),

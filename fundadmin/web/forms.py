@@ -81,7 +81,7 @@ def claim_facts(
     """The facts and heads of the claim form as the API's JSON, and each path's input id;
     `country` must be one of `countries` (those she files in)."""
     if country not in countries:
-        raise FormInvalid([FieldError("country", "Choose a country you file in")])
+        raise FormInvalid([FieldError("country", n_("Choose a country you file in"))])
     currency = COUNTRY_CURRENCY[country]
     heads: list[dict[str, Any]] = []
     fields = {"offence": "offence", "crime_date": "crime_date", "heads": "head-0-amount"}
@@ -108,7 +108,7 @@ def claim_facts(
         "heads": heads,
     }
     if not heads:
-        raise FormInvalid([FieldError("head-0-amount", "Enter at least one head of damage")])
+        raise FormInvalid([FieldError("head-0-amount", n_("Enter at least one head of damage"))])
     return facts, fields
 
 
