@@ -47,6 +47,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "training": n_("training"),
         "medical_care": n_("medical care"),
     },
+    "identification": {
+        "presumed": n_("presumed victim"),
+        "identified": n_("formally identified"),
+    },
     "record": {
         "consent": n_("consent"),
         "risk_assessment": n_("risk assessment"),
