@@ -27,52 +27,43 @@ from fundadmin.web.i18n import n_
 NEXT_FOR_ADVISER: dict[ClaimStatus, str] = {
     ClaimStatus.DRAFT: n_(
         "The claim is a draft: add evidence, then submit it. Nobody at the fund "
-    "sees it before you submit."
+        "sees it before you submit."
     ),
     ClaimStatus.SUBMITTED: n_(
         "The fund has the claim. An administrator of the deciding country "
-    "takes it into review; you can still add evidence."
+        "takes it into review; you can still add evidence."
     ),
     ClaimStatus.UNDER_REVIEW: n_(
         "An administrator is reviewing the claim. She may ask you for "
-    "information; the request will appear on this page."
+        "information; the request will appear on this page."
     ),
     ClaimStatus.INFORMATION_REQUESTED: n_(
         "The administrator needs information from you: answer "
-    "the open request below. The review goes on once you answer."
+        "the open request below. The review goes on once you answer."
     ),
     ClaimStatus.ASSESSED: n_(
         "The country's policy has proposed an amount. An administrator "
-    "decides next, with a reason for each head of damage."
+        "decides next, with a reason for each head of damage."
     ),
     ClaimStatus.AWAITING_SECOND_APPROVAL: n_(
         "The decision is above the amount one administrator "
-    "may award alone: a second administrator confirms it next."
+        "may award alone: a second administrator confirms it next."
     ),
     ClaimStatus.DECIDED: n_(
         "The claim is decided. The fund issues the decision letter next; you "
-    "will be able to download it here."
+        "will be able to download it here."
     ),
     ClaimStatus.LETTER_ISSUED: n_(
         "The decision letter is issued: download it below and explain it "
-    "to her. The fund pays the award next."
+        "to her. The fund pays the award next."
     ),
-    ClaimStatus.PARTLY_PAID: n_(
-        "Part of the award is paid; the fund pays the rest."
-    ),
+    ClaimStatus.PARTLY_PAID: n_("Part of the award is paid; the fund pays the rest."),
     ClaimStatus.PAID: n_(
-        "The award is paid in full. The claim is closed once nothing is left to "
-    "settle."
+        "The award is paid in full. The claim is closed once nothing is left to settle."
     ),
-    ClaimStatus.APPEALED: n_(
-        "The decision is under appeal: the fund reviews it again."
-    ),
-    ClaimStatus.CLOSED: n_(
-        "The claim is closed; nothing more happens."
-    ),
-    ClaimStatus.WITHDRAWN: n_(
-        "The claim was withdrawn; nothing more happens."
-    ),
+    ClaimStatus.APPEALED: n_("The decision is under appeal: the fund reviews it again."),
+    ClaimStatus.CLOSED: n_("The claim is closed; nothing more happens."),
+    ClaimStatus.WITHDRAWN: n_("The claim was withdrawn; nothing more happens."),
 }
 """For the adviser: where the claim stands and who acts next (the administrators' page shows
 the steps they can take)."""

@@ -225,7 +225,7 @@ class TestEvidence:
         await sign_in_as(browser, "adviser-marta")
         claim_id = await _draft_claim(browser)
         page = await browser.get(f"/web/claims/{claim_id}")
-        assert "No evidence yet." in page.text
+        assert "No documents on this claim." in page.text
         response = await browser.post(
             f"/web/claims/{claim_id}/evidence",
             data={"csrf_token": csrf_of(page), "version": _version_of(page)},
