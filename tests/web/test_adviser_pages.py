@@ -543,3 +543,48 @@ async def test_applying_for_another_organisations_claimant_is_404(
     assert response.status_code == 404
     after = await session.scalar(sa.select(sa.func.count()).select_from(ReturnApplication))
     assert after == before
+
+
+class TestInHerLanguage:
+    async def test_the_adviser_pages_and_their_refusals_are_in_swedish(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        browser.headers["Accept-Language"] = "sv-SE,sv;q=0.9"
+        await sign_in_as(browser, "adviser-marta")
+        form = await browser.get("/web/claimants/new")
+        assert '<html lang="sv">' in form.text
+        assert "Registrera en sökande" in form.text
+        switch = form.text.split('class="language-switch"')[1]
+        assert 'value="en" lang="en"' in switch, "her letters' languages leave the switch alone"
+        refused = await browser.post(
+            "/web/claimants/new", data={"csrf_token": csrf_of(form), "preferred_language": "sv"}
+        )
+        assert refused.status_code == 400
+        assert "Ange hennes förnamn" in refused.text
+        claim_id = await _draft_claim(browser)
+        claim = (await browser.get(f"/web/claims/{claim_id}")).text
+        assert "lägg till bevis och lämna sedan in det" in claim, "what happens next"
+        assert "Ladda upp handlingen" in claim
+        for page in ("/web/claims/new", "/web/returns", "/web/returns/new"):
+            assert '<html lang="sv">' in (await browser.get(page)).text, page
+        listed = (await browser.get("/web/claims")).text
+        assert "Vem gör nästa steg" in listed
+        assert "<td>du</td>" in listed
+
+
+class TestOneDocumentList:
+    async def test_the_claim_page_lists_the_evidence_once_with_its_upload_form(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        claim_id = await _draft_claim(browser)
+        page = await browser.get(f"/web/claims/{claim_id}")
+        await browser.post(
+            f"/web/claims/{claim_id}/evidence",
+            data={"csrf_token": csrf_of(page), "version": _version_of(page)},
+            files={"file": ("police-report.pdf", PDF, "application/pdf")},
+        )
+        after = (await browser.get(f"/web/claims/{claim_id}")).text
+        assert after.count("application/pdf</td>") == 1, "one list of documents"
+        assert after.count(f'href="/web/claims/{claim_id}/documents/') == 1, "with its download"
+        assert after.count(f'action="/web/claims/{claim_id}/evidence"') == 1
