@@ -51,6 +51,21 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "presumed": n_("presumed victim"),
         "identified": n_("formally identified"),
     },
+    "record_outcome": {
+        "given": n_("given"),
+        "withdrawn": n_("withdrawn"),
+        "low": n_("low"),
+        "medium": n_("medium"),
+        "high": n_("high"),
+        "adequate": n_("adequate"),
+        "limited": n_("limited"),
+        "insufficient": n_("insufficient"),
+    },
+    "instalment": {
+        "reserved": n_("reserved"),
+        "paid": n_("paid"),
+        "voided": n_("voided"),
+    },
     "record": {
         "consent": n_("consent"),
         "risk_assessment": n_("risk assessment"),
