@@ -13,7 +13,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.engine import URL
 
 from fundadmin.api.audit import AuditController
-from fundadmin.api.auth import AuthController
+from fundadmin.api.auth import AuthController, TokenRequestSchemaPlugin
 from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
 from fundadmin.api.conventions import allow_every_method
@@ -129,7 +129,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         before_send=[stamp_and_log_response, add_security_headers, allow_every_method],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(),
-        plugins=[MoneySchemaPlugin()],
+        plugins=[MoneySchemaPlugin(), TokenRequestSchemaPlugin()],
         before_request=strict_input,
         # Logging is configured once by configure_logging (JSON); Litestar must not reconfigure it.
         logging_config=None,

@@ -8,6 +8,8 @@ generates from the handlers, so every route, present and future, is described th
   multipart, JSON nested too deeply);
 - `If-Match` is required (the server answers 428 without it);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
+- every text the request may carry says it holds no NUL character (`NO_NUL_PATTERN`), since
+  `fundadmin.api.strict` refuses one (PostgreSQL cannot store it);
 - every list takes the shared `after` and `limit` parameters and answers an `<Item>Page`
   (`items`, `next`), see `fundadmin.api.pagination`;
 - the documentation's viewer loads its assets from the service (the `swagger-ui-py` package).
@@ -135,6 +137,31 @@ IF_NONE_MATCH_PARAMETER = {
 }
 
 
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+"""A text without NUL, in the regular-expression syntax of JSON Schema (ECMA-262) and Python."""
+
+
+def _refuse_nul(schema: Any) -> None:
+    """Every free text in `schema` (at any depth) states that it holds no NUL; a text with its
+    own pattern, enumeration or binary content already excludes it."""
+    if isinstance(schema, list):
+        for item in schema:
+            _refuse_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    kind = schema.get("type")
+    if (
+        (kind == "string" or (isinstance(kind, list) and "string" in kind))
+        and not {"pattern", "enum", "const"} & set(schema)
+        and schema.get("format") != "binary"
+    ):
+        schema["pattern"] = NO_NUL_PATTERN
+    for value in schema.values():
+        if isinstance(value, dict | list):
+            _refuse_nul(value)
+
+
 def _declare_location(responses: dict[str, Any]) -> None:
     """Every 201 names what it created in `Location`."""
     created = responses.get("201")
@@ -177,6 +204,7 @@ def _complete_operation(
         }
     _declare_location(responses)
     _describe_lists(parameters)
+    _refuse_nul([p.get("schema") for p in parameters if p.get("in") in {"query", "path"}])
     has_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
@@ -264,6 +292,8 @@ def complete_document(
         # have extension members.
         if name != "Problem" and schema.get("type") == "object" and "properties" in schema:
             schema.setdefault("additionalProperties", False)
+        if name != "Problem":
+            _refuse_nul(schema)
     for item in document.get("paths", {}).values():
         for method, operation in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:
