@@ -13,6 +13,7 @@ Its own CLI drives it (its pytest plugin does not load under pytest 9). To searc
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -73,12 +74,8 @@ def service(
     assert '"level": "error"' not in log.read_text()
 
 
-# What the document says about If-Match, told to Schemathesis (its `schemathesis explain ST203`
-# shows this very setting). On every operation whose document requires If-Match and lists 412
-# and 428 among its answers:
-# - missing_required_header: a write without If-Match is 428 Precondition Required (RFC 6585),
-#   as issue 13 asks; by default Schemathesis knows only 400/401/403/406/415/422 for a missing
-#   header. Authorization stays 401 (Schemathesis does not let this list change that).
+# What the document says about If-Match, told to Schemathesis (`schemathesis explain ST203`
+# shows this very setting). On every operation whose document takes If-Match and lists 412:
 # - positive_data_acceptance: 412 for a schema-valid If-Match that names another version than
 #   the current one. It is the same kind of answer as the 404 (an id that does not exist) and 409
 #   (a state that forbids it) Schemathesis already accepts for valid data: no schema can know
@@ -86,25 +83,36 @@ def service(
 # - negative_data_rejection: 412 for an invalid body sent with a stale If-Match. RFC 9110
 #   section 13.2.1 evaluates preconditions before the request's content is processed, so a
 #   route may refuse the stale version before it reads the body (the mandate upload does).
+# and where it requires If-Match and lists 428:
+# - missing_required_header: a write without If-Match is 428 Precondition Required (RFC 6585),
+#   as issue 13 asks; by default Schemathesis expects 400/401/403/406/415/422 for a missing
+#   header. (A missing Authorization stays 401 whatever this list says.)
 # Derived from the served document, so a new write with If-Match is covered without an edit here;
 # every other status on these operations is still a failure.
-_IF_MATCH_STATUSES = {
-    "missing_required_header": ["400", "401", "403", "406", "415", "422", "428"],
+_STALE = {
     "positive_data_acceptance": ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"],
     "negative_data_rejection": [
         *("400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429"),
         "5xx",
     ],
 }
+_MISSING = {"missing_required_header": ["400", "401", "403", "406", "415", "422", "428"]}
 
 
-def _requires_if_match(operation: dict[str, Any]) -> bool:
-    parameters = operation.get("parameters", [])
+def _if_match_statuses(operation: dict[str, Any]) -> dict[str, list[str]]:
+    """The expected statuses this operation's If-Match adds to Schemathesis's defaults."""
     responses = operation.get("responses", {})
-    return any(
-        p.get("in") == "header" and p.get("name") == "If-Match" and p.get("required")
-        for p in parameters
-    ) and {"412", "428"} <= set(responses)
+    header = next(
+        (
+            p
+            for p in operation.get("parameters", [])
+            if p.get("in") == "header" and p.get("name") == "If-Match"
+        ),
+        None,
+    )
+    if header is None or "412" not in responses:
+        return {}
+    return _STALE | (_MISSING if header.get("required") and "428" in responses else {})
 
 
 def contract_config(document: dict[str, Any]) -> str:
@@ -112,11 +120,12 @@ def contract_config(document: dict[str, Any]) -> str:
     lines = []
     for path, item in sorted(document["paths"].items()):
         for method, operation in sorted(item.items()):
-            if isinstance(operation, dict) and _requires_if_match(operation):
+            statuses = _if_match_statuses(operation) if isinstance(operation, dict) else {}
+            if statuses:
                 lines += ["[[operations]]", f'include-name = "{method.upper()} {path}"']
                 lines += [
-                    f"checks.{check}.expected-statuses = {statuses!r}".replace("'", '"')
-                    for check, statuses in _IF_MATCH_STATUSES.items()
+                    f"checks.{check}.expected-statuses = {json.dumps(expected)}"
+                    for check, expected in statuses.items()
                 ]
     return "\n".join(lines) + "\n"
 
@@ -183,3 +192,24 @@ def test_schemathesis_finds_no_contract_failure(service: str, tmp_path: Path) ->
 
     results = asyncio.run(run())
     assert all(code == 0 for code, _ in results), "\n".join(out[-15000:] for _, out in results)
+
+
+def test_schemathesis_is_told_only_what_the_document_says_of_if_match() -> None:
+    """428 where If-Match is required and 428 documented; 412 wherever If-Match and 412 are."""
+    required = {"in": "header", "name": "If-Match", "required": True}
+    optional = {"in": "header", "name": "If-Match", "required": False}
+    document = {
+        "paths": {
+            "/required": {"post": {"parameters": [required], "responses": {"412": {}, "428": {}}}},
+            "/optional": {"post": {"parameters": [optional], "responses": {"412": {}}}},
+            "/none": {"post": {"parameters": [], "responses": {"412": {}, "428": {}}}},
+        }
+    }
+    config = contract_config(document).split("[[operations]]")
+    assert [block.splitlines()[1] for block in config[1:]] == [
+        'include-name = "POST /optional"',
+        'include-name = "POST /required"',
+    ]
+    assert "428" not in config[1].partition("negative_data_rejection")[0]
+    assert "missing_required_header" not in config[1]
+    assert '"406", "415", "422", "428"]' in config[2].partition("missing_required_header")[2]
