@@ -145,7 +145,8 @@ ROLES = {
 
 
 async def _schemathesis(service: str, user: str, phases: str, cwd: Path) -> tuple[int, str]:
-    async with httpx.AsyncClient(base_url=service) as client:
+    # Sign-in hashes a password (argon2): slow on a busy CI machine, hence the long timeout.
+    async with httpx.AsyncClient(base_url=service, timeout=60) as client:
         signed_in = await client.post(
             "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD}
         )
