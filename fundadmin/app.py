@@ -22,7 +22,12 @@ from fundadmin.api.funding import ConfiscationsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
-from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
+from fundadmin.api.openapi import (
+    MoneySchemaPlugin,
+    TextMappingSchemaPlugin,
+    documentation_assets,
+    openapi_config,
+)
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.privacy import PrivacyController
 from fundadmin.api.reports import ReportsController
@@ -129,7 +134,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         before_send=[stamp_and_log_response, add_security_headers, allow_every_method],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(),
-        plugins=[MoneySchemaPlugin(), TokenRequestSchemaPlugin()],
+        plugins=[MoneySchemaPlugin(), TextMappingSchemaPlugin(), TokenRequestSchemaPlugin()],
         before_request=strict_input,
         # Logging is configured once by configure_logging (JSON); Litestar must not reconfigure it.
         logging_config=None,

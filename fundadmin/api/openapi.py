@@ -22,8 +22,9 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
+import msgspec
 import swagger_ui
 from litestar import Request, Router
 from litestar.handlers import HTTPRouteHandler
@@ -114,6 +115,51 @@ class MoneySchemaPlugin(OpenAPISchemaPlugin):
             pattern=MONEY_PATTERN,
             description=MONEY_DESCRIPTION,
             examples=["1000.00"],
+        )
+
+
+def _text_schema(annotation: Any) -> Schema | None:
+    """The schema of `str` or of `Annotated[str, msgspec.Meta(...)]` with its constraints."""
+    if annotation is str:
+        return Schema(type=OpenAPIType.STRING)
+    if get_origin(annotation) is not Annotated or get_args(annotation)[0] is not str:
+        return None
+    meta = next((m for m in get_args(annotation)[1:] if isinstance(m, msgspec.Meta)), None)
+    if meta is None:
+        return Schema(type=OpenAPIType.STRING)
+    return Schema(
+        type=OpenAPIType.STRING,
+        pattern=meta.pattern,
+        min_length=meta.min_length,
+        max_length=meta.max_length,
+        description=meta.description,
+    )
+
+
+class TextMappingSchemaPlugin(OpenAPISchemaPlugin):
+    """A `dict` of constrained texts keeps its keys' and values' constraints in the document
+    (Litestar renders any `dict[str, X]` as `additionalProperties: {type: string}`, so the rate
+    pattern of a transaction's `exchange_rates` was the server's secret)."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        args = get_args(field_definition.annotation)
+        return (
+            get_origin(field_definition.annotation) is dict
+            and len(args) == 2
+            and all(_text_schema(arg) is not None for arg in args)
+            and any(get_origin(arg) is Annotated for arg in args)
+        )
+
+    def to_openapi_schema(
+        self,
+        field_definition: FieldDefinition,
+        schema_creator: Any,  # noqa: ARG002
+    ) -> Schema:
+        key, value = (_text_schema(arg) for arg in get_args(field_definition.annotation))
+        return Schema(
+            type=OpenAPIType.OBJECT,
+            property_names=key if key is not None and key.pattern else None,
+            additional_properties=value,
         )
 
 

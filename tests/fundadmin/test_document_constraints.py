@@ -88,3 +88,17 @@ class TestAPostingStatesItIsNeverZero:
             assert not re.search(amount["pattern"], zero)
         for positive in ("0.01", "0.5", "1", "100.00"):
             assert re.search(amount["pattern"], positive)
+
+
+class TestAMapOfTextsKeepsItsConstraints:
+    async def test_exchange_rates_and_references_state_their_patterns(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await _document(client)
+        transaction = document["components"]["schemas"]["TransactionIn"]["properties"]
+        rates = transaction["exchange_rates"]["additionalProperties"]
+        assert re.search(rates["pattern"], "11.4321")
+        assert not re.search(rates["pattern"], "1e3")
+        references = transaction["references"]
+        assert references["propertyNames"]["pattern"] == "^[a-z][a-z0-9_]{0,29}$"
+        assert references["additionalProperties"]["maxLength"] == 100
