@@ -21,7 +21,11 @@ from fundadmin.api.funding import ROUTERS as FUNDING_ROUTERS
 from fundadmin.api.funding import ConfiscationsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
-from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
+from fundadmin.api.letters import (
+    ClaimLettersController,
+    LetterRequestController,
+    LetterVerificationController,
+)
 from fundadmin.api.openapi import (
     MoneySchemaPlugin,
     TextMappingSchemaPlugin,
@@ -68,6 +72,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ReturnAssistanceController,
     PrivacyController,
     ClaimLettersController,
+    LetterRequestController,
     LetterVerificationController,
     ConfiscationsController,
     *FUNDING_ROUTERS,

@@ -216,3 +216,32 @@ class SignInFailures(DefaultBase):
     """First failure of the current window (UTC); the count starts again after the window."""
     last_failure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     """Latest failure (UTC): the next attempt waits a delay counted from here."""
+
+
+class WebSession(DefaultBase):
+    """A signed-in browser: the web pages' session, kept on the server so that signing out,
+    a password reset, a disable or a role change ends it for whoever holds the cookie.
+
+    The cookie carries a random secret; only its SHA-256 is stored, so a copy of this table
+    signs no one in. Times are the service's clock (fundadmin.clock)."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (
+        sa.CheckConstraint("octet_length(secret_hash) = 32", name="secret_hash_is_sha256"),
+        sa.CheckConstraint("idle_until <= ends_at", name="idle_within_lifetime"),
+    )
+
+    secret_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), primary_key=True)
+    """SHA-256 of the cookie's secret."""
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    """Who signed in."""
+    signed_in_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """When she signed in."""
+    seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """Her last page that renewed the session."""
+    idle_until: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    """The session ends at this instant unless a page renews it first (inactivity)."""
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """The session ends at this instant however active she is (its longest life)."""

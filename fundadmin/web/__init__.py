@@ -6,6 +6,13 @@ API's bearer middleware skips `/web`; every page resolves its visitor itself
 (fundadmin.web.session).
 """
 
+from fundadmin.web.administrator import ADMINISTRATOR_PAGES
+from fundadmin.web.language import LANGUAGE_PAGES
 from fundadmin.web.routes import WEB_ROUTER
+
+# The administrator's additions live in their own module, which builds on routes' page frame;
+# they join the one /web router here, so they share its session dependency and failure pages.
+for _page in [*ADMINISTRATOR_PAGES, *LANGUAGE_PAGES]:
+    WEB_ROUTER.register(_page)
 
 __all__ = ["WEB_ROUTER"]

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar.datastructures import FormMultiDict
 
+from fundadmin.web.i18n import n_
 from ledger import COUNTRY_CURRENCY
 from policies.base import HeadCategory
 
@@ -144,8 +145,8 @@ def payment(form: FormMultiDict, currency: str) -> tuple[dict[str, Any], dict[st
     errors = [
         FieldError(name, message)
         for name, message in (
-            ("amount", "Enter the amount paid"),
-            ("paid_on", "Enter the value date of the transfer"),
+            ("amount", n_("Enter the amount paid")),
+            ("paid_on", n_("Enter the value date of the transfer")),
         )
         if not _text(form, name)
     ]

@@ -20,10 +20,13 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from litestar import Litestar
 
+from tests.claims.conftest import LetterWorker
 from tests.conftest import DEMO_PASSWORD
 from tests.http import free_port
 
@@ -105,7 +108,9 @@ async def _sign_out(page) -> None:
     await page.wait_for_url(re.compile(r"/web/sign-in"))
 
 
-async def test_adviser_to_payment_through_the_pages(page, screenshots: Path) -> None:
+async def test_adviser_to_payment_through_the_pages(
+    page, screenshots: Path, letter_worker: LetterWorker
+) -> None:
     await _sign_in(page, "adviser-marta")
     await page.wait_for_url(re.compile(r"/web/claims$"))
     await _accessible(page, "adviser's claims")
@@ -166,6 +171,10 @@ async def test_adviser_to_payment_through_the_pages(page, screenshots: Path) -> 
     await page.locator(".lead .status-decided").wait_for()
     await _accessible(page, "confirmed decision, letter to issue")
     await page.get_by_role("button", name="Issue the decision letter").click()
+    await page.get_by_text("The letter is being prepared").wait_for()
+    await _accessible(page, "letter being prepared")
+    await letter_worker()
+    await page.reload()
     await page.locator(".lead .status-letter_issued").wait_for()
     await _accessible(page, "letter issued, payment form")
     await page.get_by_label("Bank reference").fill("SE-TRANSFER-1")
@@ -205,8 +214,66 @@ async def test_ministry_reads_the_allocation_report(page, screenshots: Path) -> 
     await _sign_in(page, "ministry-se")
     await page.wait_for_url(re.compile(r"/web/report$"))
     await page.get_by_text("Balances").first.wait_for()
+    await page.get_by_role("img", name="Money in by source").wait_for()
     await _accessible(page, "allocation report")
     await page.screenshot(path=str(screenshots / "ministry-report.png"))
     async with page.expect_download() as download:
         await page.get_by_role("link", name="CSV").click()
     assert (await download.value).suggested_filename.endswith(".csv")
+
+
+async def test_an_administrator_works_in_swedish(page) -> None:
+    """The language switch at the foot of every page; the pages stay accessible in Swedish."""
+    await _sign_in(page, "admin-se")
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    await page.get_by_role("button", name="svenska").click()
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    assert await page.get_attribute("html", "lang") == "sv"
+    await page.get_by_role("heading", name="Handläggningskö").wait_for()
+    await _accessible(page, "review queue in Swedish")
+    await page.locator("table tbody a").first.click()
+    await (
+        page.get_by_role("heading", name="Historik")
+        .or_(page.get_by_text("Historik", exact=True))
+        .first.wait_for()
+    )
+    await _accessible(page, "claim page in Swedish")
+    await page.get_by_role("link", name="Fördelningsrapport").click()
+    await page.get_by_role("heading", name="I korthet").wait_for()
+    await _accessible(page, "allocation report in Swedish")
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("heading", name="Allocation report").wait_for()
+
+
+async def test_an_administrator_downloads_a_claims_document(
+    page, base_url: str, auth, session
+) -> None:
+    """Her adviser's evidence (uploaded through the API) is listed on the claim page and comes
+    down as the same file."""
+    claim_id = await session.scalar(
+        sa.text(
+            "SELECT c.id FROM claim c JOIN user_account u ON u.organisation_id = c.organisation_id "
+            "WHERE u.username = 'adviser-marta' AND c.country = 'SE' "
+            "AND c.status IN ('submitted', 'under_review') ORDER BY c.reference LIMIT 1"
+        )
+    )
+    assert claim_id is not None
+    pdf = b"%PDF-1.7\nwitness statement\n%%EOF\n"
+    async with httpx.AsyncClient(base_url=base_url) as api:
+        headers = await auth("adviser-marta")
+        claim = (await api.get(f"/api/v1/claims/{claim_id}", headers=headers)).json()
+        uploaded = await api.post(
+            f"/api/v1/claims/{claim_id}/documents",
+            headers={**headers, "If-Match": f'"{claim["version"]}"'},
+            files={"file": ("statement.pdf", pdf, "application/pdf")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    await _sign_in(page, "admin-se")
+    await page.wait_for_url(re.compile(r"/web/queue$"))
+    await page.goto(f"/web/claims/{claim_id}")
+    await page.get_by_role("heading", name="Documents").wait_for()
+    await _accessible(page, "claim page with a document")
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name=re.compile(r"^Download the document")).click()
+    saved = await (await download.value).path()
+    assert await asyncio.to_thread(Path(saved).read_bytes) == pdf
