@@ -17,9 +17,9 @@ from fundadmin.api.pagination import (
     After,
     Limit,
     Page,
-    decode_cursor,
-    encode_cursor,
+    after_sequence,
     paged,
+    sequence_cursor,
 )
 from fundadmin.security.audit import verify_chain
 from fundadmin.security.audit_search import AuditFilter, search_audit
@@ -43,14 +43,6 @@ class AuditLine(msgspec.Struct):
     details: dict[str, str | int | bool | None]
     prev_hash: str
     hash: str
-
-
-def _sequence(position: str) -> int:
-    """An audit line's position in the chain (a bigint)."""
-    seq = int(position)
-    if not 1 <= seq < 2**63:
-        raise ValueError(position)
-    return seq
 
 
 HeadHash = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
@@ -123,11 +115,11 @@ class AuditController(Controller):
                 actor_username=actor,
                 since=start,
                 until=end,
-                before_seq=decode_cursor(after, "seq", _sequence),
+                before_seq=after_sequence(after),
                 limit=limit,
             ),
         )
-        following = encode_cursor("seq", str(events[-1].seq)) if len(events) == limit else None
+        following = sequence_cursor(events[-1].seq) if len(events) == limit else None
         return paged(request, Page([_line(e) for e in events], following))
 
     @get("/verify", summary="Walk every hash chain and report the first broken link")

@@ -9,7 +9,6 @@ writes an audit line with ids and counts only.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -34,11 +33,11 @@ from fundadmin.api.pagination import (
     Limit,
     Page,
     after_id,
-    decode_cursor,
-    encode_cursor,
+    after_time,
     id_cursor,
     page_of,
     paged,
+    time_cursor,
 )
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
@@ -75,12 +74,6 @@ def _hold_view(row: LegalHold) -> LegalHoldView:
 
 def _run_view(row: RetentionRun) -> RetentionRunView:
     return msgspec.convert(row, RetentionRunView, from_attributes=True)
-
-
-def _aware_time(text: str) -> datetime:
-    """A retention cursor's time; one without a zone (never handed out) is read as UTC."""
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=moment.tzinfo or UTC)
 
 
 def erasure_log_of(state: State) -> ErasureLog:
@@ -463,13 +456,11 @@ class PrivacyController(Controller):
         limit: Limit = 50,
     ) -> Response[Page[RetentionRunView]]:
         query = sa.select(RetentionRun).order_by(RetentionRun.ran_at.desc()).limit(limit)
-        before = decode_cursor(after, "ran", _aware_time)
+        before = after_time(after)
         if before is not None:
             query = query.where(RetentionRun.ran_at < before)
         rows = (await session.scalars(query)).all()
-        following = (
-            encode_cursor("ran", rows[-1].ran_at.isoformat()) if len(rows) == limit else None
-        )
+        following = time_cursor(rows[-1].ran_at) if len(rows) == limit else None
         return paged(request, Page([_run_view(r) for r in rows], following))
 
     @get(
