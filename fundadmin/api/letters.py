@@ -18,8 +18,9 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.claims_support import actor_of, vault_of
 from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
+from fundadmin.api.steps import audit
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.letters import service as letters

@@ -29,8 +29,9 @@ from claims import services, views
 from claims.models import Claim as ClaimRow
 from claims.schemas import ClaimCreate, DecisionRequest, PaymentCreate
 from fundadmin.api.auth import SIGN_IN_THROTTLE
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.claims_support import actor_of, vault_of
 from fundadmin.api.reports import MEDIA_TYPES, allocation_for
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.errors import ProblemError

@@ -17,7 +17,7 @@ HEADERS_OF_201 = {
     "claims_create": VERSIONED,
     "claims_request_information": VERSIONED,
     "claims_upload": VERSIONED,
-    "confiscations_create": CREATED,
+    "confiscations_create": VERSIONED,
     "confiscations_realise": CREATED,
     "confiscations_release": CREATED,
     "grants_record_grant": CREATED,
