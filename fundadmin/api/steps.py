@@ -12,7 +12,7 @@ The conventions themselves (If-Match, ETag, 304, Location) are in fundadmin/api/
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import msgspec
@@ -110,12 +110,12 @@ async def money_step(
     return tagged(response)
 
 
-def tagged(
-    response: Response[bytes],
-    version_of: Callable[[Mapping[str, Any]], int] = lambda body: int(body["version"]),
-) -> Response[bytes]:
-    """An idempotent answer with the ETag of what it answers, read from its body (a replay
-    answers the stored body, so its ETag is the first answer's)."""
+def tagged(response: Response[bytes]) -> Response[bytes]:
+    """An idempotent answer with the ETag of what it answers, read from its body's `version`
+    (a replay answers the stored body, so its ETag is the first answer's; an answer stored
+    before its record had an ETag is replayed without one)."""
     if response.status_code in (200, 201):
-        response.headers["ETag"] = etag(version_of(msgspec.json.decode(response.content)))
+        version = msgspec.json.decode(response.content).get("version")
+        if isinstance(version, int):
+            response.headers["ETag"] = etag(version)
     return response
