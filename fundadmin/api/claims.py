@@ -297,8 +297,11 @@ class ClaimsController(Controller):
         after: After = None,
         limit: Limit = 50,
     ) -> Response[Page[TransitionView]]:
-        rows = await services.history(session, actor_of(principal), claim_id)
-        return paged(request, page_of([views.transition_view(r) for r in rows], after, limit))
+        actor = actor_of(principal)
+        currency = (await services.get_claim(session, actor, claim_id)).currency
+        rows = await services.history(session, actor, claim_id)
+        lines = [views.transition_view(r, currency) for r in rows]
+        return paged(request, page_of(lines, after, limit))
 
     @post(
         "/{claim_id:uuid}/submit",

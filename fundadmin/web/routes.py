@@ -326,7 +326,7 @@ async def _claim_page(
         status_code,
         claim=shown,
         assessment=views.assessment_view(claim.assessment) if claim.assessment else None,
-        history=[views.transition_view(t) for t in history],
+        history=[views.transition_view(t, claim.currency) for t in history],
         letters=await letters.letters_of(session, claim.id)
         if visit.principal.roles & readers
         else [],
