@@ -50,7 +50,7 @@ class ClaimEvent(StrEnum):
     OVERPAYMENT_RECORDED = "overpayment_recorded"
     OVERPAYMENT_RECOVER = "overpayment_recover"
     OVERPAYMENT_WAIVE = "overpayment_waive"
-    OVERPAYMENT_WAIVE_ABOVE_THRESHOLD = "overpayment_waive_above_threshold"
+    OVERPAYMENT_WAIVER_PROPOSED = "overpayment_waiver_proposed"
     OVERPAYMENT_WAIVER_CONFIRM = "overpayment_waiver_confirm"
     OVERPAYMENT_WAIVER_SEND_BACK = "overpayment_waiver_send_back"
     OVERPAYMENT_REPAYMENT = "overpayment_repayment"

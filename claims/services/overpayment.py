@@ -131,7 +131,7 @@ async def decide_overpayment(
         event = ClaimEvent.OVERPAYMENT_WAIVE
         await _write_off(session, claim, actor, waiving, now=now)
     else:
-        event = ClaimEvent.OVERPAYMENT_WAIVE_ABOVE_THRESHOLD
+        event = ClaimEvent.OVERPAYMENT_WAIVER_PROPOSED
         claim.overpayment_waiving = waiving
     amount = owed if waiving is None else waiving
     record_money_step(session, claim, event, actor, data.reason, amount=amount, now=now)

@@ -17,6 +17,7 @@ from typing import Any
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -326,6 +327,18 @@ def _movement_routes(kind: str) -> list[Any]:
     ]
 
 
+def _records(summary: str) -> HTTPRouteHandler:
+    """The one route shape of appropriations, recoveries and grants: POST to the collection,
+    answered 201 once per Idempotency-Key with the movement and its Location."""
+    return post(
+        "/",
+        guards=WRITERS,
+        summary=f"{summary} (Idempotency-Key header required)",
+        responses=idempotent_responses(schemas.MovementOut, 201),
+        opt=IDEMPOTENT,
+    )
+
+
 async def _record_movement(
     request: Request[Any, Any, Any],
     session: AsyncSession,
@@ -351,13 +364,7 @@ async def _record_movement(
     )
 
 
-@post(
-    "/",
-    guards=WRITERS,
-    summary="Record a state appropriation (Idempotency-Key header required)",
-    responses=idempotent_responses(schemas.MovementOut, 201),
-    opt=IDEMPOTENT,
-)
+@_records("Record a state appropriation")
 async def record_appropriation(
     *,
     request: Request[Any, Any, Any],
@@ -386,13 +393,7 @@ async def record_appropriation(
     )
 
 
-@post(
-    "/",
-    guards=WRITERS,
-    summary="Record a recovery from an offender (Idempotency-Key header required)",
-    responses=idempotent_responses(schemas.MovementOut, 201),
-    opt=IDEMPOTENT,
-)
+@_records("Record a recovery from an offender")
 async def record_recovery(
     *,
     request: Request[Any, Any, Any],
@@ -425,13 +426,7 @@ async def record_recovery(
     )
 
 
-@post(
-    "/",
-    guards=WRITERS,
-    summary="Record a grant from the support-services fund (Idempotency-Key header required)",
-    responses=idempotent_responses(schemas.MovementOut, 201),
-    opt=IDEMPOTENT,
-)
+@_records("Record a grant from the support-services fund")
 async def record_grant(
     *,
     request: Request[Any, Any, Any],

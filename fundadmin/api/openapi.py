@@ -275,7 +275,23 @@ def complete_document(
                 _complete_operation(
                     method, operation, public=name in public, idempotent=name in idempotent
                 )
+                if name in idempotent:
+                    _declare_etag(operation["responses"], components["schemas"])
     return document
+
+
+def _declare_etag(responses: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """An idempotent answer is raw JSON, so Litestar documents none of its headers: the ETag is
+    declared where the answered record has a `version` (fundadmin.api.steps.tagged sets it then)."""
+    for status in ("200", "201"):
+        answer = responses.get(status, {})
+        reference = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        schema = schemas.get(reference.get("$ref", "").rpartition("/")[2], {})
+        if "version" in schema.get("properties", {}):
+            answer.setdefault("headers", {})["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "The record's version; send it back as If-Match to change it.",
+            }
 
 
 def _operations_with(request: Request[Any, Any, Any], option: str) -> set[str]:

@@ -27,7 +27,7 @@ _EVENTS_BEFORE = (
 )
 _EVENTS_AFTER = _EVENTS_BEFORE + (
     ", 'overpayment_recorded', 'overpayment_recover', 'overpayment_waive', "
-    "'overpayment_waive_above_threshold', 'overpayment_waiver_confirm', "
+    "'overpayment_waiver_proposed', 'overpayment_waiver_confirm', "
     "'overpayment_waiver_send_back', 'overpayment_repayment'"
 )
 _MONEY = sa.Numeric(20, 2)

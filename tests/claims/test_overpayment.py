@@ -394,9 +394,9 @@ class TestOverpaymentHistory:
         claim = await driver.step(claim, "overpayment/approvals", "admin2-se", {}, money=True)
         assert await _history(driver, claim) == [
             ("overpayment_recorded", "110000.00"),
-            ("overpayment_waive_above_threshold", "110000.00"),
+            ("overpayment_waiver_proposed", "110000.00"),
             ("overpayment_waiver_send_back", "110000.00"),
-            ("overpayment_waive_above_threshold", "110000.00"),
+            ("overpayment_waiver_proposed", "110000.00"),
             ("overpayment_waiver_confirm", "110000.00"),
         ]
 

@@ -22,15 +22,15 @@ HEADERS_OF_201 = {
     "confiscations_release": CREATED,
     "grants_record_grant": CREATED,
     "ledger_create_account": CREATED,
-    "ledger_record": CREATED,
+    "ledger_record": VERSIONED,
     "ledger_record_batch": CREATED,
-    "ledger_reverse": CREATED,
+    "ledger_reverse": VERSIONED,
     "policies_enter": CREATED,
     "privacy_place_hold": VERSIONED,
     "privacy_request_erasure": VERSIONED,
     "recoveries_record_recovery": CREATED,
     "return_assistance_create": VERSIONED,
-    "users_create": CREATED,
+    "users_create": VERSIONED,
 }
 
 
