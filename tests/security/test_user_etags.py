@@ -41,7 +41,9 @@ class TestUserETags:
             headers=superuser,
             json={"grants": [{"role": "ministry", "country": "FI"}]},
         )
-        secret = await client.post(f"{USERS}/{user_id}/secret", headers=superuser, json={})
+        secret = await client.post(
+            f"{USERS}/{user_id}/secret", headers=superuser, json={"password": STRONG}
+        )
         writes = (disabled, enabled, roles, secret)
         assert [r.status_code for r in writes] == [200] * 4, [r.text for r in writes]
         tags = [first] + [r.headers["etag"] for r in writes]
@@ -81,7 +83,9 @@ class TestUserETags:
         assert weak.status_code == 412
         assert weak.headers["content-type"].startswith("application/problem+json")
         changed = await client.post(
-            f"{USERS}/{user_id}/secret", headers={**superuser, "If-Match": tag}, json={}
+            f"{USERS}/{user_id}/secret",
+            headers={**superuser, "If-Match": tag},
+            json={"password": STRONG},
         )
         assert changed.status_code == 200, changed.text
         stale = await client.post(
