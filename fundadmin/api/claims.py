@@ -90,20 +90,9 @@ def _audited(
     principal: Principal,
     action: str,
 ) -> Callable[[ClaimRow], Awaitable[None]]:
-    """The audit line of one step on a claim: its new status and version."""
-
-    async def write(claim: ClaimRow) -> None:
-        await audit(
-            session,
-            request,
-            principal,
-            action=f"claim.{action}",
-            subject_type="claim",
-            subject_id=claim.id,
-            details={"status": claim.status, "version": claim.version},
-        )
-
-    return write
+    return steps.audited_step(
+        session, request, principal, action=f"claim.{action}", subject_type="claim"
+    )
 
 
 async def _step(

@@ -78,21 +78,13 @@ def _audited(
     principal: Principal,
     action: str,
 ) -> Callable[[ReturnApplication], Awaitable[None]]:
-    """The audit line of one step on an application: its new status and version (the
-    application's history is read from these lines)."""
-
-    async def write(application: ReturnApplication) -> None:
-        await audit(
-            session,
-            request,
-            principal,
-            action=f"return_assistance.{action}",
-            subject_type="return_application",
-            subject_id=application.id,
-            details={"status": application.status, "version": application.version},
-        )
-
-    return write
+    return steps.audited_step(
+        session,
+        request,
+        principal,
+        action=f"return_assistance.{action}",
+        subject_type="return_application",
+    )
 
 
 async def _step(

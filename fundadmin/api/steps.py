@@ -12,6 +12,7 @@ The conventions themselves (If-Match, ETag, 304, Location) are in fundadmin/api/
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -34,7 +35,18 @@ class Versioned(Protocol):
     def version(self) -> int: ...
 
 
+class Stepped(Versioned, Protocol):
+    """A record with a lifecycle: its id and status go on each step's audit line."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def status(self) -> str: ...
+
+
 Row = TypeVar("Row", bound=Versioned)
+StepRow = TypeVar("StepRow", bound=Stepped)
 View = TypeVar("View")
 
 AuditDetails = dict[str, str | int | bool | None]
@@ -62,6 +74,31 @@ async def audit(
         remote_addr=client_address(request),
         details=details,
     )
+
+
+def audited_step(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    action: str,
+    subject_type: str,
+) -> Callable[[StepRow], Awaitable[None]]:
+    """The audit line of one step on a record with a lifecycle: its new status and version (a
+    return application's history is read from these lines)."""
+
+    async def write(row: StepRow) -> None:
+        await audit(
+            session,
+            request,
+            principal,
+            action=action,
+            subject_type=subject_type,
+            subject_id=row.id,
+            details={"status": row.status, "version": row.version},
+        )
+
+    return write
 
 
 async def step(
