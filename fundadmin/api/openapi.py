@@ -7,7 +7,7 @@ generates from the handlers, so every route, present and future, is described th
   `If-Match`, 422 and 503 everywhere, 400 on writes whose body cannot be read at all: malformed
   multipart, JSON nested too deeply);
 - `If-Match` is required (the server answers 428 without it), except where its description
-  starts "Optional: " (ledger transactions, user accounts, a confiscation's realisation);
+  starts "Optional: " (ledger transactions, user accounts);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
 - every list takes the shared `after` and `limit` parameters and answers an `<Item>Page`
   (`items`, `next`), see `fundadmin.api.pagination`;
