@@ -80,6 +80,10 @@ class EntryKind(StrEnum):
     """She pays back what an appeal left her owing: `Dr bank  Cr receivable/overpaid/<claim>`."""
     OVERPAYMENT_WAIVER = "overpayment_waiver"
     """The fund writes off an overpayment: `Dr fund/victims  Cr receivable/overpaid/<claim>`."""
+    EXCHANGE_DIFFERENCE = "exchange_difference"
+    """A payment in another currency cost more (or less) than was reserved at the approval's
+    rate: `Dr fund/victims  Cr exchange/<home>` (or the reverse). Booked on the guarded fund
+    itself, so what is available to pay never counts a loss twice and never goes negative."""
 
 
 class TransactionStatus(StrEnum):

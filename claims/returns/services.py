@@ -750,6 +750,16 @@ async def pay_instalment(
         now=now,
         owner=owner(application),
     )
+    if rate is not None:
+        await _settle_exchange_difference(
+            session,
+            application,
+            position,
+            fund_amount - instalment.amount,
+            paid_on=data.paid_on,
+            actor=actor,
+            now=now,
+        )
     instalment.status = "paid"
     instalment.payment_transaction_id = view.id
     instalment.paid_on = data.paid_on
@@ -766,6 +776,46 @@ async def pay_instalment(
         _apply(application, ReturnEvent.COMPLETE, now)
     await session.flush()
     return application
+
+
+async def _settle_exchange_difference(
+    session: AsyncSession,
+    application: ReturnApplication,
+    position: int,
+    difference: Decimal,
+    *,
+    paid_on: date,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """The instalment was reserved from the fund at the approval's rate and paid at the day's:
+    `difference` (in the fund's currency; positive a loss) is left on the exchange account of
+    the fund's currency. Move it to the victims' fund, so the exchange account nets to zero
+    for the settled payment. It is booked on the guarded fund itself, so a loss the fund cannot
+    bear is refused like any payment it cannot afford; its kind makes it a line of its own in
+    the reports."""
+    if not difference:
+        return
+    currency = application.currency
+    await record_transaction(
+        session,
+        TransactionSpec(
+            country=application.country,
+            kind=EntryKind.EXCHANGE_DIFFERENCE,
+            effective_date=paid_on,
+            postings=(
+                PostingSpec(_fund(application), difference, currency),
+                PostingSpec(exchange_account(application.country, currency), -difference, currency),
+            ),
+            memo=f"return assistance {application.reference}, instalment {position}: "
+            f"exchange {'loss' if difference > 0 else 'gain'}",
+            references={"application": str(application.id)},
+        ),
+        idempotency_key=f"return:{application.id}:pay:{position}:exchange-difference",
+        idempotency_scope=LEDGER_SCOPE,
+        created_by=actor.ledger_name,
+        now=now,
+    )
 
 
 async def _void_remaining(

@@ -73,6 +73,8 @@ def _check_period(start: date, end: date) -> None:
         raise ProblemError(UNPROCESSABLE, "to must not be before from")
     if (end - start).days > LONGEST_DAYS:
         raise ProblemError(UNPROCESSABLE, "a report covers at most ten years")
+    if not allocation.whole_months(start, end):
+        raise ProblemError(UNPROCESSABLE, allocation.PERIOD_RULE)
 
 
 async def allocation_for(
@@ -129,8 +131,12 @@ class ReportsController(Controller):
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         country: Country,
-        start: Annotated[date, QueryParameter(name="from", description="First day")],
-        end: Annotated[date, QueryParameter(name="to", description="Last day")],
+        start: Annotated[
+            date, QueryParameter(name="from", description="First day: the first of a month")
+        ],
+        end: Annotated[
+            date, QueryParameter(name="to", description="Last day: the last of a month")
+        ],
         format: Format = None,  # noqa: A002 - the query parameter's name
     ) -> Response[Any]:
         chosen = _chosen_format(format, request.headers.get("Accept"))

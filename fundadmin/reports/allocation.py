@@ -11,10 +11,12 @@ a single claim.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,22 +31,44 @@ FUNDS = ("victims", "support-services", "earmarked")
 earmarked for the victims of single confiscation cases (all cases together)."""
 SOURCES = ("confiscation", "appropriation", "recovery")
 PURPOSES = ("award", "return_assistance", "grant")
+EXCHANGE_DIFFERENCE = "exchange_difference"
+"""A line of its own on both sides: what paying return assistance in another currency gained
+(money in) or lost (money out) against the rate the money was reserved at."""
 OTHER = "other"
 """Transfers between the funds (an earmark released), reversals, adjustments, openings."""
+MONEY_IN = (*SOURCES, EXCHANGE_DIFFERENCE, OTHER)
+MONEY_OUT = (*PURPOSES, EXCHANGE_DIFFERENCE, OTHER)
 
-CLAIM_TIED = {"in": ("recovery",), "out": ("award", "return_assistance")}
+CLAIM_TIED = {
+    "in": ("recovery", "exchange_difference"),
+    "out": ("award", "return_assistance", "exchange_difference"),
+}
 """Money that moves for single claims, applications or cases: withheld where fewer than
 THRESHOLD of them stand behind a figure (`_withhold_money`)."""
 
 MONEY_SUPPRESSION_METHOD = (
-    "money tied to claims (awards, return assistance, recoveries; pending commitments) is "
-    "withheld where 1 to 4 claims, applications or cases stand behind a figure of a fund, a "
-    "month or the period; secondary suppression by the same linear-algebra audit, over the "
-    "relations a reader knows: a fund's money in minus out is its closing minus its opening "
-    "balance, a month's is the change of the funds' month-end balances, and a period total is "
-    "the sum of its funds and of its months. Balances themselves are always published (the "
-    "report reconciles with the ledger)"
+    "money tied to claims (awards, return assistance and its exchange differences, "
+    "recoveries; pending commitments) is "
+    "withheld where 1 to 4 claims, applications or cases stand behind it in one fund and "
+    "calendar month, or in one month over all funds; secondary suppression by the same "
+    "linear-algebra audit over each month's relations (a month's figure is the sum of its "
+    "funds'; a fund's money in minus out is the change of its month-end balance). Reports "
+    "cover whole calendar months only, each month is suppressed the same way in every report, "
+    "and a figure over several months or funds is published only when every monthly cell it "
+    "adds up is, so two reports for overlapping periods cannot be differenced. Balances "
+    "themselves are always published (the report reconciles with the ledger)"
 )
+
+PERIOD_RULE = (
+    "a report covers whole calendar months: from is the first day of a month and to the last "
+    "day of a month (every figure is a sum of monthly cells suppressed once for every report)"
+)
+
+
+def whole_months(start: date, end: date) -> bool:
+    """Whether [start, end] begins on a month's first day and ends on a month's last day."""
+    return start.day == 1 and _next_day(end).day == 1
+
 
 SUPPRESSION_METHOD = (
     "threshold rule (a figure derived from 1 to 4 claims is withheld) with secondary "
@@ -163,12 +187,20 @@ def _source(kind: str, labels: tuple[str, ...]) -> str:
     return kind if kind in labels else OTHER
 
 
-def _money(flows: list[queries.Flow], start: date, end: date) -> tuple[list[FundLine], list[Month]]:
+CellKey = tuple[str, date, str, str]
+"""The money grid's atom: (fund, month, "in"|"out", item)."""
+
+
+def _money(
+    flows: list[queries.Flow], start: date, end: date
+) -> tuple[list[FundLine], list[Month], dict[CellKey, Decimal]]:
+    """Fund lines over the period, months over all funds, and the grid: each fund's money in
+    and out per item and month (what every published figure is a sum of)."""
     lines = {
         fund: FundLine(
             fund,
-            money_in=dict.fromkeys((*SOURCES, OTHER), Decimal(0)),
-            money_out=dict.fromkeys((*PURPOSES, OTHER), Decimal(0)),
+            money_in=dict.fromkeys(MONEY_IN, Decimal(0)),
+            money_out=dict.fromkeys(MONEY_OUT, Decimal(0)),
         )
         for fund in FUNDS
     }
@@ -177,30 +209,33 @@ def _money(flows: list[queries.Flow], start: date, end: date) -> tuple[list[Fund
     while month <= end:
         months[month] = Month(
             month,
-            dict.fromkeys((*SOURCES, OTHER), Decimal(0)),
-            dict.fromkeys((*PURPOSES, OTHER), Decimal(0)),
+            dict.fromkeys(MONEY_IN, Decimal(0)),
+            dict.fromkeys(MONEY_OUT, Decimal(0)),
             {},
         )
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     monthly_net: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    grid: dict[CellKey, Decimal] = defaultdict(Decimal)
     for flow in flows:
         line = lines.setdefault(flow.fund, FundLine(flow.fund))
         if flow.month is None:
             line.opening += flow.money_in - flow.money_out
             continue
-        source, purpose = _source(flow.kind, SOURCES), _source(flow.kind, PURPOSES)
+        source, purpose = _source(flow.kind, MONEY_IN), _source(flow.kind, MONEY_OUT)
         line.money_in[source] = line.money_in.get(source, Decimal(0)) + flow.money_in
         line.money_out[purpose] = line.money_out.get(purpose, Decimal(0)) + flow.money_out
         months[flow.month].money_in[source] += flow.money_in
         months[flow.month].money_out[purpose] += flow.money_out
         monthly_net[flow.fund, flow.month] += flow.money_in - flow.money_out
+        grid[flow.fund, flow.month, "in", source] += flow.money_in
+        grid[flow.fund, flow.month, "out", purpose] += flow.money_out
     for line in lines.values():
         line.closing = line.opening + sum(line.money_in.values()) - sum(line.money_out.values())
         running = line.opening
         for month_start, entry in months.items():
             running += monthly_net[line.fund, month_start]
             entry.closing[line.fund] = running
-    return list(lines.values()), list(months.values())
+    return list(lines.values()), list(months.values()), dict(grid)
 
 
 # Claim statistics --------------------------------------------------------------------------
@@ -314,63 +349,106 @@ _TIED_KINDS = sorted({item for items in CLAIM_TIED.values() for item in items})
 
 
 def _withhold_money(
-    funds: list[FundLine], months: list[Month], people: queries.People
+    funds: list[FundLine], months: list[Month], grid: dict[CellKey, Decimal], people: queries.People
 ) -> frozenset[MoneyKey]:
-    """The money figures to withhold: those 1 to 4 claims stand behind, and further ones until
-    none of them follows from what is published (suppression.suppress)."""
-    counts: dict[Key, int] = {}
-    relations: list[Linear] = []
-
-    def weight(key: MoneyKey, value: Decimal, behind: int | None) -> None:
-        # Money not tied to claims is never withheld for itself; as a partner it counts as
-        # THRESHOLD claims, and zero last (a withheld zero protects little).
-        counts[key] = behind if behind is not None else (THRESHOLD if value else 0)
-
-    def tied(direction: str, item: str) -> bool:
-        return item in CLAIM_TIED[direction]
-
-    for line in funds:
-        terms: list[tuple[Key, int]] = []
-        for direction, values, sign in (("in", line.money_in, 1), ("out", line.money_out, -1)):
-            for item, value in values.items():
-                key = ("fund", line.fund, direction, item)
-                behind = people.by_fund.get((line.fund, item), 0) if tied(direction, item) else None
-                weight(key, value, behind)
-                terms.append((key, sign))
-        relations.append(Balance(tuple(terms)))
+    """The money figures to withhold. Suppression is decided once per calendar month, on that
+    month's grid alone (`_withheld_in_month`), so every report that covers the month withholds
+    the same cells; a figure over several months or funds is published only when every grid
+    cell it sums is (else it would publish a sum of withheld cells that two reports for
+    overlapping periods could difference)."""
+    hidden: set[MoneyKey] = set()
+    month_hidden: set[tuple[str, str]] = set()
+    fund_hidden: set[tuple[str, str, str]] = set()
     for month in months:
+        # The month's own cells only (the standard items and funds, and any other that moved
+        # in it), so its pattern does not depend on which other months a report covers.
+        moved = [key for key, value in grid.items() if key[1] == month.month and value]
+        month_funds = sorted({*FUNDS, *(fund for fund, _, _, _ in moved)})
+        items = {
+            direction: sorted({*standard, *(i for _, _, d, i in moved if d == direction)})
+            for direction, standard in (("in", MONEY_IN), ("out", MONEY_OUT))
+        }
+        weights = []
+        for direction, names in items.items():
+            for item in names:
+                tied = item in CLAIM_TIED[direction]
+                whole = month.money_in if direction == "in" else month.money_out
+                weights.append(
+                    (
+                        (ALL_FUNDS, direction, item),
+                        _weight(
+                            whole.get(item, Decimal(0)), tied, people.by_month, (month.month, item)
+                        ),
+                    )
+                )
+                for fund in month_funds:
+                    value = grid.get((fund, month.month, direction, item), Decimal(0))
+                    weights.append(
+                        (
+                            (fund, direction, item),
+                            _weight(value, tied, people.by_cell, (fund, month.month, item)),
+                        )
+                    )
         label = month.month.strftime("%Y-%m")
-        terms = []
-        for direction, values, sign in (("in", month.money_in, 1), ("out", month.money_out, -1)):
-            for item, value in values.items():
-                key = ("month", label, direction, item)
-                behind = (
-                    people.by_month.get((month.month, item), 0) if tied(direction, item) else None
-                )
-                weight(key, value, behind)
-                terms.append((key, sign))
-        relations.append(Balance(tuple(terms)))
+        for fund, direction, item in _withheld_in_month(tuple(weights)):
+            if fund == ALL_FUNDS:
+                hidden.add(("month", label, direction, item))
+                month_hidden.add((direction, item))
+            else:
+                fund_hidden.add((fund, direction, item))
+    hidden |= {("fund", *key) for key in fund_hidden}
     for direction in ("in", "out"):
-        items = {item for line in funds for item in getattr(line, f"money_{direction}")}
-        for item in sorted(items):
-            total = ("total", direction, item)
-            value = sum(
-                (getattr(line, f"money_{direction}").get(item, 0) for line in funds), Decimal(0)
-            )
-            weight(total, value, people.by_kind.get(item, 0) if tied(direction, item) else None)
-            relations.append(
-                Relation(total, tuple(("fund", line.fund, direction, item) for line in funds))
-            )
-            relations.append(
-                Relation(
-                    total,
-                    tuple(("month", m.month.strftime("%Y-%m"), direction, item) for m in months),
-                )
-            )
-    hidden = {key for key in suppress(counts, relations, each=True) if isinstance(key, tuple)}
+        for item in {item for line in funds for item in getattr(line, f"money_{direction}")}:
+            # The period's total is the sum of its months, and of its funds: published when
+            # either sum is of published cells only.
+            by_fund = any((line.fund, direction, item) in fund_hidden for line in funds)
+            if (direction, item) in month_hidden and by_fund:
+                hidden.add(("total", direction, item))
     if 0 < people.pending < THRESHOLD:
         hidden |= {("pending", line.fund) for line in funds}
     return frozenset(hidden)
+
+
+ALL_FUNDS = "*"
+"""The grid's column of a month's figure over all funds."""
+
+
+def _weight(value: Decimal, tied: bool, behind: Mapping[Any, int], key: object) -> int:
+    """A grid cell's claim count for the threshold rule. Money not tied to claims is never
+    withheld for itself: as a partner it counts as THRESHOLD claims, and zero last (a withheld
+    zero protects little)."""
+    if tied:
+        return behind.get(key, 0)
+    return THRESHOLD if value else 0
+
+
+@lru_cache(maxsize=8192)
+def _withheld_in_month(
+    weights: tuple[tuple[tuple[str, str, str], int], ...],
+) -> frozenset[tuple[str, str, str]]:
+    """One month's suppression pattern, from its cells' claim counts alone: (fund or ALL_FUNDS,
+    direction, item) cells to withhold, primary and secondary, over the relations a reader
+    knows: each item's month figure is the sum of its funds' figures, and each fund's money in
+    minus out is the change of its published month-end balance. A month's pattern is a
+    function of its counts only, so it is decided (and cached) once for every report."""
+    counts: dict[Key, int] = dict(weights)
+    funds = sorted({fund for (fund, _, _), _ in weights if fund != ALL_FUNDS})
+    entries = sorted({(direction, item) for (_, direction, item), _ in weights})
+    relations: list[Linear] = [
+        Relation((ALL_FUNDS, direction, item), tuple((f, direction, item) for f in funds))
+        for direction, item in entries
+    ]
+    relations += [
+        Balance(
+            tuple(
+                ((fund, direction, item), 1 if direction == "in" else -1)
+                for direction, item in entries
+            )
+        )
+        for fund in funds
+    ]
+    hidden = suppress(counts, relations, each=True)
+    return frozenset(key for key, _ in weights if key in hidden)
 
 
 # Assembly ----------------------------------------------------------------------------------
@@ -394,7 +472,9 @@ async def country_report(
         flows = (await queries.flows(session, [country], start, end))[country]
     if people is None:
         people = (await queries.people(session, [country], _TIED_KINDS, start, end))[country]
-    funds, months = _money(flows, start, end)
+    if not whole_months(start, end):
+        raise ValueError(PERIOD_RULE)
+    funds, months, grid = _money(flows, start, end)
     for fund, amount in (await queries.pending(session, country)).items():
         for line in funds:
             if line.fund == fund:
@@ -421,7 +501,7 @@ async def country_report(
         trial_balance_credits=trial_credits,
         audit_head_seq=seq,
         audit_head_hash=head,
-        withheld=_withhold_money(funds, months, people),
+        withheld=_withhold_money(funds, months, grid, people),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -16,10 +16,9 @@ _FUND = (
 """The fund of an account: `victims`, `support-services`, or `earmarked` for every case's
 account. Fund accounts are fund equity: a credit is money in, a debit money out."""
 
-# Whole months from the monthly totals PostgreSQL keeps with the postings (a few rows per
-# account and month, whatever the number of postings); months before the start month are one
-# row per fund and kind with month NULL (the opening balance). Months cut by the period's start
-# or end are left out here and read from the postings (`_FLOWS_OF_DAYS`).
+# The funds' movements per fund, kind and month, from the monthly totals PostgreSQL keeps with
+# the postings (a few rows per account and month, whatever the number of postings); months
+# before the start month are one row per fund and kind with month NULL (the opening balance).
 _FLOWS_OF_MONTHS = sa.text(
     f"""
     SELECT a.country AS country, {_FUND} AS fund, m.kind AS kind,
@@ -27,26 +26,7 @@ _FLOWS_OF_MONTHS = sa.text(
            sum(m.credits) AS money_in, sum(m.debits) AS money_out
     FROM ledger_monthly_total m
     JOIN ledger_account a ON a.id = m.account_id
-    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity'
-      AND m.month < :end AND m.month <> ALL(:cut)
-    GROUP BY 1, 2, 3, 4
-    """  # noqa: S608 - _FUND is a constant
-)
-
-# The posted movements of the days [:first, :last] of one cut month, from the postings; the
-# days before :start belong to the opening balance.
-_FLOWS_OF_DAYS = sa.text(
-    f"""
-    SELECT a.country AS country, {_FUND} AS fund, t.kind AS kind,
-           CASE WHEN t.effective_date < :start THEN NULL
-                ELSE date_trunc('month', t.effective_date::timestamp)::date END AS month,
-           coalesce(sum(-p.amount) FILTER (WHERE p.amount < 0), 0) AS money_in,
-           coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS money_out
-    FROM ledger_transaction t
-    JOIN ledger_posting p ON p.transaction_id = t.id
-    JOIN ledger_account a ON a.id = p.account_id
-    WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
-      AND t.effective_date BETWEEN :first AND :last
+    WHERE a.country = ANY(:countries) AND a.type = 'fund_equity' AND m.month < :end
     GROUP BY 1, 2, 3, 4
     """  # noqa: S608 - _FUND is a constant
 )
@@ -84,32 +64,12 @@ async def flows(
     session: AsyncSession, countries: list[str], start: date, end: date
 ) -> dict[str, list[Flow]]:
     """The funds' movements of each of `countries` up to `end`, per fund, kind and month of
-    the period (month None: before `start`). Whole months come from the monthly totals; a
-    month that the period's start or end cuts is read from its postings. A regional report
-    reads once for all countries."""
-    start_month, end_month = _month_of(start), _month_of(end)
-    cut = set()
-    if start != start_month:
-        cut.add(start_month)
-    if _next_month(end_month) - timedelta(days=1) != end:
-        cut.add(end_month)
-    rows = list(
-        await session.execute(
-            _FLOWS_OF_MONTHS,
-            {
-                "countries": countries,
-                "start": start_month,
-                "end": _next_month(end_month),
-                "cut": sorted(cut),
-            },
-        )
+    the period (month None: before `start`). The period is whole months (a report's rule), so
+    the monthly totals hold all of it. A regional report reads once for all countries."""
+    rows = await session.execute(
+        _FLOWS_OF_MONTHS,
+        {"countries": countries, "start": _month_of(start), "end": _next_month(_month_of(end))},
     )
-    for month in sorted(cut):
-        last = min(end, _next_month(month) - timedelta(days=1))
-        rows += await session.execute(
-            _FLOWS_OF_DAYS,
-            {"countries": countries, "start": start, "first": month, "last": last},
-        )
     result: dict[str, list[Flow]] = {country: [] for country in countries}
     for r in rows:
         result[r.country].append(Flow(r.fund, r.kind, r.month, r.money_in, r.money_out))
@@ -123,8 +83,8 @@ async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
 
 
 # Whom claim-tied money of the period stands for: per country, kind (award, return assistance,
-# recovery) and fund or month, the number of distinct claims, applications or cases behind it
-# (a transaction naming none counts as one of its own).
+# recovery) and month, per fund and over all funds, the number of distinct claims,
+# applications or cases behind it (a transaction naming none counts as one of its own).
 _PEOPLE = sa.text(
     f"""
     SELECT t.country AS country, {_FUND} AS fund, t.kind AS kind,
@@ -136,7 +96,7 @@ _PEOPLE = sa.text(
     JOIN ledger_account a ON a.id = p.account_id
     WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
       AND t.kind = ANY(:kinds) AND t.effective_date BETWEEN :start AND :end
-    GROUP BY GROUPING SETS ((1, 2, 3), (1, 3, 4), (1, 3))
+    GROUP BY GROUPING SETS ((1, 2, 3, 4), (1, 3, 4))
     """  # noqa: S608 - _FUND is a constant
 )
 
@@ -152,38 +112,30 @@ _PENDING_PEOPLE = sa.text(
 
 @dataclass(frozen=True, slots=True)
 class People:
-    """How many claims stand behind claim-tied money: `by_fund[(fund, kind)]` over the period,
-    `by_month[(month, kind)]` over all funds, `by_kind[kind]` over the period and all funds,
-    `pending`: claims or applications with money reserved now."""
+    """How many claims stand behind claim-tied money: `by_cell[(fund, month, kind)]` in one
+    fund and month, `by_month[(month, kind)]` over all funds, `pending`: claims or applications
+    with money reserved now."""
 
-    by_fund: dict[tuple[str, str], int]
+    by_cell: dict[tuple[str, date, str], int]
     by_month: dict[tuple[date, str], int]
-    by_kind: dict[str, int]
     pending: int
 
 
 async def people(
     session: AsyncSession, countries: list[str], kinds: list[str], start: date, end: date
 ) -> dict[str, People]:
-    result = {country: People({}, {}, {}, 0) for country in countries}
+    result = {country: People({}, {}, 0) for country in countries}
     rows = await session.execute(
         _PEOPLE, {"countries": countries, "kinds": kinds, "start": start, "end": end}
     )
     for r in rows:
         entry = result[r.country]
         if r.fund is not None:
-            entry.by_fund[r.fund, r.kind] = r.people
-        elif r.month is not None:
-            entry.by_month[r.month, r.kind] = r.people
+            entry.by_cell[r.fund, r.month, r.kind] = r.people
         else:
-            entry.by_kind[r.kind] = r.people
+            entry.by_month[r.month, r.kind] = r.people
     for r in await session.execute(_PENDING_PEOPLE, {"countries": countries}):
-        result[r.country] = People(
-            result[r.country].by_fund,
-            result[r.country].by_month,
-            result[r.country].by_kind,
-            r.people,
-        )
+        result[r.country] = People(result[r.country].by_cell, result[r.country].by_month, r.people)
     return result
 
 

@@ -19,9 +19,10 @@ Pure: no I/O. `recoverable` is also the attacker the tests use.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from functools import reduce
+from math import gcd
 
 THRESHOLD = 5
 """Fewest claims a published figure may be derived from."""
@@ -52,34 +53,60 @@ class Balance:
 Linear = Relation | Balance
 
 
-def _reduced(rows: list[list[Fraction]], columns: int) -> list[tuple[int, list[Fraction]]]:
-    """Reduced row echelon form: (pivot column, row) for each non-zero row."""
-    matrix = [row[:] for row in rows if any(row)]
-    pivots: list[tuple[int, list[Fraction]]] = []
-    rank = 0
-    for column in range(columns):
-        pivot = next((r for r in range(rank, len(matrix)) if matrix[r][column] != 0), None)
-        if pivot is None:
+Row = dict[int, int]
+"""A sparse row of integer coefficients: column -> non-zero coefficient."""
+
+
+def _normal(row: Row) -> Row:
+    """`row` divided by the gcd of its coefficients, its first coefficient positive: integers
+    stay as small as the system allows (fraction-free elimination without growth)."""
+    divisor = reduce(gcd, row.values())
+    if row[min(row)] < 0:
+        divisor = -divisor
+    return {column: value // divisor for column, value in row.items()}
+
+
+def _eliminate(row: Row, pivot_row: Row, column: int) -> Row:
+    """`row` with `column` cancelled by an integer combination with `pivot_row`."""
+    a, b = pivot_row[column], row[column]
+    combined = {c: a * v for c, v in row.items()}
+    for c, v in pivot_row.items():
+        value = combined.get(c, 0) - b * v
+        if value:
+            combined[c] = value
+        else:
+            combined.pop(c, None)
+    return _normal(combined) if combined else combined
+
+
+def _reduced(rows: Iterable[Row]) -> dict[int, Row]:
+    """Gauss-Jordan over the integers on sparse rows: pivot column -> its row, each row zero in
+    every other pivot column. Exact (no floats, no fractions: small integer rows, which is what
+    makes the audit cheap) and the same row space as the rational reduced echelon form."""
+    pivots: dict[int, Row] = {}
+    for original in rows:
+        row = dict(original)
+        for column in [c for c in row if c in pivots]:
+            if column in row:
+                row = _eliminate(row, pivots[column], column)
+        if not row:
             continue
-        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        lead = matrix[rank][column]
-        matrix[rank] = [value / lead for value in matrix[rank]]
-        for r in range(len(matrix)):
-            if r != rank and matrix[r][column] != 0:
-                factor = matrix[r][column]
-                matrix[r] = [a - factor * b for a, b in zip(matrix[r], matrix[rank], strict=True)]
-        pivots.append((column, matrix[rank]))
-        rank += 1
-    return [(column, matrix[i]) for i, (column, _) in enumerate(pivots)]
+        row = _normal(row)
+        column = min(row)
+        for other, pivot_row in pivots.items():
+            if column in pivot_row:
+                pivots[other] = _eliminate(pivot_row, row, column)
+        pivots[column] = row
+    return pivots
 
 
 def recoverable(suppressed: set[Key], relations: Sequence[Linear]) -> set[Key]:
     """The suppressed cells whose value follows from the published cells and the relations.
 
     With the published values moved to the right-hand side, the relations are a linear system
-    in the suppressed cells; a cell is determined exactly when no vector of the system's null
-    space moves it: in reduced echelon form, its column is a pivot whose row has no entry in a
-    free column.
+    in the suppressed cells; a cell is determined exactly when its unit vector lies in the
+    system's row space: in reduced form, its column is a pivot whose row has no other entry
+    (every other entry of a reduced row is in a free column).
     """
     unknowns = sorted(suppressed, key=repr)
     if not unknowns:
@@ -87,15 +114,14 @@ def recoverable(suppressed: set[Key], relations: Sequence[Linear]) -> set[Key]:
     index = {key: i for i, key in enumerate(unknowns)}
     rows = []
     for relation in relations:
-        row = [Fraction(0)] * len(unknowns)
+        row: Row = {}
         for key, coefficient in relation.terms:
             if key in index:
-                row[index[key]] += coefficient
-        rows.append(row)
-    reduced = _reduced(rows, len(unknowns))
-    pivot_columns = {column for column, _ in reduced}
-    free = [c for c in range(len(unknowns)) if c not in pivot_columns]
-    return {unknowns[column] for column, row in reduced if all(row[f] == 0 for f in free)}
+                row[index[key]] = row.get(index[key], 0) + coefficient
+        row = {column: value for column, value in row.items() if value}
+        if row:
+            rows.append(row)
+    return {unknowns[column] for column, row in _reduced(rows).items() if len(row) == 1}
 
 
 def suppress(

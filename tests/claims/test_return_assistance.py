@@ -140,6 +140,10 @@ class TestReturnFromSwedenToLatvia:
     async def test_the_whole_story(self, driver: Driver, session: AsyncSession) -> None:
         returns = Returns(driver)
         fund_before = await _available(session)
+        exchange_before = {
+            currency: (await ledger.account_balance(session, f"SE/exchange/{currency}")).posted
+            for currency in ("SEK", "EUR")
+        }
 
         # Her adviser applies; the Swedish policy sets what the fund would pay.
         application = await returns.apply()
@@ -234,16 +238,36 @@ class TestReturnFromSwedenToLatvia:
         spent = sum(
             Decimal(i["amount"]) for i in application["instalments"] if i["status"] == "paid"
         )
-        assert fund_before - await _available(session) == spent
+        # The fund bears what each payment cost at the day's rate: what was reserved at the
+        # approval's, plus the exchange differences (a loss at 11.50, gains at 11.45, 11.40).
+        expected = sum(
+            Decimal(i["paid_fund_amount"]) - Decimal(i["amount"])
+            for i in application["instalments"]
+            if i["status"] == "paid"
+        )
+        assert expected != 0
+        assert fund_before - await _available(session) == spent + expected
         await _books_balance(session)
 
-        # The ledger: every movement is return assistance, with the rates used on record.
+        # The ledger: every movement is return assistance, with the rates used on record, and
+        # each payment's difference to the approval's rate (11.47) is an exchange difference
+        # of the victims' fund: a loss at 11.50, gains at 11.45 and 11.40.
         moves = await ledger.transactions_by_reference(session, "application", application["id"])
-        assert {m.kind for m in moves} == {EntryKind.RETURN_ASSISTANCE}
-        assert sorted(m.status for m in moves).count(TransactionStatus.VOIDED) == 4
+        assert {m.kind for m in moves} == {
+            EntryKind.RETURN_ASSISTANCE,
+            EntryKind.EXCHANGE_DIFFERENCE,
+        }
+        assistance = [m for m in moves if m.kind is EntryKind.RETURN_ASSISTANCE]
+        assert sorted(m.status for m in assistance).count(TransactionStatus.VOIDED) == 4
+        differences = [m for m in moves if m.kind is EntryKind.EXCHANGE_DIFFERENCE]
+        assert len(differences) == 3
+        # The exchange accounts hold nothing of the settled payments.
+        for currency in ("SEK", "EUR"):
+            position = await ledger.account_balance(session, f"SE/exchange/{currency}")
+            assert position.posted == exchange_before[currency], currency
         rates = sorted(
             m.exchange_rates["EUR"]
-            for m in moves
+            for m in assistance
             if m.status is TransactionStatus.POSTED and m.effective_date == TODAY
         )
         assert Decimal("11.50") in rates

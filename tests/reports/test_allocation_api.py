@@ -85,6 +85,8 @@ class TestReach:
             "country=SE&from=1900-01-01&to=2026-12-31",
             "country=SE&from=2026-12-31&to=2026-01-01",
             "country=SE&from=2000-01-01&to=2026-12-31",
+            "country=SE&from=2026-01-01&to=2026-07-15",  # not whole months
+            "country=SE&from=2026-01-02&to=2026-07-31",
             "country=se&" + YEAR,
             "country=SE",
         ):

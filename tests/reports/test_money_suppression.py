@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import ledger
 from fundadmin.reports import allocation, render
-from fundadmin.reports.suppression import THRESHOLD, Balance, Relation, recoverable
+from fundadmin.reports.suppression import THRESHOLD, Balance, Relation
 from ledger import EntryKind, PostingSpec, TransactionSpec
 from tests.clock import NOW
+from tests.reports.attack import determined, recovered
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
 
@@ -112,7 +113,7 @@ async def test_awards_of_few_claims_are_withheld_and_cannot_be_recovered(
 
     unknown, relations = _published(body)
     assert ("month", "2026-02", "out", "award") in unknown
-    assert recoverable(unknown, relations) == set()
+    assert recovered(unknown, relations) == set()
     # Balances stay published and the books still reconcile behind the withheld figures.
     assert all(line["closing"] is not None for line in body["funds"])
     for line in report.funds:
@@ -142,3 +143,98 @@ async def test_the_regional_euro_totals_do_not_give_a_withheld_part_away(
     for fund, values in funds.items():
         # in and out of a fund: both or neither, as their difference is published
         assert (values["in"] is None) == (values["out"] is None), fund
+
+
+def _figures(body: dict) -> list[tuple[tuple, dict, bool]]:
+    """Every money figure of a report's JSON as (name, the grid cells it sums, withheld): the
+    grid cell ("cell", fund, month, direction, item) is one fund's money of one month."""
+    funds = [line["fund"] for line in body["funds"]]
+    months = [m["month"] for m in body["months"]]
+
+    def cells(fund_set: list[str], month_set: list[str], direction: str, item: str) -> dict:
+        return {("cell", f, m, direction, item): 1 for f in fund_set for m in month_set}
+
+    figures = []
+    for direction in ("in", "out"):
+        for line in body["funds"]:
+            for item, value in line[f"money_{direction}"].items():
+                name = ("fund", line["fund"], direction, item)
+                figures.append(
+                    (name, cells([line["fund"]], months, direction, item), value is None)
+                )
+        for month in body["months"]:
+            for item, value in month[f"money_{direction}"].items():
+                name = ("month", month["month"], direction, item)
+                figures.append(
+                    (name, cells(funds, [month["month"]], direction, item), value is None)
+                )
+        for item, value in body[f"money_{direction}"].items():
+            figures.append(
+                (("total", direction, item), cells(funds, months, direction, item), value is None)
+            )
+    return figures
+
+
+def _balances(body: dict) -> list[dict]:
+    """What the published month-end balances tell: each fund's money in minus out per month."""
+    equations = []
+    for line in body["funds"]:
+        for month in body["months"]:
+            equations.append(
+                {
+                    ("cell", line["fund"], month["month"], direction, item): sign
+                    for direction, sign in (("in", 1), ("out", -1))
+                    for item in month[f"money_{direction}"]
+                }
+            )
+    return equations
+
+
+class TestOverlappingPeriods:
+    """Two reports for overlapping periods (January to June, January to July) together give no
+    withheld figure away: each month is suppressed the same way in both, and a figure over
+    several months is published only when every monthly cell it adds up is."""
+
+    async def test_two_overlapping_reports_cannot_be_differenced(
+        self, sessions: async_sessionmaker[AsyncSession], session: AsyncSession, payable: str
+    ) -> None:
+        for day in (10, 11):
+            await _award(sessions, payable, date(2026, 7, day), "900.00")
+        half = render.country_json(
+            await allocation.country_report(
+                session, "SE", date(2026, 1, 1), date(2026, 6, 30), made_at=NOW
+            )
+        )
+        seven = render.country_json(
+            await allocation.country_report(
+                session, "SE", date(2026, 1, 1), date(2026, 7, 31), made_at=NOW
+            )
+        )
+        july = next(m for m in seven["months"] if m["month"] == "2026-07")
+        assert july["money_out"]["award"] is None
+        victims = next(line for line in seven["funds"] if line["fund"] == "victims")
+        assert victims["money_out"]["award"] is None  # it would be January-June's plus July's
+        for month in half["months"]:  # each month withheld the same way in both reports
+            other = next(m for m in seven["months"] if m["month"] == month["month"])
+            assert month["money_out"] == other["money_out"], month["month"]
+            assert month["money_in"] == other["money_in"], month["month"]
+
+        figures = _figures(half) + _figures(seven)
+        unknowns = sorted({cell for _, cells, _ in figures for cell in cells}, key=repr)
+        known = [cells for _, cells, withheld in figures if not withheld] + _balances(seven)
+        withheld = [(name, cells) for name, cells, hidden in figures if hidden]
+        assert withheld
+        found = determined(unknowns, known, [cells for _, cells in withheld])
+        assert [name for (name, _), hit in zip(withheld, found, strict=True) if hit] == []
+
+        # The attacker is real: were both reports to publish the victims' fund's awards (as
+        # they would if each period were suppressed on its own), July's would follow.
+        both = [cells for name, cells, _ in figures if name == ("fund", "victims", "out", "award")]
+        july_cell = {("cell", "victims", "2026-07", "out", "award"): 1}
+        assert determined(unknowns, known + both, [july_cell]) == [True]
+
+    async def test_a_period_cutting_a_month_is_refused(self, session: AsyncSession) -> None:
+        with pytest.raises(ValueError, match="whole calendar months"):
+            await allocation.country_report(
+                session, "SE", date(2026, 1, 1), date(2026, 7, 15), made_at=NOW
+            )

@@ -116,7 +116,7 @@ class TestRandomLedgers:
         async with sessions() as session:
             for start, end in (
                 (date(2025, 1, 1), date(2025, 12, 31)),
-                (date(2025, 3, 15), date(2026, 11, 30)),
+                (date(2025, 3, 1), date(2026, 11, 30)),
                 (date(2026, 1, 1), date(2026, 12, 31)),
             ):
                 report = await allocation.country_report(session, country, start, end, made_at=NOW)

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import ledger
 from fundadmin.reports import allocation
+from ledger.chart import EXCHANGE_CURRENCIES
 from tests.claims.conftest import Auth, Driver
 from tests.claims.test_return_assistance import Returns, rate
 from tests.clock import NOW, TODAY
@@ -45,11 +47,23 @@ async def _exact_out(sessions: async_sessionmaker[AsyncSession]) -> dict[str, De
     return report.money_out
 
 
+async def _exchange_positions(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Decimal]:
+    """The posted balance of each of Sweden's exchange accounts."""
+    async with sessions() as session:
+        return {
+            currency: (
+                await ledger.account_balance(session, ledger.exchange_account("SE", currency))
+            ).posted
+            for currency in EXCHANGE_CURRENCIES
+        }
+
+
 class TestReturnAssistanceInTheReport:
     async def test_a_paid_instalment_is_money_out_for_return_assistance(
         self, client: httpx.AsyncClient, auth: Auth, sessions: async_sessionmaker[AsyncSession]
     ) -> None:
         before = await _exact_out(sessions)
+        exchange_before = await _exchange_positions(sessions)
         returns = Returns(Driver(client, auth))
         application = await returns.step(
             await returns.prepared(),
@@ -78,15 +92,20 @@ class TestReturnAssistanceInTheReport:
         assert paid > 0
 
         after = await _exact_out(sessions)
-        # The fund gives what it reserved for the instalment (at the approval's rate); the
-        # difference to the day's rate is the exchange accounts', not a purpose of the fund.
-        assert after["return_assistance"] - before["return_assistance"] == Decimal(
-            instalment["amount"]
-        )
+        # The fund gives what it reserved for the instalment (at the approval's rate, 11.47)
+        # as return assistance; the day's rate (11.50) cost more, and that difference is an
+        # exchange loss of the victims' fund, a line of its own.
+        reserved = Decimal(instalment["amount"])
+        assert paid > reserved
+        assert after["return_assistance"] - before["return_assistance"] == reserved
+        assert after["exchange_difference"] - before["exchange_difference"] == paid - reserved
         assert after["award"] == before["award"]
-        assert {k: v for k, v in after.items() if k != "return_assistance"} == {
-            k: v for k, v in before.items() if k != "return_assistance"
+        unchanged = ("return_assistance", "exchange_difference")
+        assert {k: v for k, v in after.items() if k not in unchanged} == {
+            k: v for k, v in before.items() if k not in unchanged
         }
+        # The exchange accounts net to zero for the settled payment.
+        assert await _exchange_positions(sessions) == exchange_before
 
         # The ministry sees the purpose, withheld: one application stands behind it.
         assert _out((await _report(client, auth)).json())["return_assistance"] is None
@@ -95,4 +114,6 @@ class TestReturnAssistanceInTheReport:
             csv.DictReader(io.StringIO((await _report(client, auth, Accept="text/csv")).text))
         )
         purposes = {r["item"] for r in rows if r["table"] == "money_out"}
-        assert "return_assistance" in purposes
+        assert {"return_assistance", "exchange_difference"} <= purposes
+        # Withheld like return assistance itself: one application stands behind it.
+        assert _out((await _report(client, auth)).json())["exchange_difference"] is None

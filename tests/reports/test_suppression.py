@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from fundadmin.reports.suppression import THRESHOLD, Relation, recoverable, suppress
+from fundadmin.reports.suppression import THRESHOLD, Balance, Relation, recoverable, suppress
+from tests.reports.attack import recovered
 
 
 def _year_table(rng: random.Random, rows: list[str]) -> tuple[dict, list[Relation]]:
@@ -42,7 +43,7 @@ def _solve_by_attack(counts: dict, hidden: set, relations: list[Relation]) -> se
                 known[cell] = known[relation.total] - parts if cell != relation.total else parts
                 unknown.discard(cell)
                 progress = True
-    return (hidden - unknown) | recoverable(unknown, relations)
+    return (hidden - unknown) | recovered(unknown, relations)
 
 
 class TestSuppression:
@@ -63,3 +64,21 @@ class TestSuppression:
     def test_zero_and_large_cells_are_published(self) -> None:
         counts = {"q1": 0, "q2": 5, "y": 5}
         assert suppress(counts, [Relation("y", ("q1", "q2"))]) == set()
+
+
+class TestTheAuditAgreesWithTheTextbookAttack:
+    """The audit's integer elimination finds exactly the cells rational elimination finds."""
+
+    @pytest.mark.parametrize("seed", range(200))
+    def test_random_systems(self, seed: int) -> None:
+        rng = random.Random(seed)
+        keys = [f"c{i}" for i in range(rng.randint(2, 14))]
+        relations: list = []
+        for _ in range(rng.randint(1, 10)):
+            chosen = rng.sample(keys, rng.randint(1, min(6, len(keys))))
+            if rng.random() < 0.5:
+                relations.append(Relation(chosen[0], tuple(chosen[1:])))
+            else:
+                relations.append(Balance(tuple((k, rng.choice([1, -1, 2, -3])) for k in chosen)))
+        hidden = set(rng.sample(keys, rng.randint(1, len(keys))))
+        assert recoverable(hidden, relations) == recovered(hidden, relations)
