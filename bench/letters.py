@@ -1,18 +1,22 @@
-"""Letters benchmark: award letters per second and latency, against bare WeasyPrint.
+"""Letters benchmark: award letters per second and peak memory, against bare WeasyPrint.
 
     .venv/bin/python bench/letters.py [--letters 12]
 
-Renders the same two-language Swedish decision letter (Latvian and Swedish, two heads, about four
-A4 pages) and measures, in one run:
+Measures, in one run:
 - `bare WeasyPrint` (the floor): WeasyPrint alone turning the letter's finished HTML and the same
   stylesheet and fonts into a PDF, with no tagging;
 - `service renderer`: what the service does per letter (`fundadmin.letters.pdf.letter_pdf`:
   Jinja2 template in both languages, Babel formatting, PDF/UA tagging);
-- `1 process` and `2 processes`: the service renderer in a pool of worker processes, so the
-  ratio of the two rows shows how rendering scales out over cores (the queue's workers would
-  add one database round trip per letter, small against the rendering).
-Each row: letters per second, p50/p95/p99 latency of one letter, and the peak resident memory of
-the process(es) that rendered. No database is needed. Prints figures; asserts nothing.
+  both on the same two-language Swedish decision letter (Latvian and Swedish, two heads);
+- `queue, 1 worker` and `queue, 2 workers`: the real path. An embedded PostgreSQL in a temporary
+  folder, migrated and seeded; `--letters` Swedish claims decided through the services (not
+  timed), their letters queued in one transaction, and 1 or 2 `fundadmin worker` processes
+  (started and registered beforehand) issuing them: vault reads, rendering, encrypted storage,
+  the award booked and the claim moved on, one transaction per letter. Timed from the commit of
+  the jobs to the last one succeeded.
+Each row: letters per second, p50/p95/p99 latency of one letter (not for the queue rows: the
+workers time nothing), and the peak resident memory of the process(es) that rendered. Prints
+figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -23,19 +27,38 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
+import asyncio
 import os
 import resource
+import signal
 import statistics
+import subprocess
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+import uuid
+from datetime import UTC, datetime
 from importlib import resources
 
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from claims.demo import ADVISER, _actors, _decision, _Demo, _heads
+from fundadmin import schema
+from fundadmin.clock import FixedClock
+from fundadmin.database import create_engine, create_session_factory
+from fundadmin.demo import seed_demo_data
+from fundadmin.embedded_postgres import embedded_postgres, ensure_database
 from fundadmin.letters.fonts import font_face_css
 from fundadmin.letters.pdf import letter_html, letter_pdf
+from fundadmin.letters.queue import job_statuses, queue_app, queue_pending_letters
+from fundadmin.security.vault import vault_from_settings
+from fundadmin.settings import Settings
 from tests.letters.factories import facts
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+FUNDADMIN = str(Path(sys.executable).parent / "fundadmin")
 
 VERIFY_URL = "https://funds.example/api/v1/letters/verify"
 
@@ -79,19 +102,117 @@ def _service(count: int) -> tuple[float, list[float]]:
     return time.perf_counter() - start, latencies
 
 
-def _one_in_worker(_: int) -> tuple[float, float]:
-    t = time.perf_counter()
-    letter_pdf(facts("SE", ("lv", "sv")), verify_url=VERIFY_URL)
-    return time.perf_counter() - t, _peak_mib()
+async def _decided(url: URL, settings: Settings, count: int, *, first: int) -> None:
+    """`count` Swedish claims decided below the four-eyes threshold, waiting for their letter."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with create_session_factory(engine)() as session:
+            demo = _Demo(session, vault_from_settings(settings), await _actors(session), NOW)
+            for n in range(first, first + count):
+                claimant = await demo.claimant(n, "lv")
+                claim = await demo.claim(claimant, "SE", _heads("SEK", "40000", "5000", "10000"))
+                await demo.run(
+                    claim,
+                    ("submit", ADVISER, {}),
+                    ("start_review", "admin-se", {}),
+                    ("assess", "admin-se", {}),
+                    ("make_decision", "admin-se", {"data": _decision("40000", "5000", "0")}),
+                )
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
-def _pool(processes: int, count: int) -> tuple[float, list[float], float]:
-    with ProcessPoolExecutor(processes) as pool:
-        list(pool.map(_one_in_worker, range(processes)))  # warm up every worker
-        start = time.perf_counter()
-        results = list(pool.map(_one_in_worker, range(count)))
-        seconds = time.perf_counter() - start
-    return seconds, [r[0] for r in results], max(r[1] for r in results) * processes
+def _peak_of(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a running process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _queue_row(
+    url: URL, processes: list[subprocess.Popen[bytes]], count: int
+) -> tuple[float, float]:
+    """Seconds for the worker `processes` to issue `count` queued letters (every decided claim),
+    and their summed peak memory; the processes are ended after."""
+    workers = len(processes)
+    app = queue_app(url)
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with app.open_async():
+            while True:  # each worker checks its fonts, then registers: not timed
+                rows = await app.connector.execute_query_all_async(
+                    "SELECT count(*) AS n FROM procrastinate_workers"
+                )
+                if rows[0]["n"] >= workers:
+                    break
+                assert all(p.poll() is None for p in processes), "a worker did not start"
+                await asyncio.sleep(0.1)
+            async with create_session_factory(engine)() as session:
+                admin = await session.scalar(
+                    sa.text("SELECT id FROM user_account WHERE username = 'admin-se'")
+                )
+                assert isinstance(admin, uuid.UUID)
+                job_ids = await queue_pending_letters(app, session, "SE", admin)
+            assert len(job_ids) == count, job_ids
+            start = time.perf_counter()
+            while True:
+                statuses = await job_statuses(app, job_ids)
+                if all(s in ("succeeded", "failed") for s in statuses.values()):
+                    break
+                await asyncio.sleep(0.05)
+            seconds = time.perf_counter() - start
+            assert set(statuses.values()) == {"succeeded"}, statuses
+            peak = sum(_peak_of(p.pid) for p in processes)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=60)
+        await engine.dispose()
+    return seconds, peak
+
+
+def _queue_rows(count: int) -> list[tuple[int, float, float]]:
+    with (
+        tempfile.TemporaryDirectory(prefix="fundadmin-bench-") as folder,
+        embedded_postgres(Path(folder)) as admin,
+    ):
+        url = asyncio.run(ensure_database(admin, "bench")).set(drivername="postgresql+asyncpg")
+        schema.upgrade(url)
+        settings = Settings(data_dir=Path(folder) / "app", database_url=None, fixed_now=NOW)
+
+        async def seed() -> None:
+            engine = create_engine(url, pool_size=1)
+            try:
+                await seed_demo_data(create_session_factory(engine), settings, FixedClock(NOW))
+            finally:
+                await engine.dispose()
+
+        asyncio.run(seed())
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDADMIN_")}
+        env.update(
+            DATABASE_URL=url.render_as_string(hide_password=False),
+            FUNDADMIN_DATA_DIR=str(settings.data_dir),
+            FUNDADMIN_FIXED_NOW=NOW.isoformat(),
+            FUNDADMIN_LOG_LEVEL="WARNING",
+        )
+        rows = []
+        for workers in (1, 2):
+            asyncio.run(_decided(url, settings, count, first=1000 * workers))
+            processes = [
+                subprocess.Popen(  # noqa: S603 - our own command
+                    [FUNDADMIN, "worker"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.STDOUT,
+                )
+                for _ in range(workers)
+            ]
+            seconds, peak = asyncio.run(_queue_row(url, processes, count))
+            rows.append((workers, seconds, peak))
+        return rows
 
 
 def main() -> None:
@@ -108,13 +229,14 @@ def main() -> None:
     _row("service renderer", count, seconds, latencies, _peak_mib())
     service = count / seconds
     one = 0.0
-    for processes in (1, 2):
-        seconds, latencies, mib = _pool(processes, count)
-        _row(f"{processes} process{'es' if processes > 1 else ''}", count, seconds, latencies, mib)
+    for workers, seconds, mib in _queue_rows(count):
+        name = f"queue, {workers} worker{'s' if workers > 1 else ''}"
+        print(f"{name:<18} {count / seconds:9.2f} {'':>7} {'':>7} {'':>7} {mib:10.0f}")
         one = one or count / seconds
-        if processes == 2:
+        if workers == 2:
             print(f"\nservice renderer / bare WeasyPrint: {service / floor:.0%}")
-            print(f"2 processes / 1 process:            {count / seconds / one:.2f}x")
+            print(f"2 workers / 1 worker:               {count / seconds / one:.2f}x")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -265,12 +265,31 @@ async def decide(
 async def settle(api: Api, claim: dict[str, Any] | None) -> None:
     if claim is None:
         return
-    claim = await api.step("issue letter", claim, "letter", money=True)
+    asked = await api.step("ask for letter", claim, "letter", money=True, expect=202)
+    if asked is None:
+        return
+    claim = await letter_issued(api, claim)
     if claim is None:
         return
     paid_on = claim["letter_issued_at"][:10]
     payment = {"amount": claim["outstanding"], "currency": "SEK", "paid_on": paid_on}
     await api.step("pay", claim, "payments", payment, money=True)
+
+
+async def letter_issued(
+    api: Api, claim: dict[str, Any], seconds: float = 120
+) -> dict[str, Any] | None:
+    """Poll the claim until the letters worker has issued its letter; the wait is recorded as
+    its own operation (`letter issued`), from the 202 to the claim seen `letter_issued`."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        await asyncio.sleep(0.5)
+        current = await api.call("read claim", "GET", f"/api/v1/claims/{claim['id']}")
+        if current is not None and current["status"] == "letter_issued":
+            api.stats.latencies["letter issued"].append(time.perf_counter() - started)
+            return dict(current)
+    api.stats.errors["letter issued"].append(f"not issued within {seconds:.0f} s")
+    return None
 
 
 async def ministry(api: Api, rng: random.Random, until: float, think: float) -> None:
@@ -431,9 +450,13 @@ def cpu_seconds(pgdata: Path, instance_pids: list[int]) -> dict[str, float]:
 
 
 @contextmanager
-def instances(url: URL, data_dir: Path, count: int) -> Iterator[list[str]]:
+def instances(url: URL, data_dir: Path, count: int, users: int) -> Iterator[list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDADMIN_")}
     env |= {
+        # A pool as large as the users an instance serves (a request holds one connection):
+        # a smaller pool makes requests queue for a connection and shed with 503 after
+        # FUNDADMIN_DB_WAIT_SECONDS once the CPUs are busy (operating.md, "Figures").
+        "FUNDADMIN_DB_POOL_SIZE": str(-(-users // count)),
         "DATABASE_URL": url.render_as_string(hide_password=False),
         "FUNDADMIN_DATA_DIR": str(data_dir),
         "FUNDADMIN_DEMO_PASSWORD": PASSWORD,
@@ -444,7 +467,8 @@ def instances(url: URL, data_dir: Path, count: int) -> Iterator[list[str]]:
         bases = []
         for number in range(count):
             port = 18000 + number + os.getpid() % 1000 * 2
-            demo = ["--demo", "--force"] if number == 0 else []
+            # The first seeds the demo data and starts a letters worker beside it, as `make run`.
+            demo = ["--demo", "--force", "--worker"] if number == 0 else []
             log = stack.enter_context((data_dir.parent / f"instance-{number}.log").open("w"))
             process = subprocess.Popen(  # noqa: S603 - our own command
                 [FUNDADMIN, "serve", "--port", str(port), *demo],
@@ -494,7 +518,7 @@ def main() -> None:
     ):
         url = asyncio.run(ensure_database(admin, "load")).set(drivername="postgresql+asyncpg")
         schema.upgrade(url)
-        with instances(url, Path(folder) / "data", 2) as bases:
+        with instances(url, Path(folder) / "data", 2, args.users) as bases:
             print(f"{args.users} users for {args.seconds:.0f} s against {' and '.join(bases)}")
             print(f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}")
             pgdata = Path(folder) / "pg"

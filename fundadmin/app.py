@@ -13,7 +13,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.engine import URL
 
 from fundadmin.api.audit import AuditController
-from fundadmin.api.auth import AuthController
+from fundadmin.api.auth import AuthController, TokenRequestSchemaPlugin
 from fundadmin.api.claimants import ClaimantsController
 from fundadmin.api.claims import ClaimsController
 from fundadmin.api.conventions import allow_every_method
@@ -21,8 +21,17 @@ from fundadmin.api.funding import ROUTERS as FUNDING_ROUTERS
 from fundadmin.api.funding import ConfiscationsController
 from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
-from fundadmin.api.letters import ClaimLettersController, LetterVerificationController
-from fundadmin.api.openapi import MoneySchemaPlugin, documentation_assets, openapi_config
+from fundadmin.api.letters import (
+    ClaimLettersController,
+    LetterRequestController,
+    LetterVerificationController,
+)
+from fundadmin.api.openapi import (
+    MoneySchemaPlugin,
+    TextMappingSchemaPlugin,
+    documentation_assets,
+    openapi_config,
+)
 from fundadmin.api.policies import PoliciesController
 from fundadmin.api.privacy import PrivacyController
 from fundadmin.api.reports import ReportsController
@@ -63,6 +72,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ReturnAssistanceController,
     PrivacyController,
     ClaimLettersController,
+    LetterRequestController,
     LetterVerificationController,
     ConfiscationsController,
     *FUNDING_ROUTERS,
@@ -129,7 +139,7 @@ def create_app(settings: Settings, database_url: URL, clock: Clock | None = None
         before_send=[stamp_and_log_response, add_security_headers, allow_every_method],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=openapi_config(),
-        plugins=[MoneySchemaPlugin()],
+        plugins=[MoneySchemaPlugin(), TextMappingSchemaPlugin(), TokenRequestSchemaPlugin()],
         before_request=strict_input,
         # Logging is configured once by configure_logging (JSON); Litestar must not reconfigure it.
         logging_config=None,

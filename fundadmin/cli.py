@@ -307,7 +307,7 @@ def db_restore(file: Path, yes: bool) -> None:
             f"the restored audit trail is broken at line {report.first_broken_seq}: "
             f"{report.problem}"
         )
-    click.echo(f"audit trail intact: {report.lines_checked} lines, head {report.head_hash}")
+    click.echo(f"audit trail intact: {report.lines_checked} lines, heads {report.heads_text}")
 
 
 @main.group()
@@ -424,20 +424,29 @@ def audit() -> None:
 @audit.command("verify")
 @click.option(
     "--expect-head",
-    help="A head hash printed by an earlier run: also detects lines removed from the end.",
+    "expect_heads",
+    multiple=True,
+    help="A head hash printed by an earlier run (`chain:hash` or the hash; repeat for each "
+    "chain): also detects lines removed from the end of a chain.",
 )
-def audit_verify(expect_head: str | None) -> None:
-    """Walk the hash chain; exit 1 and name the first broken line if any was altered or removed."""
+def audit_verify(expect_heads: tuple[str, ...]) -> None:
+    """Walk every hash chain (one per country, and `global`); exit 1 and name the first broken
+    line if any was altered or removed."""
     settings = _settings()
+    anchors = [head.rpartition(":")[2] for word in expect_heads for head in word.split()]
     with database(settings) as db_:
-        report = _run(security_commands.verify_audit_command(db_.url, expect_head))
+        report = _run(security_commands.verify_audit_command(db_.url, anchors))
     if not report.ok:
-        where = f"at line {report.first_broken_seq}" if report.first_broken_seq else "at its end"
-        raise click.ClickException(
-            f"audit trail broken {where}: {report.problem} "
-            f"({report.lines_checked} lines intact, head {report.head_hash})"
+        where = (
+            f"at line {report.first_broken_seq} of chain {report.broken_chain}"
+            if report.first_broken_seq
+            else "at the end of a chain"
         )
-    click.echo(f"audit trail intact: {report.lines_checked} lines, head {report.head_hash}")
+        raise click.ClickException(
+            f"audit trail broken {where}: "
+            f"{report.problem} ({report.lines_checked} lines intact, heads {report.heads_text})"
+        )
+    click.echo(f"audit trail intact: {report.lines_checked} lines, heads {report.heads_text}")
 
 
 @main.group()

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     """Lifetime of an access token, in seconds (15 minutes by default)."""
 
+    web_session_idle_seconds: int = Field(default=900, ge=60, le=3600)
+    """A web session ends after this many seconds without a page (15 minutes by default)."""
+
+    web_session_max_seconds: int = Field(default=43_200, ge=300, le=86_400)
+    """A web session ends this many seconds after sign-in however active (12 hours by default):
+    a working day, after which she signs in again."""
+
     jwt_private_keys: SecretStr | None = None
     """PEM RSA private keys that sign tokens, concatenated, newest first; the first one signs,
     all verify. Unset outside production: a development key is generated in `data_dir`."""
@@ -106,7 +113,8 @@ class Settings(BaseSettings):
     fixed_now: datetime | None = None
     """Stop the business clock at this moment (ISO 8601 with a zone): the service then sees this
     date as today for effective dates, deadlines and ages. For tests and reproducible
-    demonstrations; refused in production. Token expiry and throttling keep real time."""
+    demonstrations; refused in production. Token expiry and throttling keep real time; a web
+    session's inactivity follows this clock (it does not lapse while the clock stands still)."""
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:

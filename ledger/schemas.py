@@ -42,9 +42,16 @@ MONEY_DESCRIPTION = (
     "An amount as a JSON string of digits with at most the currency's decimals (ISK 0, others 2), "
     'e.g. "1000.00". JSON numbers, exponents, signs and spaces are refused: money is never a float.'
 )
+POSITIVE_MONEY_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,11}(\.[0-9]{1,2})?)$"
+"""`MONEY_PATTERN` without zero: a posting moves a positive amount (`side` gives the direction),
+and the document says so rather than a schema-valid `"0.00"` being refused by the ledger."""
 Amount = Annotated[
     str,
-    msgspec.Meta(pattern=MONEY_PATTERN, description=MONEY_DESCRIPTION, examples=["100.00"]),
+    msgspec.Meta(
+        pattern=POSITIVE_MONEY_PATTERN,
+        description=f"{MONEY_DESCRIPTION} Never zero.",
+        examples=["100.00"],
+    ),
 ]
 Rate = Annotated[
     str,

@@ -20,6 +20,7 @@ from fundadmin.app import create_app
 from fundadmin.clock import FixedClock
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.demo import seed_demo_data
+from fundadmin.letters.worker import issue_queued_letters
 from fundadmin.security.keys import generate_private_pem
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
@@ -166,3 +167,16 @@ def auth(
         return {"Authorization": f"Bearer {token}"}
 
     return headers_for
+
+
+@pytest.fixture
+def letter_worker(
+    settings: Settings, database_url: URL, clock: FixedClock
+) -> Callable[[], Awaitable[None]]:
+    """`await letter_worker()`: a letters worker in the test's own process issues every letter
+    waiting on the queue (with the app's business clock), then returns."""
+
+    async def issue() -> None:
+        await issue_queued_letters(settings, database_url, clock)
+
+    return issue

@@ -16,6 +16,7 @@ takes `now`, the business moment from the service's clock.
 from claims.services.awards import (
     LEDGER_SCOPE,
     issue_letter,
+    letter_may_be_issued,
     make_decision,
     outstanding,
     payments,
@@ -84,6 +85,7 @@ __all__ = [
     "history",
     "information_requests",
     "issue_letter",
+    "letter_may_be_issued",
     "list_claimants",
     "list_claims",
     "make_decision",

@@ -336,6 +336,17 @@ async def review_decision(
     return claim
 
 
+async def letter_may_be_issued(
+    session: AsyncSession, actor: Actor, claim_id: uuid.UUID, *, expected_version: int | None
+) -> Claim:
+    """The claim, row-locked, when its letter may be issued now (the checks of `issue_letter`,
+    without its effects): a request for the letter is refused as the issue itself would be."""
+    claim = await locked_claim(session, actor, claim_id, "administrator", expected_version)
+    plan(claim, ClaimEvent.ISSUE_LETTER)
+    await _check_reservation_pending(session, claim)
+    return claim
+
+
 async def issue_letter(
     session: AsyncSession,
     actor: Actor,

@@ -89,7 +89,6 @@ async def register_claimant(
     _check_personal(data.personal, now)
     claimant = Claimant(
         id=new_id(),
-        reference=await repository.next_reference(session, "P", now),
         organisation_id=actor.organisation_id,
         subject_id=await vault.new_subject(session),
         preferred_language=data.preferred_language,
@@ -103,6 +102,9 @@ async def register_claimant(
         version=1,
     )
     await _seal_personal(session, vault, claimant, data.personal)
+    # Last before the insert: the number's counter row stays locked until the commit, and every
+    # registration in every country waits for it, so it is taken after the other work.
+    claimant.reference = await repository.next_reference(session, "P", now)
     session.add(claimant)
     await session.flush()
     return claimant

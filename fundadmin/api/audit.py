@@ -17,9 +17,9 @@ from fundadmin.api.pagination import (
     After,
     Limit,
     Page,
-    decode_cursor,
-    encode_cursor,
+    after_sequence,
     paged,
+    sequence_cursor,
 )
 from fundadmin.security.audit import verify_chain
 from fundadmin.security.audit_search import AuditFilter, search_audit
@@ -45,22 +45,20 @@ class AuditLine(msgspec.Struct):
     hash: str
 
 
-def _sequence(position: str) -> int:
-    """An audit line's position in the chain (a bigint)."""
-    seq = int(position)
-    if not 1 <= seq < 2**63:
-        raise ValueError(position)
-    return seq
+HeadHash = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+"""A chain's head as `verify` reported it: a SHA-256 in lower-case hex."""
 
 
 class ChainVerification(msgspec.Struct):
     ok: bool
     lines_checked: int
     """Lines whose link held, from the first line on."""
-    head_hash: str
-    """Hash of the last good line: keep it elsewhere to detect a later removal of newer lines."""
+    heads: dict[str, str]
+    """Each chain's (a country's, or `global`) last good line's hash: keep them elsewhere to
+    detect a later removal of newer lines."""
     first_broken_seq: int | None
     problem: str | None
+    broken_chain: str | None
 
 
 def _line(event: AuditEvent) -> AuditLine:
@@ -117,30 +115,32 @@ class AuditController(Controller):
                 actor_username=actor,
                 since=start,
                 until=end,
-                before_seq=decode_cursor(after, "seq", _sequence),
+                before_seq=after_sequence(after),
                 limit=limit,
             ),
         )
-        following = encode_cursor("seq", str(events[-1].seq)) if len(events) == limit else None
+        following = sequence_cursor(events[-1].seq) if len(events) == limit else None
         return paged(request, Page([_line(e) for e in events], following))
 
-    @get("/verify", summary="Walk the hash chain and report the first broken link")
+    @get("/verify", summary="Walk every hash chain and report the first broken link")
     async def verify(
         self,
         session: NamedDependency[AsyncSession],
         expect_head: Annotated[
-            str | None,
+            list[HeadHash] | None,
             Parameter(
-                description="a head hash recorded earlier: detects lines removed from the end",
-                pattern="^[0-9a-f]{64}$",
+                description="head hashes recorded earlier (repeat for each chain): detects "
+                "lines removed from the end of a chain",
+                max_items=64,
             ),
         ] = None,
     ) -> ChainVerification:
-        report = await verify_chain(session, anchor=expect_head)
+        report = await verify_chain(session, anchors=expect_head or ())
         return ChainVerification(
             ok=report.ok,
             lines_checked=report.lines_checked,
-            head_hash=report.head_hash,
+            heads=dict(report.heads),
             first_broken_seq=report.first_broken_seq,
             problem=report.problem,
+            broken_chain=report.broken_chain,
         )

@@ -8,7 +8,10 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import JSONBody
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fundadmin.database import unit_of_work
@@ -46,6 +49,41 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
             return Credentials(self.client_id, self.client_secret, is_service=True)
         raise ProblemError(
             UNPROCESSABLE, "send either username and password, or client_id and client_secret"
+        )
+
+
+def _pair(first: str, second: str, description: str) -> Schema:
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        title=description,
+        required=[first, second],
+        properties={
+            first: Schema(type=OpenAPIType.STRING, min_length=1, max_length=100),
+            second: Schema(type=OpenAPIType.STRING, min_length=1, max_length=1024),
+        },
+        additional_properties=False,
+    )
+
+
+class TokenRequestSchemaPlugin(OpenAPISchemaPlugin):
+    """The document says what `TokenRequest.credentials` accepts: exactly one of two pairs.
+    (The one Struct decodes both, since msgspec has no untagged union of objects.)"""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is TokenRequest
+
+    def to_openapi_schema(
+        self,
+        field_definition: FieldDefinition,  # noqa: ARG002 (one schema for the one type)
+        schema_creator: Any,  # noqa: ARG002
+    ) -> Schema:
+        return Schema(
+            description=TokenRequest.__doc__,
+            one_of=[
+                _pair("username", "password", "A person's sign-in"),
+                _pair("client_id", "client_secret", "A service account's sign-in"),
+            ],
         )
 
 

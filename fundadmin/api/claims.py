@@ -70,9 +70,8 @@ from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent_responses
-from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.letters.queue import with_overpayment_letter
 from fundadmin.parameter_values.service import policy_for
-from fundadmin.security.audit import client_address
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
 from fundadmin.security.principal import Principal, Role
@@ -633,41 +632,6 @@ class ClaimsController(Controller):
         )
 
     @post(
-        "/{claim_id:uuid}/letter",
-        guards=ADMINISTRATORS,
-        summary="Issue the decision letter; the award is booked (If-Match, Idempotency-Key)",
-        status_code=200,
-        responses=idempotent_responses(Claim, 200),
-        response_headers=ETAG_HEADER,
-        opt=IDEMPOTENT,
-    )
-    async def issue_letter(
-        self,
-        *,
-        request: Request[Any, Any, Any],
-        session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
-        clock: NamedDependency[Clock],
-        claim_id: FromPath[uuid.UUID],
-        data: JSONBody[StepRequest],
-        if_match: IfMatch = None,
-    ) -> Response[bytes]:
-        async def run(_actor: claims.Actor) -> ClaimRow:
-            return await issue_and_audit(
-                session,
-                principal,
-                claim_id,
-                vault=vault_of(request.app.state),
-                public_url=request.app.state.settings.public_url,
-                now=clock.now(),
-                expected_version=expected_version(if_match),
-                reason=data.reason,
-                remote_addr=client_address(request),
-            )
-
-        return await _money_step(session, request, principal, data, action="issue_letter", run=run)
-
-    @post(
         "/{claim_id:uuid}/payments",
         guards=ADMINISTRATORS,
         summary="Record a payment to her (If-Match, Idempotency-Key)",
@@ -746,13 +710,18 @@ class ClaimsController(Controller):
             principal,
             data,
             action=f"overpayment_{data.decision}",
-            run=lambda actor: services.decide_overpayment(
+            run=lambda actor: with_overpayment_letter(
                 session,
-                actor,
+                principal.user_id,
                 claim_id,
-                expected_version=expected_version(if_match),
-                data=data,
-                now=clock.now(),
+                lambda: services.decide_overpayment(
+                    session,
+                    actor,
+                    claim_id,
+                    expected_version=expected_version(if_match),
+                    data=data,
+                    now=clock.now(),
+                ),
             ),
         )
 
@@ -783,14 +752,19 @@ class ClaimsController(Controller):
             principal,
             data,
             action="overpayment_waiver_confirm" if data.approve else "overpayment_waiver_send_back",
-            run=lambda actor: services.review_waiver(
+            run=lambda actor: with_overpayment_letter(
                 session,
-                actor,
+                principal.user_id,
                 claim_id,
-                expected_version=expected_version(if_match),
-                approve=data.approve,
-                reason=data.reason,
-                now=clock.now(),
+                lambda: services.review_waiver(
+                    session,
+                    actor,
+                    claim_id,
+                    expected_version=expected_version(if_match),
+                    approve=data.approve,
+                    reason=data.reason,
+                    now=clock.now(),
+                ),
             ),
         )
 

@@ -34,8 +34,8 @@ from fundadmin.api.pagination import (
     After,
     Limit,
     Page,
-    decode_cursor,
-    encode_cursor,
+    after_day_and_id,
+    day_and_id_cursor,
     page_of,
     paged,
 )
@@ -126,12 +126,15 @@ async def _generic_route(operation: str) -> AsyncIterator[None]:
         ) from None
 
 
-def _statement_position(text: str) -> str:
-    """The ledger's own statement position (`<effective date>_<posting id>`), checked."""
-    day, _, posting = text.partition("_")
-    date.fromisoformat(day)
-    uuid.UUID(posting)
-    return text
+def _position(after: str | None) -> str | None:
+    """The ledger's own statement position (`<effective date>_<posting id>`) of a cursor."""
+    key = after_day_and_id(after)
+    return None if key is None else f"{key[0].isoformat()}_{key[1]}"
+
+
+def _statement_cursor(position: str) -> str:
+    day, _, posting = position.partition("_")
+    return day_and_id_cursor(date.fromisoformat(day), uuid.UUID(posting))
 
 
 def _readable(principal: Principal) -> frozenset[str] | None:
@@ -203,6 +206,7 @@ async def _audit(
         subject_id=str(view.id),
         remote_addr=client_address(request),
         details={"country": view.country, "kind": view.kind, "status": view.status},
+        country=view.country,
     )
 
 
@@ -279,6 +283,7 @@ class LedgerController(Controller):
                 subject_id=view.code,
                 remote_addr=client_address(request),
                 details={"country": view.country},
+                country=view.country,
             )
         return Response(
             account_out(view),
@@ -317,14 +322,13 @@ class LedgerController(Controller):
             return Response(balance_out(base, balance, as_of))
         if view == "statement":
             await _readable_account(session, principal, base)
-            position = decode_cursor(after, "line", _statement_position)
             out = statement_out(
                 await ledger.account_statement(
-                    session, base, from_date=start, to_date=end, after=position, limit=limit
+                    session, base, from_date=start, to_date=end, after=_position(after), limit=limit
                 )
             )
             if out.next is not None:
-                out.next = encode_cursor("line", out.next)
+                out.next = _statement_cursor(out.next)
             return paged(request, out)
         return Response(account_out(await _readable_account(session, principal, code)))
 
@@ -449,6 +453,7 @@ class LedgerController(Controller):
                 subject_id=country,
                 remote_addr=client_address(request),
                 details={"voided": len(ids)},
+                country=country,
             )
             return VoidedOut(voided=ids)
 

@@ -9,6 +9,8 @@ generates from the handlers, so every route, present and future, is described th
 - `If-Match` is required (the server answers 428 without it), except where its description
   starts "Optional: " (ledger transactions, user accounts);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
+- every text the request may carry says it holds no NUL character (`NO_NUL_PATTERN`), since
+  `fundadmin.api.strict` refuses one (PostgreSQL cannot store it);
 - every list takes the shared `after` and `limit` parameters and answers an `<Item>Page`
   (`items`, `next`), see `fundadmin.api.pagination`;
 - the documentation's viewer loads its assets from the service (the `swagger-ui-py` package).
@@ -21,8 +23,9 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
+import msgspec
 import swagger_ui
 from litestar import Request, Router
 from litestar.handlers import HTTPRouteHandler
@@ -117,6 +120,51 @@ class MoneySchemaPlugin(OpenAPISchemaPlugin):
         )
 
 
+def _text_schema(annotation: Any) -> Schema | None:
+    """The schema of `str` or of `Annotated[str, msgspec.Meta(...)]` with its constraints."""
+    if annotation is str:
+        return Schema(type=OpenAPIType.STRING)
+    if get_origin(annotation) is not Annotated or get_args(annotation)[0] is not str:
+        return None
+    meta = next((m for m in get_args(annotation)[1:] if isinstance(m, msgspec.Meta)), None)
+    if meta is None:
+        return Schema(type=OpenAPIType.STRING)
+    return Schema(
+        type=OpenAPIType.STRING,
+        pattern=meta.pattern,
+        min_length=meta.min_length,
+        max_length=meta.max_length,
+        description=meta.description,
+    )
+
+
+class TextMappingSchemaPlugin(OpenAPISchemaPlugin):
+    """A `dict` of constrained texts keeps its keys' and values' constraints in the document
+    (Litestar renders any `dict[str, X]` as `additionalProperties: {type: string}`, so the rate
+    pattern of a transaction's `exchange_rates` was the server's secret)."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        args = get_args(field_definition.annotation)
+        return (
+            get_origin(field_definition.annotation) is dict
+            and len(args) == 2
+            and all(_text_schema(arg) is not None for arg in args)
+            and any(get_origin(arg) is Annotated for arg in args)
+        )
+
+    def to_openapi_schema(
+        self,
+        field_definition: FieldDefinition,
+        schema_creator: Any,  # noqa: ARG002
+    ) -> Schema:
+        key, value = (_text_schema(arg) for arg in get_args(field_definition.annotation))
+        return Schema(
+            type=OpenAPIType.OBJECT,
+            property_names=key if key is not None and key.pattern else None,
+            additional_properties=value,
+        )
+
+
 IDEMPOTENCY_KEY_PARAMETER = {
     "name": IDEMPOTENCY_HEADER,
     "in": "header",
@@ -135,6 +183,31 @@ IF_NONE_MATCH_PARAMETER = {
     "description": "The ETag you hold: 304 without a body while it is current.",
     "schema": {"type": "string"},
 }
+
+
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+"""A text without NUL, in the regular-expression syntax of JSON Schema (ECMA-262) and Python."""
+
+
+def _refuse_nul(schema: Any) -> None:
+    """Every free text in `schema` (at any depth) states that it holds no NUL; a text with its
+    own pattern, enumeration or binary content already excludes it."""
+    if isinstance(schema, list):
+        for item in schema:
+            _refuse_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    kind = schema.get("type")
+    if (
+        (kind == "string" or (isinstance(kind, list) and "string" in kind))
+        and not {"pattern", "enum", "const"} & set(schema)
+        and schema.get("format") != "binary"
+    ):
+        schema["pattern"] = NO_NUL_PATTERN
+    for value in schema.values():
+        if isinstance(value, dict | list):
+            _refuse_nul(value)
 
 
 def _declare_location(responses: dict[str, Any]) -> None:
@@ -179,6 +252,7 @@ def _complete_operation(
         }
     _declare_location(responses)
     _describe_lists(parameters)
+    _refuse_nul([p.get("schema") for p in parameters if p.get("in") in {"query", "path"}])
     has_if_match = requires_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
@@ -268,6 +342,8 @@ def complete_document(
         # have extension members.
         if name != "Problem" and schema.get("type") == "object" and "properties" in schema:
             schema.setdefault("additionalProperties", False)
+        if name != "Problem":
+            _refuse_nul(schema)
     for item in document.get("paths", {}).values():
         for method, operation in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:

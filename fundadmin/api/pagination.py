@@ -1,24 +1,26 @@
 """One pagination convention for every list the API serves.
 
-- The query takes `limit` (1-200, default 50) and `after`, the opaque cursor of the previous
-  page (absent: the first page). `after` was already the name most lists used.
+- The query takes `limit` (1-200, default 50) and `after`, the `next` of the previous page
+  (absent: the first page). `after` was already the name most lists used.
 - The answer is `{"items": [...], "next": <cursor> | null}`; when there is a next page, the
   `Link` header names it too (`<...?after=...>; rel="next"`, RFC 8288).
-- A cursor this list did not hand out is 422 with `errors: [{"field": "after", ...}]`.
 
-A cursor is base64url text over `<kind>:<position>`: clients must not build one, and a cursor of
-one kind of list is refused by another. Lists read from the database page by their stable key
-(a time-ordered id) where they have one; bounded lists (a claim's payments, the eight policies)
-are paged by position in memory. See also fundadmin/api/openapi.py, which names the shared
-parameters and renames each `Page[X]` schema to `XPage`.
+A cursor is the list's sort key written as 40 lowercase hex digits (a 160-bit number), and the
+document says so (`pattern`). Every string of that shape names a position in every list: a
+value beyond a key's range is clamped to it, so a cursor never handed out answers the page after
+that position (perhaps empty) instead of an error, and a generated client or a contract test
+that builds one from the pattern is answered 200. Clients still take `next` as it is; they have
+no reason to build one. Lists read from the database page by their stable key (a time-ordered
+id, a sequence, a time); bounded lists (a claim's payments, the eight policies) by position in
+memory. See also fundadmin/api/openapi.py, which names the shared parameters and renames each
+`Page[X]` schema to `XPage`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
@@ -27,15 +29,12 @@ from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.params import QueryParameter
 
-from fundadmin.errors import UNPROCESSABLE, ProblemError
-
 T = TypeVar("T")
-P = TypeVar("P")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,400}$"
-BAD_CURSOR = "not a cursor this list handed out"
+CURSOR_DIGITS = 40
+CURSOR_PATTERN = rf"^[0-9a-f]{{{CURSOR_DIGITS}}}$"
 
 Limit = Annotated[
     int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Items per page (1-{MAX_LIMIT})")
@@ -44,8 +43,10 @@ After = Annotated[
     str | None,
     QueryParameter(
         pattern=CURSOR_PATTERN,
-        max_length=400,
-        description="The `next` of the previous page (an opaque cursor); absent: the first page",
+        description=(
+            "The `next` of the previous page; absent: the first page. Any value of this shape is "
+            "a position (the page after it may be empty)"
+        ),
     ),
 ]
 
@@ -66,54 +67,88 @@ class Page(msgspec.Struct, Generic[T]):
     next: str | None
 
 
-def encode_cursor(kind: str, position: str) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode().rstrip("=")
+def _encode(number: int) -> str:
+    return f"{number:0{CURSOR_DIGITS}x}"
 
 
-def decode_cursor(after: str | None, kind: str, parse: Callable[[str], P]) -> P | None:
-    """The position named by `after` (None when absent); 422 when this list did not hand it
-    out (wrong kind, or a position `parse` refuses)."""
-    if after is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        found, _, position = text.partition(":")
-        return parse(position) if found == kind else _refuse(after)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ProblemError(
-            UNPROCESSABLE,
-            f"after: {BAD_CURSOR}",
-            extensions={"errors": [{"field": "after", "message": BAD_CURSOR}]},
-        ) from None
+def _decode(after: str | None) -> int | None:
+    """The number an `after` of the documented shape names (the route validated the shape)."""
+    return None if after is None else int(after, 16)
 
 
-def _refuse(after: str) -> Any:
-    raise ValueError(after)
+def _clamp(number: int, lowest: int, highest: int) -> int:
+    return max(lowest, min(number, highest))
+
+
+_UUID_SPACE = 2**128
 
 
 def id_cursor(last: uuid.UUID | None) -> str | None:
     """The cursor after the row with time-ordered id `last` (None: no next page)."""
-    return None if last is None else encode_cursor("id", str(last))
+    return None if last is None else _encode(last.int)
 
 
 def after_id(after: str | None) -> uuid.UUID | None:
-    return decode_cursor(after, "id", uuid.UUID)
+    number = _decode(after)
+    return None if number is None else uuid.UUID(int=min(number, _UUID_SPACE - 1))
 
 
-def _offset(position: str) -> int:
-    if not position.isdigit() or len(position) > 10:
-        raise ValueError(position)
-    return int(position)
+MAX_SEQUENCE = 2**63 - 1
+"""PostgreSQL's largest bigint: the highest position a sequence-keyed list can name."""
+
+
+def sequence_cursor(last: int) -> str:
+    return _encode(last)
+
+
+def after_sequence(after: str | None) -> int | None:
+    number = _decode(after)
+    return None if number is None else min(number, MAX_SEQUENCE)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+_MICROSECONDS = timedelta(microseconds=1)
+
+
+def time_cursor(last: datetime) -> str:
+    """The cursor after the row stamped `last` (microseconds since 1970, UTC)."""
+    return _encode(max(0, (last - _EPOCH) // _MICROSECONDS))
+
+
+def after_time(after: str | None) -> datetime | None:
+    number = _decode(after)
+    if number is None:
+        return None
+    return _EPOCH + _MICROSECONDS * min(number, (_LAST_MOMENT - _EPOCH) // _MICROSECONDS)
+
+
+def day_and_id_cursor(day: date, last: uuid.UUID) -> str:
+    """The cursor after the row keyed (`day`, `last`): the day's ordinal above the id's 128 bits."""
+    return _encode(day.toordinal() * _UUID_SPACE + last.int)
+
+
+def after_day_and_id(after: str | None) -> tuple[date, uuid.UUID] | None:
+    number = _decode(after)
+    if number is None:
+        return None
+    ordinal, rest = divmod(number, _UUID_SPACE)
+    return date.fromordinal(_clamp(ordinal, 1, date.max.toordinal())), uuid.UUID(int=rest)
+
+
+MAX_OFFSET = 2**31
+"""Beyond any list's length; an offset past it is clamped (the page is empty either way)."""
 
 
 def after_offset(after: str | None) -> int:
     """Where a position-paged list resumes (0: the first page)."""
-    return decode_cursor(after, "at", _offset) or 0
+    number = _decode(after)
+    return 0 if number is None else min(number, MAX_OFFSET)
 
 
 def offset_cursor(offset: int, limit: int, total: int) -> str | None:
     """The cursor of the page after the one at `offset`, if any item remains."""
-    return encode_cursor("at", str(offset + limit)) if offset + limit < total else None
+    return _encode(offset + limit) if offset + limit < total else None
 
 
 def page_of(items: Sequence[T], after: str | None, limit: int) -> Page[T]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -36,11 +35,11 @@ from fundadmin.api.pagination import (
     Limit,
     Page,
     after_id,
-    decode_cursor,
-    encode_cursor,
+    after_time,
     id_cursor,
     page_of,
     paged,
+    time_cursor,
 )
 from fundadmin.api.steps import audit
 from fundadmin.clock import Clock, today
@@ -108,12 +107,6 @@ def _audited(
 
 def _hold_details(hold: LegalHold) -> steps.AuditDetails:
     return {"hold": str(hold.id), "kind": hold.kind}
-
-
-def _aware_time(text: str) -> datetime:
-    """A retention cursor's time; one without a zone (never handed out) is read as UTC."""
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=moment.tzinfo or UTC)
 
 
 def erasure_log_of(state: State) -> ErasureLog:
@@ -478,13 +471,11 @@ class PrivacyController(Controller):
         limit: Limit = 50,
     ) -> Response[Page[RetentionRunView]]:
         query = sa.select(RetentionRun).order_by(RetentionRun.ran_at.desc()).limit(limit)
-        before = decode_cursor(after, "ran", _aware_time)
+        before = after_time(after)
         if before is not None:
             query = query.where(RetentionRun.ran_at < before)
         rows = (await session.scalars(query)).all()
-        following = (
-            encode_cursor("ran", rows[-1].ran_at.isoformat()) if len(rows) == limit else None
-        )
+        following = time_cursor(rows[-1].ran_at) if len(rows) == limit else None
         return paged(request, Page([_run_view(r) for r in rows], following))
 
     @get(

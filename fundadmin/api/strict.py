@@ -54,6 +54,9 @@ class _Rules:
     """The JSON body's type; None when the operation reads no JSON body."""
     multipart: bool
     decoder: msgspec.json.Decoder[Any] | None
+    body_info: msgspec.inspect.Type | None
+    """The body type's msgspec description, where the money check finds the decimals: built
+    once per handler (building it cost about 2 ms of CPU on every JSON write)."""
 
 
 _RULES: dict[object, _Rules] = {}
@@ -94,6 +97,7 @@ def _rules(handler: HTTPRouteHandler) -> _Rules:
     body_type = None
     multipart = False
     decoder = None
+    body_info = None
     if data is not None:
         kwarg = data.kwarg_definition
         media = kwarg.media_type if isinstance(kwarg, BodyKwarg) else RequestEncodingType.JSON
@@ -102,7 +106,8 @@ def _rules(handler: HTTPRouteHandler) -> _Rules:
         elif media == RequestEncodingType.JSON:
             body_type = data.annotation
             decoder = msgspec.json.Decoder(body_type, strict=True)
-    rules = _Rules(*_query_names(handler), body_type, multipart, decoder)
+            body_info = msgspec.inspect.type_info(body_type)
+    rules = _Rules(*_query_names(handler), body_type, multipart, decoder, body_info)
     _RULES[handler.fn] = rules
     return rules
 
@@ -202,9 +207,9 @@ async def check_json_body(request: Request[Any, Any, Any], rules: _Rules) -> Non
         raise _invalid("body", "is not valid JSON") from None
     if _has_nul(raw):
         raise _nul()
-    info = msgspec.inspect.type_info(rules.body_type)
-    for path in _money_errors(raw, info, ""):
-        raise _invalid(path.removeprefix("."), MONEY_DESCRIPTION)
+    if rules.body_info is not None:
+        for path in _money_errors(raw, rules.body_info, ""):
+            raise _invalid(path.removeprefix("."), MONEY_DESCRIPTION)
     if rules.decoder is not None:
         try:
             rules.decoder.decode(body)

@@ -10,9 +10,10 @@ account shows only its last four characters.
 from __future__ import annotations
 
 import tomllib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -129,6 +130,78 @@ class LetterFacts:
     appeal_deadline: date
     verification_code: str
     languages: tuple[str, ...]
+    kind: str = "decision"
+
+
+def _addressee(recipient: Recipient) -> tuple[tuple[str, ...], str | None]:
+    """Her name and address, or her name care of her adviser's organisation when her address is
+    confidential or unknown."""
+    if recipient.confidential_address or not recipient.address:
+        return (recipient.name,), recipient.organisation
+    lines = tuple(line.strip() for line in recipient.address.splitlines() if line.strip())
+    return (recipient.name, *lines), None
+
+
+@dataclass(frozen=True, slots=True)
+class OverpaymentNotice:
+    """An overpayment letter to write, without her personal data (as a DecisionNotice)."""
+
+    kind: str
+    claim_id: uuid.UUID
+    claim_reference: str
+    claimant_id: uuid.UUID
+    country: str
+    currency: str
+    amount: Decimal
+    languages: tuple[str, ...]
+    issued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OverpaymentFacts:
+    """What a letter about an overpayment states: it was waived, or she is asked to pay it
+    back (a repayment plan agreed with her adviser)."""
+
+    kind: str
+    """`overpayment_waiver` or `repayment_plan`."""
+    reference: str
+    version: int
+    currency: str
+    authority: Authority
+    issued_on: date
+    addressee: tuple[str, ...]
+    care_of: str | None
+    amount: Decimal
+    """Waived, or to be paid back, in `currency`."""
+    appeal_deadline: date
+    verification_code: str
+    languages: tuple[str, ...]
+
+
+def overpayment_facts(
+    notice: OverpaymentNotice,
+    recipient: Recipient,
+    authority: Authority,
+    *,
+    version: int,
+    verification_code: str,
+) -> OverpaymentFacts:
+    addressee, care_of = _addressee(recipient)
+    issued_on = notice.issued_at.date()
+    return OverpaymentFacts(
+        kind=notice.kind,
+        reference=notice.claim_reference,
+        version=version,
+        currency=notice.currency,
+        authority=authority,
+        issued_on=issued_on,
+        addressee=addressee,
+        care_of=care_of,
+        amount=notice.amount,
+        appeal_deadline=issued_on + timedelta(days=authority.appeal_days),
+        verification_code=verification_code,
+        languages=letter_languages_for(notice.languages),
+    )
 
 
 def letter_facts(
@@ -140,15 +213,7 @@ def letter_facts(
     verification_code: str,
 ) -> LetterFacts:
     issued_on = notice.issued_at.date()
-    sent_to_adviser = recipient.confidential_address or not recipient.address
-    if sent_to_adviser:
-        addressee: tuple[str, ...] = (recipient.name,)
-        care_of: str | None = recipient.organisation
-    else:
-        assert recipient.address is not None
-        lines = tuple(line.strip() for line in recipient.address.splitlines() if line.strip())
-        addressee = (recipient.name, *lines)
-        care_of = None
+    addressee, care_of = _addressee(recipient)
     to_pay = max(notice.awarded_total - notice.already_paid, Decimal(0))
     return LetterFacts(
         reference=notice.claim_reference,

@@ -18,13 +18,20 @@ from claims.models import new_id
 
 
 class ClaimLetter(DefaultBase):
-    """One version of the decision letter of a claim (every language in one PDF)."""
+    """One letter of a claim (every language in one PDF): the decision letter, or a letter about
+    an overpayment (waived, or to be paid back)."""
 
     __tablename__ = "claim_letter"
     __table_args__ = (
         sa.UniqueConstraint("claim_id", "version"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_hex"),
+        sa.CheckConstraint(
+            "kind IN ('decision', 'overpayment_waiver', 'repayment_plan')", name="kind_known"
+        ),
+        sa.UniqueConstraint(
+            "claim_id", "kind", "claim_version", name="uq_claim_letter_answers_once"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -36,7 +43,12 @@ class ClaimLetter(DefaultBase):
     )
     """Whose letter it is (her key encrypts the content)."""
     version: Mapped[int] = mapped_column(sa.SmallInteger)
-    """1 for the first letter of the claim; each corrected decision's letter adds one."""
+    """1 for the first letter of the claim; each later letter (a corrected decision's, an
+    overpayment's) adds one."""
+    kind: Mapped[str] = mapped_column(sa.String(24), default="decision", server_default="decision")
+    """`decision`, `overpayment_waiver` or `repayment_plan` (see LetterKind)."""
+    claim_version: Mapped[int | None] = mapped_column(sa.Integer)
+    """For an overpayment letter: the claim's version it answers (it is stored once)."""
     country: Mapped[str] = mapped_column(sa.String(2))
     """ISO 3166 alpha-2 code of the deciding country."""
     authority: Mapped[str] = mapped_column(sa.String(200))

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from fundadmin.letters.content import LetterFacts
+from fundadmin.letters.content import LetterFacts, OverpaymentFacts
 from fundadmin.letters.fonts import font_face_css
 from fundadmin.letters.i18n import Formats, translations
 
@@ -86,7 +86,7 @@ def _stylesheet() -> tuple[Any, Any]:
     return CSS(string=f"{font_face_css()}\n{text}", font_config=fonts), fonts
 
 
-def letter_html(facts: LetterFacts, *, verify_url: str) -> str:
+def _sections(facts: LetterFacts | OverpaymentFacts) -> list[Section]:
     sections = []
     for lang in facts.languages:
         gettext = _gettext(lang)
@@ -106,13 +106,26 @@ def letter_html(facts: LetterFacts, *, verify_url: str) -> str:
                 ),
             )
         )
-    title = _gettext(facts.languages[0])("Decision on your claim for compensation")
+    return sections
+
+
+TITLES = {
+    "decision": "Decision on your claim for compensation",
+    "overpayment_waiver": "You do not have to pay the money back",
+    "repayment_plan": "Paying back money you were overpaid",
+}
+"""The PDF's title per letter kind (the msgids of the letters' headings)."""
+
+
+def letter_html(facts: LetterFacts | OverpaymentFacts, *, verify_url: str) -> str:
+    title = _gettext(facts.languages[0])(TITLES[facts.kind])
+    template = "letter.html" if facts.kind == "decision" else "overpayment.html"
     return (
         _environment()
-        .get_template("letter.html")
+        .get_template(template)
         .render(
             facts=facts,
-            sections=sections,
+            sections=_sections(facts),
             languages=facts.languages,
             title=f"{title} {facts.reference}",
             verify_url=verify_url,
@@ -130,5 +143,5 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
-def letter_pdf(facts: LetterFacts, *, verify_url: str) -> bytes:
+def letter_pdf(facts: LetterFacts | OverpaymentFacts, *, verify_url: str) -> bytes:
     return render_pdf(letter_html(facts, verify_url=verify_url))

@@ -11,9 +11,11 @@ its commit renders nothing twice.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +29,19 @@ from claims.models import Claim
 from claims.workflow import ClaimStatus
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
+from fundadmin.letters.content import OverpaymentNotice
 from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.letters.service import next_version, store_overpayment_letter, verify_url
 from fundadmin.privacy import jobs as privacy_jobs
+from fundadmin.security.audit import write_audit
 from fundadmin.security.models import UserAccount
 from fundadmin.security.users import principal_of
 
 QUEUE = "letters"
 ISSUE_TASK = "letters.issue"
 """The task's name in the queue is `fundadmin:letters.issue` (the blueprint's namespace)."""
+OVERPAYMENT_TASK = "letters.overpayment"
+"""The letter telling her an overpayment was waived, or asking her to pay it back."""
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
 """Five attempts, waiting 2, 4, 8, 16 seconds: enough for a database fail-over."""
 
@@ -68,6 +75,9 @@ def letter_jobs() -> procrastinate.Blueprint:
     shared blueprint would give a second app in the same process doubly namespaced names."""
     jobs = procrastinate.Blueprint()
     jobs.task(name=ISSUE_TASK, queue=QUEUE, retry=RETRY, pass_context=True)(issue_letter_job)
+    jobs.task(name=OVERPAYMENT_TASK, queue=QUEUE, retry=RETRY, pass_context=True)(
+        overpayment_letter_job
+    )
     sweep = jobs.task(name="letters.retry_stalled", queue=QUEUE, pass_context=True)(
         retry_stalled_sweep
     )
@@ -75,8 +85,17 @@ def letter_jobs() -> procrastinate.Blueprint:
     return jobs
 
 
-async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, by: str) -> str:
-    """Issue the letter of a decided claim as administrator `by` (a user id)."""
+async def issue_letter_job(
+    context: procrastinate.JobContext,
+    *,
+    claim_id: str,
+    by: str,
+    version: int | None = None,
+    reason: str | None = None,
+) -> str:
+    """Issue the letter of a decided claim as administrator `by` (a user id). With `version`
+    (the claim's version when the letter was asked for over HTTP), only if the claim is still at
+    it: a decision changed since is not the one the administrator asked to send."""
     runtime: WorkerRuntime = context.additional_context["runtime"]
     async with runtime.sessions() as session, unit_of_work(session):
         row = (
@@ -88,6 +107,8 @@ async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, 
         ).one_or_none()
         if row is None or row.status != ClaimStatus.DECIDED:
             return "nothing to do: the claim is not waiting for its letter"
+        if version is not None and row.version != version:
+            return "nothing to do: the claim changed since its letter was asked for"
         user = await session.get(UserAccount, uuid.UUID(by))
         if user is None or not user.is_active:
             return "nothing to do: the administrator who asked is no longer active"
@@ -99,10 +120,158 @@ async def issue_letter_job(context: procrastinate.JobContext, *, claim_id: str, 
             public_url=runtime.public_url,
             now=runtime.clock.now(),
             expected_version=row.version,
-            reason="issued by a letters worker",
+            reason=reason or "issued by a letters worker",
             remote_addr=None,
         )
     return "issued"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedLetter:
+    """A letter asked for and waiting for a worker."""
+
+    job_id: int
+    letter_version: int
+    """The version the letter will have once issued (its place in `/letters`)."""
+
+
+_PENDING_JOB = sa.text(
+    "SELECT id FROM procrastinate_jobs WHERE task_name = :task AND status IN ('todo', 'doing') "
+    "AND args ->> 'claim_id' = :claim_id ORDER BY id LIMIT 1"
+)
+_DEFER = sa.text(
+    # procrastinate's own versioned function, as its App.defer would call it, but inside the
+    # caller's transaction: the job exists exactly when the request that asked for it committed.
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(CAST(:queue AS varchar), "
+    "CAST(:task AS varchar), 0, NULL, CAST(:queueing_lock AS text), CAST(:args AS jsonb), "
+    "NULL)::procrastinate_job_to_defer_v1]))"
+)
+
+
+async def pending_letter_job(session: AsyncSession, claim_id: uuid.UUID) -> int | None:
+    """The job of the claim's letter waiting for a worker or being rendered, if any."""
+    job_id = await session.scalar(
+        _PENDING_JOB, {"task": f"fundadmin:{ISSUE_TASK}", "claim_id": str(claim_id)}
+    )
+    return None if job_id is None else int(job_id)
+
+
+async def request_letter(
+    session: AsyncSession, claim: Claim, *, by: uuid.UUID, reason: str | None
+) -> QueuedLetter:
+    """Queue the letter of `claim` (row-locked by the caller, checked issuable) in the caller's
+    transaction; a letter already queued or being rendered is not queued again."""
+    letter_version = await next_version(session, claim.id)
+    pending = await pending_letter_job(session, claim.id)
+    if pending is not None:
+        return QueuedLetter(int(pending), letter_version)
+    args = {"claim_id": str(claim.id), "by": str(by), "version": claim.version, "reason": reason}
+    job_id = await session.scalar(
+        _DEFER,
+        {
+            "queue": QUEUE,
+            "task": f"fundadmin:{ISSUE_TASK}",
+            "queueing_lock": f"letter:{claim.id}",
+            "args": json.dumps(args),
+        },
+    )
+    assert job_id is not None
+    return QueuedLetter(int(job_id), letter_version)
+
+
+async def overpayment_letter_job(
+    context: procrastinate.JobContext,
+    *,
+    claim_id: str,
+    kind: str,
+    amount: str,
+    claim_version: int,
+    by: str,
+) -> str:
+    """Issue the overpayment letter (`kind`) the claim's step at `claim_version` called for;
+    nothing when it is already stored (a retry after the commit)."""
+    runtime: WorkerRuntime = context.additional_context["runtime"]
+    async with runtime.sessions() as session, unit_of_work(session):
+        claim = await session.scalar(
+            sa.select(Claim).where(Claim.id == uuid.UUID(claim_id)).with_for_update()
+        )
+        user = await session.get(UserAccount, uuid.UUID(by))
+        if claim is None or user is None:
+            return "nothing to do: the claim or the administrator is gone"
+        now = runtime.clock.now()
+        notice = OverpaymentNotice(
+            kind=kind,
+            claim_id=claim.id,
+            claim_reference=claim.reference,
+            claimant_id=claim.claimant_id,
+            country=claim.country,
+            currency=claim.currency,
+            amount=Decimal(amount),
+            # The languages of her decision letter, which told her of the overpayment.
+            languages=tuple(claim.letter_languages or ()) or ("en",),
+            issued_at=now,
+        )
+        letter = await store_overpayment_letter(
+            session,
+            runtime.vault,
+            notice,
+            claim_version=claim_version,
+            verify_url=verify_url(runtime.public_url),
+        )
+        if letter is None:
+            return "nothing to do: the letter is already issued"
+        await write_audit(
+            session,
+            principal=principal_of(user),
+            action="claim.letter.issue",
+            subject_type="claim",
+            subject_id=str(claim.id),
+            details={
+                "version": letter.version,
+                "kind": kind,
+                "sha256": letter.sha256,
+                "verification_code": letter.verification_code,
+            },
+        )
+    return "issued"
+
+
+async def with_overpayment_letter(
+    session: AsyncSession,
+    by: uuid.UUID,
+    claim_id: uuid.UUID,
+    step: Callable[[], Awaitable[Claim]],
+) -> Claim:
+    """Run an overpayment `step` (a decision on it, a waiver's confirmation), then queue in the
+    same transaction the letter it calls for: a waiver written off tells her she owes nothing
+    more; a decision to recover asks her to pay back what she owes."""
+    waived_before = await session.scalar(
+        sa.select(Claim.overpayment_waived).where(Claim.id == claim_id)
+    )
+    claim = await step()
+    if claim.overpayment_waived > (waived_before or Decimal(0)):
+        kind, amount = "overpayment_waiver", claim.overpayment_waived - (waived_before or 0)
+    elif claim.overpayment_decision == "recover" and claim.overpayment_owed > 0:
+        kind, amount = "repayment_plan", claim.overpayment_owed
+    else:
+        return claim  # a waiver waiting for its second administrator, or one sent back
+    args = {
+        "claim_id": str(claim.id),
+        "kind": kind,
+        "amount": str(amount),
+        "claim_version": claim.version,
+        "by": str(by),
+    }
+    await session.scalar(
+        _DEFER,
+        {
+            "queue": QUEUE,
+            "task": f"fundadmin:{OVERPAYMENT_TASK}",
+            "queueing_lock": f"{kind}:{claim.id}:{claim.version}",
+            "args": json.dumps(args),
+        },
+    )
+    return claim
 
 
 async def retry_stalled_jobs(app: procrastinate.App, *, stalled_after: float) -> int:
@@ -152,3 +321,15 @@ async def job_statuses(app: procrastinate.App, job_ids: Sequence[int]) -> dict[i
         ids=list(job_ids),
     )
     return {row["id"]: row["status"] for row in rows}
+
+
+async def run_jobs_until_idle(app: procrastinate.App, runtime: WorkerRuntime) -> None:
+    """Take the letter jobs waiting now, one after another, and return when none is left (tests
+    and the benchmark run a worker in their own process this way)."""
+    await app.run_worker_async(
+        queues=[QUEUE],
+        wait=False,
+        concurrency=1,
+        additional_context={"runtime": runtime},
+        install_signal_handlers=False,
+    )

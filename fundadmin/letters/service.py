@@ -21,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import DecisionNotice, PersonalDataErased, PersonalDataVault
 from claims.models import Claimant
-from fundadmin.letters.content import Recipient, authority_of, letter_facts
+from fundadmin.letters.content import (
+    LetterFacts,
+    OverpaymentFacts,
+    OverpaymentNotice,
+    Recipient,
+    authority_of,
+    letter_facts,
+    overpayment_facts,
+)
 from fundadmin.letters.models import ClaimLetter
 from fundadmin.letters.pdf import letter_pdf
 from fundadmin.letters.verification import new_verification_code, normalise_code
@@ -90,26 +98,97 @@ class StoredLetterRenderer:
         version = await next_version(self.session, notice.claim_id)
         code = new_verification_code()
         facts = letter_facts(notice, recipient, authority, version=version, verification_code=code)
-        # WeasyPrint is CPU work: a thread keeps the event loop answering other requests.
-        pdf = await anyio.to_thread.run_sync(lambda: letter_pdf(facts, verify_url=self.verify_url))
-        letter = ClaimLetter(
+        letter = await _store(
+            self.session,
+            self.vault,
+            claimant,
+            facts,
+            ClaimLetter(
+                claim_id=notice.claim_id,
+                claimant_id=claimant.id,
+                version=version,
+                kind="decision",
+                country=notice.country,
+                authority=authority.name,
+                issued_at=notice.issued_at,
+                verification_code=code,
+            ),
+            verify_url=self.verify_url,
+        )
+        self.issued.append(letter)
+
+
+async def _store(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    claimant: Claimant,
+    facts: LetterFacts | OverpaymentFacts,
+    letter: ClaimLetter,
+    *,
+    verify_url: str,
+) -> ClaimLetter:
+    """Render `facts` and store the PDF, encrypted with her key, as `letter`."""
+    # WeasyPrint is CPU work: a thread keeps the event loop answering other requests.
+    pdf = await anyio.to_thread.run_sync(lambda: letter_pdf(facts, verify_url=verify_url))
+    letter.languages = list(facts.languages)
+    letter.sha256 = hashlib.sha256(pdf).hexdigest()
+    letter.size_bytes = len(pdf)
+    letter.content_enc = await vault.encrypt(session, claimant.subject_id, LETTER_FIELD, pdf)
+    session.add(letter)
+    await session.flush()
+    return letter
+
+
+async def store_overpayment_letter(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    notice: OverpaymentNotice,
+    *,
+    claim_version: int,
+    verify_url: str,
+) -> ClaimLetter | None:
+    """Render and store the overpayment letter of `notice`, answering the claim at
+    `claim_version`; None when that letter is already stored (a job retried after its commit).
+    The caller holds the claim's row lock (the letter takes the claim's next version)."""
+    stored = await session.scalar(
+        sa.select(ClaimLetter.id).where(
+            ClaimLetter.claim_id == notice.claim_id,
+            ClaimLetter.kind == notice.kind,
+            ClaimLetter.claim_version == claim_version,
+        )
+    )
+    if stored is not None:
+        return None
+    claimant = await session.get(Claimant, notice.claimant_id)
+    assert claimant is not None
+    authority = authority_of(notice.country)
+    version = await next_version(session, notice.claim_id)
+    code = new_verification_code()
+    facts = overpayment_facts(
+        notice,
+        await recipient_of(session, vault, claimant),
+        authority,
+        version=version,
+        verification_code=code,
+    )
+    return await _store(
+        session,
+        vault,
+        claimant,
+        facts,
+        ClaimLetter(
             claim_id=notice.claim_id,
             claimant_id=claimant.id,
             version=version,
+            kind=notice.kind,
+            claim_version=claim_version,
             country=notice.country,
             authority=authority.name,
-            languages=list(facts.languages),
             issued_at=notice.issued_at,
-            sha256=hashlib.sha256(pdf).hexdigest(),
             verification_code=code,
-            size_bytes=len(pdf),
-            content_enc=await self.vault.encrypt(
-                self.session, claimant.subject_id, LETTER_FIELD, pdf
-            ),
-        )
-        self.session.add(letter)
-        await self.session.flush()
-        self.issued.append(letter)
+        ),
+        verify_url=verify_url,
+    )
 
 
 async def next_version(session: AsyncSession, claim_id: uuid.UUID) -> int:

@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 import procrastinate
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fundadmin.clock import clock_from_settings
+from fundadmin.clock import Clock, clock_from_settings
 from fundadmin.database import create_engine, create_session_factory
 from fundadmin.letters.queue import (
     QUEUE,
@@ -18,6 +19,7 @@ from fundadmin.letters.queue import (
     queue_app,
     queue_pending_letters,
     retry_stalled_jobs,
+    run_jobs_until_idle,
 )
 from fundadmin.logging import configure_logging
 from fundadmin.privacy import jobs as privacy_jobs
@@ -34,19 +36,39 @@ class BatchRefused(RuntimeError):
     """The batch cannot be queued as asked (unknown user, or not an administrator there)."""
 
 
+def worker_runtime(
+    settings: Settings, engine: AsyncEngine, clock: Clock | None = None
+) -> WorkerRuntime:
+    """What a worker's jobs use, on `engine`; `clock` (default: from the settings) is the
+    business clock."""
+    return WorkerRuntime(
+        sessions=create_session_factory(engine),
+        vault=vault_from_settings(settings),
+        clock=clock or clock_from_settings(settings),
+        public_url=settings.public_url,
+        stalled_after=settings.worker_stalled_seconds,
+        erasure_log_path=settings.erasure_log_path,
+    )
+
+
+async def issue_queued_letters(settings: Settings, url: URL, clock: Clock | None = None) -> None:
+    """Issue every letter waiting on the queue now, in this process, and return (tests, the
+    benchmark)."""
+    engine = create_engine(url, pool_size=2)
+    app = queue_app(url)
+    try:
+        async with app.open_async():
+            await run_jobs_until_idle(app, worker_runtime(settings, engine, clock))
+    finally:
+        await engine.dispose()
+
+
 async def run_worker(settings: Settings, url: URL, *, concurrency: int = 1) -> None:
     """Take letter jobs and the nightly retention job until stopped (SIGINT or SIGTERM
     finish the jobs in hand first)."""
     configure_logging(settings.log_level)
     engine = create_engine(url, pool_size=concurrency + 1)
-    runtime = WorkerRuntime(
-        sessions=create_session_factory(engine),
-        vault=vault_from_settings(settings),
-        clock=clock_from_settings(settings),
-        public_url=settings.public_url,
-        stalled_after=settings.worker_stalled_seconds,
-        erasure_log_path=settings.erasure_log_path,
-    )
+    runtime = worker_runtime(settings, engine)
     app = queue_app(url)
     try:
         async with app.open_async():

@@ -1,14 +1,17 @@
 """The audit trail: who did what to which record, when, from where and why.
 
 Lines are append-only (triggers in PostgreSQL refuse UPDATE, DELETE and TRUNCATE) and
-hash-chained: each line stores the hash of the line before and its own SHA-256 over a canonical
-serialisation, so an edited or removed line breaks the chain at a place `verify_chain` names.
-Appends take a transaction-scoped advisory lock, so concurrent requests cannot fork the chain
-(and `prev_hash` is unique, so a fork is refused even under snapshot isolation). Every writer
-waits for that lock, which is held until the appending transaction commits, so `write_audit`
-only queues its line on the session, and the lines are appended when the session commits, as its
-very last statements: the lock is held for the append and the commit, whatever the request did
-after writing the line. A rolled-back transaction takes its queued lines with it.
+hash-chained: each line stores the hash of the line before it in its chain and its own SHA-256
+over a canonical serialisation, so an edited or removed line breaks its chain at a place
+`verify_chain` names. There is one chain per country (a line goes to the chain of the country it
+concerns) and a `global` chain for lines that concern no one country, so a writer in Sweden never
+waits for one in Denmark (migration 0024). Appends take a transaction-scoped advisory lock of
+their chain, so concurrent requests cannot fork it (and `prev_hash` is unique per chain, so a fork
+is refused even under snapshot isolation). The chain's writers wait for that lock, which is held
+until the appending transaction commits, so `write_audit` only queues its line on the session,
+and the lines are appended when the session commits, as its very last statements: the lock is
+held for the append and the commit, whatever the request did after writing the line. A
+rolled-back transaction takes its queued lines with it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,14 +32,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from fundadmin.security.models import AuditEvent
-from fundadmin.security.principal import Principal
+from fundadmin.security.principal import ALL_COUNTRIES, Principal
 
 GENESIS_HASH = "0" * 64
-"""`prev_hash` of the first line."""
+"""`prev_hash` of each chain's first line."""
 
-AUDIT_LOCK_KEY = 0x61756469745F6C6F  # "audit_lo": any constant shared by every instance
+GLOBAL_CHAIN = "global"
+"""The chain of lines that concern no one country (and of every line older than the chains)."""
 
 DetailValue = str | int | bool | None
+
+
+def chain_of(principal: Principal | None, country: str | None) -> str:
+    """The chain a line joins: the country it concerns, else the one country the actor's grants
+    reach, else the global chain (anonymous callers, regional and superuser grants)."""
+    if country is not None:
+        return country
+    countries = frozenset[str]().union(*principal.grants.values()) if principal else frozenset()
+    if len(countries) == 1 and ALL_COUNTRIES not in countries:
+        return next(iter(countries))
+    return GLOBAL_CHAIN
 
 
 def _canonical(line: Mapping[str, Any]) -> bytes:
@@ -117,11 +132,13 @@ async def write_audit(
     reason: str | None = None,
     remote_addr: str | None = None,
     details: Mapping[str, str | int | bool | None] | None = None,
+    country: str | None = None,
 ) -> None:
     """Add one line to the audit trail when the session's transaction commits (never commits).
 
     `details` hold ids, states and counts, never a personal value: the trail is read by auditors,
-    who see no personal data.
+    who see no personal data. `country` is the country the subject belongs to, when the caller
+    knows it: the line joins that country's chain (see `chain_of`).
     """
     checked = _checked_details(details)
     request_id = structlog.contextvars.get_contextvars().get("request_id")
@@ -139,7 +156,7 @@ async def write_audit(
         "details": checked,
     }
     columns = tuple(line[name] for name in _APPEND_COLUMNS)
-    arguments = (AUDIT_LOCK_KEY, *columns, json.dumps(checked), line_body(**line))
+    arguments = (chain_of(principal, country), *columns, json.dumps(checked), line_body(**line))
     # The line belongs to the session's transaction: begin it (if the request has not), so that
     # its end, commit or rollback, is the line's too.
     await session.connection()
@@ -152,12 +169,15 @@ _QUEUED = "fundadmin.audit.queued"
 
 @orm_events.listens_for(Session, "before_commit")
 def _append_queued_lines(session: Session) -> None:
-    # One call per line (migration 0007) takes the chain's lock, links the line to the last one
-    # and inserts it; plain driver SQL, since every write request pays for it under that lock.
+    # One call per line (migration 0024) takes its chain's lock, links the line to the chain's
+    # last one and inserts it; plain driver SQL, since every write request pays for it under
+    # that lock. Lines go in the order of their chain's key (stable within a chain), so two
+    # transactions that write to the same two chains take their locks in one order and cannot
+    # deadlock.
     queued = session.info.pop(_QUEUED, ())
     if queued:
         connection = session.connection()
-        for arguments in queued:
+        for arguments in sorted(queued, key=lambda line: str(line[0])):
             connection.exec_driver_sql(_APPEND, arguments)
 
 
@@ -168,7 +188,7 @@ def _forget_queued_lines(session: Session, transaction: SessionTransaction) -> N
 
 
 _APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)"
-"""Arguments: the lock, the columns below, the details as JSON, the line's canonical body."""
+"""Arguments: the chain, the columns below, the details as JSON, the line's canonical body."""
 _APPEND_COLUMNS = (
     "occurred_at",
     "actor_id",
@@ -190,54 +210,65 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The result of walking the whole trail from its first line."""
+    """The result of walking every chain of the trail from its first line."""
 
     lines_checked: int
-    head_hash: str
-    """Hash of the last line: record it elsewhere to detect later removal of the newest lines."""
+    heads: Mapping[str, str]
+    """Each chain's last good line's hash: record them elsewhere to detect a later removal of the
+    newest lines of any chain."""
     first_broken_seq: int | None = None
     """The first line whose link does not hold (None if every link holds)."""
     problem: str | None = None
+    broken_chain: str | None = None
+    """The chain that line belongs to (or whose recorded head is gone)."""
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
+    @property
+    def heads_text(self) -> str:
+        """The heads as `chain:hash` words, the form the operator records and prints."""
+        return " ".join(f"{chain}:{head}" for chain, head in sorted(self.heads.items())) or "none"
+
 
 async def verify_chain(
-    session: AsyncSession, *, anchor: str | None = None, batch_size: int = 1000
+    session: AsyncSession, *, anchors: Collection[str] = (), batch_size: int = 1000
 ) -> ChainReport:
-    """Recompute every line's hash in order; report the first line whose link does not hold.
+    """Recompute every line's hash in order, each against its own chain's line before; report
+    the first line whose link does not hold.
 
-    `anchor` is a head hash recorded earlier outside the database: if no line has it any more,
-    lines were removed from the end of the trail (which the chain alone cannot show).
+    `anchors` are head hashes recorded earlier outside the database: if no line has one of them
+    any more, lines were removed from the end of a chain (which the chains alone cannot show).
     """
-    expected_prev = GENESIS_HASH
+    heads: dict[str, str] = {}
     checked = 0
-    anchor_seen = anchor is None or anchor == GENESIS_HASH
+    unseen = set(anchors) - {GENESIS_HASH}
     result = await session.stream_scalars(
         sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
     )
     async for event in result:
+        expected_prev = heads.get(event.chain, GENESIS_HASH)
         if event.prev_hash != expected_prev:
             return ChainReport(
                 checked,
-                expected_prev,
+                heads,
                 event.seq,
                 "the line before this one is missing or was altered",
+                event.chain,
             )
         if _hash_of(event) != event.hash:
             return ChainReport(
-                checked, expected_prev, event.seq, "this line was altered after it was written"
+                checked, heads, event.seq, "this line was altered after it was written", event.chain
             )
-        expected_prev = event.hash
-        anchor_seen = anchor_seen or event.hash == anchor
+        heads[event.chain] = event.hash
+        unseen.discard(event.hash)
         checked += 1
-    if not anchor_seen:
+    if unseen:
         return ChainReport(
             checked,
-            expected_prev,
+            heads,
             None,
-            "no line has the expected head hash: lines were removed from the end",
+            "no line has an expected head hash: lines were removed from the end of a chain",
         )
-    return ChainReport(checked, expected_prev)
+    return ChainReport(checked, heads)

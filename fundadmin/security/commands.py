@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TypeVar
 
 from sqlalchemy.engine import URL
@@ -120,9 +120,9 @@ async def list_users_command(url: URL) -> list[str]:
     return await in_transaction(url, work)
 
 
-async def verify_audit_command(url: URL, expect_head: str | None = None) -> ChainReport:
+async def verify_audit_command(url: URL, expect_heads: Collection[str] = ()) -> ChainReport:
     async def work(session: AsyncSession) -> ChainReport:
-        return await verify_chain(session, anchor=expect_head)
+        return await verify_chain(session, anchors=expect_heads)
 
     return await in_transaction(url, work)
 
@@ -139,7 +139,7 @@ async def restored_command(url: URL, backup_name: str) -> ChainReport:
             subject_type="database",
             subject_id=None,
             remote_addr=_cli_address(),
-            details={"backup": backup_name, "restored_head": report.head_hash},
+            details={"backup": backup_name, "restored_heads": report.heads_text},
         )
 
     if report.ok:

@@ -167,10 +167,18 @@ class AuditEvent(DefaultBase):
     """One line of the audit trail: append-only (a trigger refuses changes) and hash-chained."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),
+        sa.Index("ix_audit_event_chain_seq", "chain", "seq"),
+        sa.UniqueConstraint("chain", "prev_hash", name="uq_audit_event_chain_prev_hash"),
+        sa.CheckConstraint("chain = 'global' OR chain ~ '^[A-Z]{2}$'", name="chain_known"),
+    )
 
     seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True), primary_key=True)
-    """Position in the trail (gaps are normal: a rolled-back request keeps its number)."""
+    """Position in the trail (gaps are normal: a rolled-back request keeps its number); within
+    one chain, the order its lines were linked in."""
+    chain: Mapped[str] = mapped_column(sa.String(10))
+    """The chain the line is linked into: the country it concerns, or `global`."""
     occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     """When it happened (UTC, microseconds), as hashed."""
     actor_id: Mapped[uuid.UUID | None] = mapped_column()
@@ -193,8 +201,9 @@ class AuditEvent(DefaultBase):
     """The request id, to join with the service's log lines."""
     details: Mapped[dict[str, str | int | bool | None]] = mapped_column(JSONB)
     """Further facts (ids, states, counts), never a personal value."""
-    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    """`hash` of the line before (64 zeros for the first): unique, so the chain cannot fork."""
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    """`hash` of the chain's line before (64 zeros for its first): unique per chain, so a chain
+    cannot fork."""
     hash: Mapped[str] = mapped_column(sa.String(64))
     """SHA-256 (hex) of `prev_hash` and this line's canonical serialisation."""
 
@@ -216,3 +225,32 @@ class SignInFailures(DefaultBase):
     """First failure of the current window (UTC); the count starts again after the window."""
     last_failure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     """Latest failure (UTC): the next attempt waits a delay counted from here."""
+
+
+class WebSession(DefaultBase):
+    """A signed-in browser: the web pages' session, kept on the server so that signing out,
+    a password reset, a disable or a role change ends it for whoever holds the cookie.
+
+    The cookie carries a random secret; only its SHA-256 is stored, so a copy of this table
+    signs no one in. Times are the service's clock (fundadmin.clock)."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (
+        sa.CheckConstraint("octet_length(secret_hash) = 32", name="secret_hash_is_sha256"),
+        sa.CheckConstraint("idle_until <= ends_at", name="idle_within_lifetime"),
+    )
+
+    secret_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), primary_key=True)
+    """SHA-256 of the cookie's secret."""
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    """Who signed in."""
+    signed_in_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """When she signed in."""
+    seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """Her last page that renewed the session."""
+    idle_until: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    """The session ends at this instant unless a page renews it first (inactivity)."""
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    """The session ends at this instant however active she is (its longest life)."""

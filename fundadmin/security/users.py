@@ -15,7 +15,7 @@ from fundadmin.security.models import Organisation, RoleGrant, UserAccount
 from fundadmin.security.passwords import hash_password_async
 from fundadmin.security.principal import ALL_COUNTRIES, Principal, Role
 
-__all__ = ["ActiveUsers", "Grant", "UserExists", "create_user", "principal_of"]
+__all__ = ["ActiveUsers", "Grant", "UserExists", "create_user", "principal_of", "usernames"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,15 @@ class ActiveUsers:
         self._by_name = {
             n: c for n, c in self._by_name.items() if not c[1] or c[1].user_id != user_id
         }
+
+
+async def usernames(session: AsyncSession, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """The usernames (work handles, not personal data) of the accounts `ids` name, to show who
+    took a step."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        sa.select(UserAccount.id, UserAccount.username).where(UserAccount.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())

@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 import msgspec
 from litestar.datastructures import FormMultiDict
 
+from fundadmin.web.i18n import n_
 from ledger import COUNTRY_CURRENCY
 from policies.base import HeadCategory
 
-HEAD_ROWS = 3
-"""Rows for heads of damage on the claim form; a row left empty is not a head."""
+MAX_HEAD_ROWS = 20
+"""Most rows for heads of damage on the claim form; a row left empty is not a head."""
 CATEGORIES = [c.value for c in HeadCategory]
 SUB_KINDS = [
     "",
@@ -66,6 +67,14 @@ def convert(raw: dict[str, Any], into: type[T], fields: dict[str, str]) -> T:
         raise FormInvalid([FieldError(field, f"{path or 'form'}: {message}")]) from None
 
 
+def head_rows(form: FormMultiDict, *, add: bool = False) -> int:
+    """How many head rows the claim form shows: as many as it was sent with (`head_rows`), one
+    more when she asked for another (the no-script "add another head" button), at least one."""
+    sent = _text(form, "head_rows")
+    rows = int(sent) if sent.isdigit() else 1
+    return max(1, min(MAX_HEAD_ROWS, rows + (1 if add else 0)))
+
+
 def claim_facts(
     form: FormMultiDict, country: str, countries: list[str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -76,7 +85,7 @@ def claim_facts(
     currency = COUNTRY_CURRENCY[country]
     heads: list[dict[str, Any]] = []
     fields = {"offence": "offence", "crime_date": "crime_date", "heads": "head-0-amount"}
-    for row in range(HEAD_ROWS):
+    for row in range(head_rows(form)):
         amount = _text(form, f"head-{row}-amount")
         if not amount:
             continue
@@ -144,8 +153,8 @@ def payment(form: FormMultiDict, currency: str) -> tuple[dict[str, Any], dict[st
     errors = [
         FieldError(name, message)
         for name, message in (
-            ("amount", "Enter the amount paid"),
-            ("paid_on", "Enter the value date of the transfer"),
+            ("amount", n_("Enter the amount paid")),
+            ("paid_on", n_("Enter the value date of the transfer")),
         )
         if not _text(form, name)
     ]

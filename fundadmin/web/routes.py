@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie, FormMultiDict
+from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
@@ -35,24 +35,25 @@ from fundadmin.api.steps import audit
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.errors import ProblemError
+from fundadmin.letters import queue as letter_queue
 from fundadmin.letters import service as letters
-from fundadmin.letters.issuing import issue_and_audit
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.reports import render
-from fundadmin.security.audit import client_address
+from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.errors import SignInThrottled
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.sign_in import Credentials, sign_in
-from fundadmin.security.tokens import TokenService
-from fundadmin.web import forms
+from fundadmin.security.users import usernames
+from fundadmin.web import charts, claim_sections, forms, i18n
+from fundadmin.web.i18n import n_
 from fundadmin.web.session import (
     CSRF_FIELD,
     CsrfRefused,
     SignInRequired,
     check_csrf,
     csrf_token,
-    ended_session_cookies,
-    session_cookie,
+    end_session,
+    start_session,
     visitor,
 )
 from policies.errors import PolicyError
@@ -68,10 +69,9 @@ SORTS: tuple[claims.SortKey, ...] = get_args(claims.SortKey)
 
 @dataclass(frozen=True)
 class Visit:
-    """Who is looking at the page, and her renewed session cookie when one is due."""
+    """Who is looking at the page."""
 
     principal: Principal
-    renewed: Cookie | None
 
     def door(self, *roles: Role) -> claims.Actor:
         """Her claims actor; 403 unless she holds one of `roles`."""
@@ -81,8 +81,7 @@ class Visit:
 
 
 async def provide_visit(request: Request[Any, Any, Any]) -> Visit:
-    principal, renewed = await visitor(request)
-    return Visit(principal, renewed)
+    return Visit(await visitor(request))
 
 
 def page(
@@ -92,12 +91,21 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    """`name` rendered with the visitor, her CSRF token and the cookies due."""
+    """`name` rendered with the visitor and her CSRF token (its cookie when she had none)."""
     token, new_csrf = csrf_token(request)
-    cookies = [c for c in (visit.renewed if visit else None, new_csrf) if c is not None]
+    offered = i18n.languages_for(visit.principal if visit else None)
+    language = i18n.choose(
+        offered,
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language", ""),
+    )
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Template(
         template_name=name,
         context={
+            "lang": language,
+            "languages": [(code, i18n.native_name(code)) for code in offered],
+            "here": here if request.method == "GET" else "/web/",
             "me": visit.principal if visit else None,
             "roles": {r.value for r in visit.principal.roles} if visit else set(),
             "csrf_field": CSRF_FIELD,
@@ -106,7 +114,7 @@ def page(
             **context,
         },
         status_code=status_code,
-        cookies=cookies,
+        cookies=[new_csrf] if new_csrf else [],
     )
 
 
@@ -135,7 +143,9 @@ async def sign_in_form(request: Request[Any, Any, Any]) -> Template:
 
 @post("/sign-in", include_in_schema=False)
 async def sign_in_post(
-    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     await check_csrf(request)
     form = await request.form()
@@ -143,9 +153,9 @@ async def sign_in_post(
     password = str(form.get("password", ""))
     errors = []
     if not username:
-        errors.append(forms.FieldError("username", "Enter your username"))
+        errors.append(forms.FieldError("username", n_("Enter your username")))
     if not password:
-        errors.append(forms.FieldError("password", "Enter your password"))
+        errors.append(forms.FieldError("password", n_("Enter your password")))
     if errors:
         return page(request, "sign_in.html", None, 400, errors=errors, username=username)
     try:
@@ -156,6 +166,8 @@ async def sign_in_post(
                 Credentials(username, password, is_service=False),
                 client_address(request),
             )
+            if principal is not None:
+                cookies = await start_session(session, request, principal.user_id, clock.now())
     except SignInThrottled as exc:
         error = forms.FieldError(
             "username",
@@ -165,18 +177,30 @@ async def sign_in_post(
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
     if principal is None:
-        error = forms.FieldError("username", "The username or the password is not right")
+        error = forms.FieldError("username", n_("The username or the password is not right"))
         return page(request, "sign_in.html", None, 401, errors=[error], username=username)
-    tokens: TokenService = request.app.state.tokens
-    return Redirect(
-        _home_of(principal), status_code=303, cookies=[session_cookie(tokens, principal)]
-    )
+    return Redirect(_home_of(principal), status_code=303, cookies=cookies)
 
 
 @post("/sign-out", include_in_schema=False)
-async def sign_out(request: Request[Any, Any, Any]) -> Redirect:
+async def sign_out(
+    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+) -> Redirect:
+    """Ends the session on the server, so a copy of the cookie no longer signs anyone in."""
     await check_csrf(request)
-    return Redirect("/web/sign-in", status_code=303, cookies=ended_session_cookies())
+    async with unit_of_work(session):
+        user_id, cookies = await end_session(session, request)
+        if user_id is not None:
+            await write_audit(
+                session,
+                principal=None,
+                action="auth.sign_out",
+                subject_type="user",
+                subject_id=str(user_id),
+                remote_addr=client_address(request),
+                details={"method": "web"},
+            )
+    return Redirect("/web/sign-in", status_code=303, cookies=cookies)
 
 
 # --- legal adviser ----------------------------------------------------------------------------
@@ -209,11 +233,15 @@ async def adviser_claims(
         claimants=[views.claimant_summary(c) for c in claimants],
         claimant_total=claimant_total,
         claims=views.claim_page(rows, total, 100, 0, now=clock.now()),
+        acts_next=claim_sections.ACTS_NEXT,
     )
 
 
 async def _claim_form_context(
-    session: NamedDependency[AsyncSession], actor: claims.Actor, principal: Principal
+    session: NamedDependency[AsyncSession],
+    actor: claims.Actor,
+    principal: Principal,
+    rows: int = 1,
 ) -> dict[str, Any]:
     claimants, _ = await services.list_claimants(
         session, actor, reference=None, limit=100, offset=0
@@ -225,7 +253,8 @@ async def _claim_form_context(
         "currencies": ledger.COUNTRY_CURRENCY,
         "categories": forms.CATEGORIES,
         "sub_kinds": forms.SUB_KINDS,
-        "head_rows": range(forms.HEAD_ROWS),
+        "head_rows": range(rows),
+        "max_head_rows": forms.MAX_HEAD_ROWS,
     }
 
 
@@ -237,7 +266,8 @@ async def claim_form(
 ) -> Template:
     actor = visit.door(Role.LEGAL_ADVISER)
     context = await _claim_form_context(session, actor, visit.principal)
-    return page(request, "claim_form.html", visit, values={"offence": "trafficking"}, **context)
+    chosen = {"offence": "trafficking", "claimant_id": request.query_params.get("claimant", "")}
+    return page(request, "claim_form.html", visit, values=chosen, **context)
 
 
 @post("/claims/new", include_in_schema=False)
@@ -247,13 +277,18 @@ async def claim_form_post(
     clock: NamedDependency[Clock],
     visit: NamedDependency[Visit],
 ) -> Response[Any]:
-    """`action=estimate` shows the country's dry-run assessment beside the form; `action=save`
+    """`action=add_head` shows the form again with one more head row, keeping what she typed;
+    `action=estimate` shows the country's dry-run assessment beside the form; `action=save`
     files the draft claim, as the API's POST /api/v1/claims does."""
     await check_csrf(request)
     actor = visit.door(Role.LEGAL_ADVISER)
     form = await request.form()
-    context = await _claim_form_context(session, actor, visit.principal)
+    adding = form.get("action") == "add_head"
+    rows = forms.head_rows(form, add=adding)
+    context = await _claim_form_context(session, actor, visit.principal, rows)
     values = {k: v for k, v in form.items() if k != CSRF_FIELD}
+    if adding:
+        return page(request, "claim_form.html", visit, values=values, added=rows - 1, **context)
     country = str(form.get("country", ""))
     try:
         facts, fields = forms.claim_facts(form, country, context["countries"])
@@ -293,11 +328,7 @@ async def claim_form_post(
         return page(
             request, "claim_form.html", visit, 400, values=values, errors=[error], **context
         )
-    return Redirect(f"/web/claims/{claim.id}", status_code=303, cookies=_renewed(visit))
-
-
-def _renewed(visit: NamedDependency[Visit]) -> list[Cookie]:
-    return [visit.renewed] if visit.renewed else []
+    return Redirect(f"/web/claims/{claim.id}", status_code=303)
 
 
 # --- a claim, for its adviser and its administrators -------------------------------------------
@@ -327,14 +358,21 @@ async def _claim_page(
         claim=shown,
         assessment=views.assessment_view(claim.assessment) if claim.assessment else None,
         history=[views.transition_view(t, claim.currency) for t in history],
+        taken_by=await usernames(session, (t.actor_id for t in history)),
+        claim_documents=[
+            views.document_view(d) for d in await services.documents(session, actor, claim.id)
+        ],
+        downloads_documents=bool(visit.principal.roles & {Role.LEGAL_ADVISER, Role.ADMINISTRATOR}),
         letters=await letters.letters_of(session, claim.id)
         if visit.principal.roles & readers
         else [],
+        letter_queued=await letter_queue.pending_letter_job(session, claim.id) is not None,
         payments=[views.payment_view(p) for p in await services.payments(session, actor, claim.id)],
         decided_by_me=claim.decided_by == actor.user_id,
         today=today(clock),
         errors=errors or [],
         values=values or {},
+        **await claim_sections.sections(request, session, visit.principal, claim),
     )
 
 
@@ -382,7 +420,6 @@ async def letter_download(
         content=pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        cookies=_renewed(visit),
     )
 
 
@@ -446,17 +483,12 @@ async def _run_step(
             now=clock.now(),
         )
     if step == "letter":
-        return await issue_and_audit(
-            session,
-            visit.principal,
-            claim_id,
-            vault=vault_of(request.app.state),
-            public_url=request.app.state.settings.public_url,
-            now=clock.now(),
-            expected_version=version,
-            reason=reason,
-            remote_addr=client_address(request),
+        # As the API's letter route: queued in this transaction, issued by a letters worker.
+        claim = await services.letter_may_be_issued(
+            session, actor, claim_id, expected_version=version
         )
+        await letter_queue.request_letter(session, claim, by=actor.user_id, reason=reason)
+        return claim
     if step == "pay":
         current = await services.get_claim(session, actor, claim_id)
         raw, fields = forms.payment(form, current.currency)
@@ -538,7 +570,7 @@ async def claim_step(
             errors=[error],
             values=values,
         )
-    return Redirect(f"/web/claims/{claim_id}", status_code=303, cookies=_renewed(visit))
+    return Redirect(f"/web/claims/{claim_id}", status_code=303)
 
 
 STEP_FIELDS = {"pay": "amount", "letter": "issue-letter"}
@@ -640,6 +672,7 @@ async def report_page(
     country, start, end = _period(request, clock)
     country = country if country in [*countries, "ALL"] else countries[0]
     tables: dict[str, list[render.Figure]] = {}
+    shown_charts = None
     error = None
     try:
         report = await allocation_for(
@@ -652,8 +685,10 @@ async def report_page(
             remote_addr=client_address(request),
             chosen="html",
         )
-        for figure in render.figures(report):
+        published = render.figures(report)
+        for figure in published:
             tables.setdefault(figure.table, []).append(figure)
+        shown_charts = charts.report_charts(published)
     except ProblemError as exc:
         error = forms.FieldError("country", exc.detail)
     return page(
@@ -662,6 +697,7 @@ async def report_page(
         visit,
         200 if error is None else 400,
         tables=tables,
+        charts=shown_charts,
         country=country,
         countries=countries,
         start=start,
@@ -696,7 +732,6 @@ async def report_download(
         content=body,
         media_type=MEDIA_TYPES[chosen],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        cookies=_renewed(visit),
     )
 
 
@@ -709,11 +744,11 @@ def _to_sign_in(_request: Request[Any, Any, Any], _exc: Exception) -> Response[A
 
 def _forbidden(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
     message = (
-        "This form has expired or did not come from this site. Go back, reload and try again."
+        n_("This form has expired or did not come from this site. Go back, reload and try again.")
         if isinstance(_exc, CsrfRefused)
-        else "Your role does not reach this page."
+        else n_("Your role does not reach this page.")
     )
-    return page(request, "error.html", None, 403, title="Not allowed", message=message)
+    return page(request, "error.html", None, 403, title=n_("Not allowed"), message=message)
 
 
 def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
@@ -722,8 +757,8 @@ def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any
         "error.html",
         None,
         404,
-        title="Not found",
-        message="There is no such page or record within your reach.",
+        title=n_("Not found"),
+        message=n_("There is no such page or record within your reach."),
     )
 
 

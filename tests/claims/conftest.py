@@ -11,6 +11,7 @@ import pytest
 
 Headers = dict[str, str]
 Auth = Callable[[str], Awaitable[Headers]]
+LetterWorker = Callable[[], Awaitable[None]]
 
 SECRET_NAME = "Zyxwvut Qlmnoprsta"
 """A name no code, fixture or demo row contains: if it shows up anywhere, it leaked."""
@@ -65,9 +66,12 @@ def claim_body(claimant_id: str, country: str = "SE", **overrides: Any) -> dict[
 class Driver:
     """Drives claims over HTTP as demo users, checking each answer's status."""
 
-    def __init__(self, client: httpx.AsyncClient, auth: Auth) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, auth: Auth, letter_worker: LetterWorker | None = None
+    ) -> None:
         self.client = client
         self.auth = auth
+        self.letter_worker = letter_worker
 
     async def call(
         self,
@@ -133,6 +137,26 @@ class Driver:
         )
         return response.json()
 
+    async def issue_letter(
+        self, claim: dict[str, Any], user: str = "admin-se", *, expect: int = 202
+    ) -> dict[str, Any]:
+        """Ask for the claim's letter (202), let a letters worker issue it, and return the claim
+        as it then is; with another `expect`, the refusal's body."""
+        response = await self.call(
+            "POST",
+            f"/api/v1/claims/{claim['id']}/letter",
+            user,
+            json={},
+            version=claim["version"],
+            idempotency=True,
+            expect=expect,
+        )
+        if expect != 202:
+            return response.json()
+        assert self.letter_worker is not None, "this driver was made without a letter worker"
+        await self.letter_worker()
+        return await self.get(claim, user)
+
     async def submitted(self, country: str = "SE") -> dict[str, Any]:
         claimant = await self.register()
         claim = await self.file(claimant["id"], country)
@@ -154,5 +178,5 @@ def decision(*awards: str, reason: str = "Decided on the evidence.") -> dict[str
 
 
 @pytest.fixture
-def driver(client: httpx.AsyncClient, auth: Auth) -> Driver:
-    return Driver(client, auth)
+def driver(client: httpx.AsyncClient, auth: Auth, letter_worker: LetterWorker) -> Driver:
+    return Driver(client, auth, letter_worker)

@@ -299,7 +299,7 @@ class TestAllowedEvents:
         assert "confirm" not in claim["allowed_events"]  # the decider: four eyes
         assert "confirm" in (await driver.get(claim, "admin2-se"))["allowed_events"]
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         events = (await driver.get(claim, "admin-se"))["allowed_events"]
         assert "close" not in events  # money is owed
         assert {"pay_in_part", "pay_in_full"} <= set(events)
@@ -311,7 +311,7 @@ class TestAllowedEvents:
         claim = await driver.step(
             claim, "decision", "admin-se", decision("0", "0", "0"), money=True
         )
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         events = (await driver.get(claim, "admin-se"))["allowed_events"]
         assert "pay_in_full" not in events
         assert "pay_in_part" not in events

@@ -120,7 +120,7 @@ class TestGenericLedgerRoutesRefuseClaimMoney:
         # The claim's own routes still pay exactly once, after the second approval.
         bank_before = before[0].posted
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         claim = await driver.step(
             claim,
             "payments",
@@ -196,7 +196,7 @@ class TestPostgresGuardsAwardPayables:
     ) -> None:
         claim = await _awaiting_second_approval(driver)
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         payable = f"SE/payable/award/{claim['id']}"
         ids = {
             code: await raw.fetchval("SELECT id FROM ledger_account WHERE code = $1", code)
@@ -243,7 +243,7 @@ class TestEachStepChecksTheLedger:
         assert again["type"].endswith("/reservation-intact")
 
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         assert Decimal(claim["outstanding"]) == AWARD_TOTAL
 
 
@@ -253,7 +253,7 @@ class TestPaymentDates:
     ) -> None:
         claim = await _awaiting_second_approval(driver)
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         before = await _balances(session, "SE/bank")
         refused = await driver.step(
             claim,

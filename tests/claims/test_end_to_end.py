@@ -89,7 +89,7 @@ class TestClaimFromSubmissionToPaymentAndAppeal:
         assert claim["decision"]["confirmed_by"] != claim["decision"]["decided_by"]
 
         # The letter is issued (the award is booked), then the fund pays in two parts.
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         assert claim["status"] == "letter_issued"
         assert claim["letter_languages"] == ["lv", "sv"]
         assert Decimal(claim["outstanding"]) == Decimal("170000.50")
@@ -141,7 +141,7 @@ class TestClaimFromSubmissionToPaymentAndAppeal:
         )
         assert Decimal(claim["decision"]["awarded_total"]) == Decimal("250000.50")
         claim = await driver.step(claim, "approvals", "admin2-se", {}, money=True)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         assert Decimal(claim["outstanding"]) == Decimal("80000")
         claim = await driver.step(
             claim,

@@ -29,7 +29,7 @@ async def test_an_appeal_never_overstates_the_fund_nor_takes_the_award_account_n
     claim = await _decided(driver, await driver.assessed(), "10000", "5000", "5000")
     payable = f"SE/payable/award/{claim['id']}"
     assert (await _balance(driver, payable))["pending_in"] == "20000.00"
-    claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+    claim = await driver.issue_letter(claim)
     claim = await driver.step(
         claim,
         "payments",
@@ -51,7 +51,7 @@ async def test_an_appeal_never_overstates_the_fund_nor_takes_the_award_account_n
     assert fund["posted"] == fund_paid["posted"]
     assert Decimal(fund_paid["available"]) - Decimal(fund["available"]) == Decimal("5000")
 
-    claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+    claim = await driver.issue_letter(claim)
     assert Decimal(claim["outstanding"]) == Decimal("5000")
     assert (await _balance(driver, payable))["posted"] == "5000.00"
 

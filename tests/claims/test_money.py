@@ -56,7 +56,7 @@ class TestReservation:
             claim, "decision", "admin-se", decision("0", "0", "0"), money=True
         )
         assert claim["decision"]["outcome"] == "rejected"
-        claim = await driver.step(claim, "letter", "admin-se", money=True)
+        claim = await driver.issue_letter(claim)
         claim = await driver.step(claim, "close", "admin-se")
         assert claim["status"] == "closed"
         assert await _moves(session, claim["id"]) == []
@@ -66,7 +66,7 @@ class TestReservation:
         claim = await driver.step(
             claim, "decision", "admin-se", decision("1000", "0", "0"), money=True
         )
-        claim = await driver.step(claim, "letter", "admin-se", money=True)
+        claim = await driver.issue_letter(claim)
         body = await driver.step(claim, "close", "admin-se", expect=409)
         assert "still owed" in body["detail"]
 
@@ -79,7 +79,7 @@ class TestIdempotentPayment:
         claim = await driver.step(
             claim, "decision", "admin-se", decision("1000", "0", "0"), money=True
         )
-        claim = await driver.step(claim, "letter", "admin-se", money=True)
+        claim = await driver.issue_letter(claim)
         key = uuid.uuid4().hex
         body = {"amount": "400", "currency": "SEK", "paid_on": claim["letter_issued_at"][:10]}
         path = f"/api/v1/claims/{claim['id']}/payments"

@@ -44,7 +44,7 @@ async def _decided(driver: Driver, claim: dict[str, Any], *awards: str) -> dict[
 async def _overpaid_by_appeal(driver: Driver) -> dict[str, Any]:
     """Decide 20 000, letter, pay 20 000, appeal, decide 15 000, letter."""
     claim = await _decided(driver, await driver.assessed(), "10000", "5000", "5000")
-    claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+    claim = await driver.issue_letter(claim)
     claim = await driver.step(
         claim,
         "payments",
@@ -56,7 +56,7 @@ async def _overpaid_by_appeal(driver: Driver) -> dict[str, Any]:
     claim = await driver.step(claim, "review", "admin-se")
     claim = await driver.step(claim, "assessment", "admin-se", {})
     claim = await _decided(driver, claim, "5000", "5000", "5000")
-    return await driver.step(claim, "letter", "admin-se", {}, money=True)
+    return await driver.issue_letter(claim)
 
 
 async def test_an_appeal_below_what_was_paid_records_the_overpayment(driver: Driver) -> None:
@@ -251,7 +251,7 @@ async def _overpaid_above_threshold(driver: Driver) -> dict[str, Any]:
     """Decide 200 000 (four eyes), letter, pay it, appeal, decide 90 000: 110 000 owed back,
     above Sweden's 100 000 threshold."""
     claim = await _decided(driver, await driver.assessed(), "150000", "20000", "30000")
-    claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+    claim = await driver.issue_letter(claim)
     claim = await driver.step(
         claim,
         "payments",
@@ -263,7 +263,7 @@ async def _overpaid_above_threshold(driver: Driver) -> dict[str, Any]:
     claim = await driver.step(claim, "review", "admin-se")
     claim = await driver.step(claim, "assessment", "admin-se", {})
     claim = await _decided(driver, claim, "40000", "20000", "30000")
-    return await driver.step(claim, "letter", "admin-se", {}, money=True)
+    return await driver.issue_letter(claim)
 
 
 async def test_a_waiver_above_the_threshold_needs_a_second_administrator(

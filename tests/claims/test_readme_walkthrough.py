@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 from litestar import Litestar
 
+from tests.claims.conftest import LetterWorker
 from tests.conftest import DEMO_PASSWORD
 from tests.http import free_port
 
@@ -24,7 +25,9 @@ def walkthrough() -> str:
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl, jq")
-async def test_the_readme_walkthrough_runs(app: Litestar) -> None:
+async def test_the_readme_walkthrough_runs(
+    app: Litestar, letter_worker: LetterWorker, tmp_path: Path
+) -> None:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_config=None)
@@ -43,10 +46,18 @@ async def test_the_readme_walkthrough_runs(app: Litestar) -> None:
             env={**os.environ, "BASE": f"http://127.0.0.1:{port}", "PASSWORD": DEMO_PASSWORD},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            cwd=tmp_path,
         )
-        output = (await asyncio.wait_for(process.communicate(), timeout=120))[0].decode()
+        walking = asyncio.create_task(process.communicate())
+        deadline = asyncio.get_running_loop().time() + 120
+        # A letters worker beside the service, as `make run` starts one.
+        while not walking.done() and asyncio.get_running_loop().time() < deadline:
+            await letter_worker()
+            await asyncio.wait({walking}, timeout=0.5)
+        output = (await asyncio.wait_for(walking, timeout=1))[0].decode()
     finally:
         server.should_exit = True
         await serving
     assert process.returncode == 0, output
     assert re.fullmatch(r"SE-\d{4}-\d{6} appealed paid 150000\.00\n", output), output
+    assert (tmp_path / "letter.pdf").read_bytes().startswith(b"%PDF-")

@@ -274,7 +274,7 @@ class TestBadAmounts:
         claim = await driver.step(
             claim, "decision", "admin-se", decision("1000", "500", "0"), money=True
         )
-        claim = await driver.step(claim, "letter", "admin-se", money=True)
+        claim = await driver.issue_letter(claim)
         before = await _state(session, claim["id"])
         today = claim["letter_issued_at"][:10]
         too_much = {"amount": "1500.01", "currency": "SEK", "paid_on": today}

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.claims.conftest import Auth, Driver, decision
+from tests.claims.conftest import Auth, Driver, LetterWorker, decision
 from tests.letters.pdf_text import pdf_text
 
 LETTERS = "/api/v1/claims/{id}/letters"
@@ -19,8 +19,8 @@ VERIFY = "/api/v1/letters/verify/{code}"
 
 
 @pytest.fixture
-def driver(client: httpx.AsyncClient, auth: Auth) -> Driver:
-    return Driver(client, auth)
+def driver(client: httpx.AsyncClient, auth: Auth, letter_worker: LetterWorker) -> Driver:
+    return Driver(client, auth, letter_worker)
 
 
 async def issued(driver: Driver, **claimant: Any) -> dict[str, Any]:
@@ -33,7 +33,7 @@ async def issued(driver: Driver, **claimant: Any) -> dict[str, Any]:
     claim = await driver.step(
         claim, "decision", "admin-se", decision("40000", "5000", "0"), money=True
     )
-    return await driver.step(claim, "letter", "admin-se", {}, money=True)
+    return await driver.issue_letter(claim)
 
 
 async def letters_of(driver: Driver, claim: dict[str, Any], user: str) -> list[dict[str, Any]]:
@@ -93,9 +93,14 @@ class TestIssue:
                 {"id": claim["id"]},
             )
         ).all()
-        assert [r.action for r in rows] == ["claim.letter.issue", "claim.letter.read"]
-        assert rows[0].details["sha256"] == letter["sha256"]
-        assert rows[0].details["verification_code"] == letter["verification_code"]
+        assert [r.action for r in rows] == [
+            "claim.letter.request",
+            "claim.letter.issue",
+            "claim.letter.read",
+        ]
+        assert rows[0].details["letter_version"] == 1
+        assert rows[1].details["sha256"] == letter["sha256"]
+        assert rows[1].details["verification_code"] == letter["verification_code"]
 
 
 class TestVersions:
@@ -110,7 +115,7 @@ class TestVersions:
         claim = await driver.step(
             claim, "decision", "admin-se", decision("40000", "5000", "8000"), money=True
         )
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         letters = await letters_of(driver, claim, "adviser-marta")
         assert [x["version"] for x in letters] == [1, 2]
         assert await download(driver, claim, 1, "adviser-marta") == first

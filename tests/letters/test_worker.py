@@ -21,15 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fundadmin.letters.queue import ISSUE_TASK, QUEUE, job_statuses, queue_app
 from fundadmin.settings import Settings
-from tests.claims.conftest import Auth, Driver, decision
+from tests.claims.conftest import Auth, Driver, LetterWorker, decision
 from tests.http import FUNDADMIN
 
 STALLED_SECONDS = 2
 
 
 @pytest.fixture
-def driver(client: httpx.AsyncClient, auth: Auth) -> Driver:
-    return Driver(client, auth)
+def driver(client: httpx.AsyncClient, auth: Auth, letter_worker: LetterWorker) -> Driver:
+    return Driver(client, auth, letter_worker)
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -124,7 +124,7 @@ async def _wait_for(
 
 
 class TestKilledWorker:
-    async def test_its_job_is_retried_by_the_next_worker_and_the_letter_issued_once(
+    async def test_an_asked_letters_job_is_retried_by_the_next_worker_and_issued_once(
         self,
         driver: Driver,
         workers: Workers,
@@ -132,18 +132,21 @@ class TestKilledWorker:
         sessions: async_sessionmaker[AsyncSession],
     ) -> None:
         claim = await decided(driver)
-        async with sessions() as session:
-            admin_id = await session.scalar(
-                sa.text("SELECT id FROM user_account WHERE username = 'admin-se'")
-            )
+        asked = await driver.call(
+            "POST",
+            f"/api/v1/claims/{claim['id']}/letter",
+            "admin-se",
+            json={},
+            version=claim["version"],
+            idempotency=True,
+            expect=202,
+        )
+        job_id = asked.json()["job_id"]
         app = queue_app(database_url)
         async with app.open_async(), sessions() as blocker:
             # Hold the claim's row, so the first worker's job is caught mid-way, in `doing`.
             await blocker.execute(
                 sa.text("SELECT 1 FROM claim WHERE id = :id FOR UPDATE"), {"id": claim["id"]}
-            )
-            job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}", queue=QUEUE).defer_async(
-                claim_id=claim["id"], by=str(admin_id)
             )
             first = workers.start()
             await _wait_for(app, job_id, "doing", workers)
@@ -178,7 +181,7 @@ class TestKilledWorker:
         self, driver: Driver, workers: Workers, database_url: URL
     ) -> None:
         claim = await decided(driver)
-        claim = await driver.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await driver.issue_letter(claim)
         app = queue_app(database_url)
         async with app.open_async():
             job_id = await app.configure_task(f"fundadmin:{ISSUE_TASK}", queue=QUEUE).defer_async(

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.claims.conftest import SECRET_NAME, Auth, Driver, decision
+from tests.claims.conftest import SECRET_NAME, Auth, Driver, LetterWorker, decision
 
 PDF = b"%PDF-1.7\n" + SECRET_NAME.encode() + b"\n%%EOF\n"
 
@@ -57,7 +57,7 @@ class Privacy(Driver):
         claim = await self.step(
             claim, "decision", "admin-se", decision("10000", "0", "0"), money=True
         )
-        claim = await self.step(claim, "letter", "admin-se", {}, money=True)
+        claim = await self.issue_letter(claim)
         return await self.step(
             claim, "appeal", "adviser-marta", {"reason": "Withheld wages are proven."}
         )
@@ -89,5 +89,5 @@ class Privacy(Driver):
 
 
 @pytest.fixture
-def privacy(client: httpx.AsyncClient, auth: Auth) -> Privacy:
-    return Privacy(client, auth)
+def privacy(client: httpx.AsyncClient, auth: Auth, letter_worker: LetterWorker) -> Privacy:
+    return Privacy(client, auth, letter_worker)

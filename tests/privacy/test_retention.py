@@ -49,7 +49,7 @@ async def _closed_after_rejection(privacy: Privacy) -> dict[str, Any]:
     claim = await privacy.step(claim, "review", "admin-se")
     claim = await privacy.step(claim, "assessment", "admin-se", {})
     claim = await privacy.step(claim, "decision", "admin-se", decision("0", "0", "0"), money=True)
-    claim = await privacy.step(claim, "letter", "admin-se", {}, money=True)
+    claim = await privacy.issue_letter(claim)
     claim = await privacy.step(claim, "close", "admin-se")
     assert claim["status"] == "closed"
     return claimant

@@ -96,7 +96,7 @@ class TestChain:
         async with sessions() as session:
             report = await verify_chain(session)
         assert report.ok
-        assert report.head_hash == GENESIS_HASH
+        assert report.heads == {}
 
     async def test_each_line_links_to_the_one_before(self, sessions) -> None:
         await _write_lines(sessions, 3)
@@ -195,7 +195,7 @@ class TestRemovalFromTheEnd:
     async def test_is_detected_against_a_recorded_head(self, sessions) -> None:
         await _write_lines(sessions, 3)
         async with sessions() as session:
-            recorded = (await verify_chain(session)).head_hash
+            recorded = (await verify_chain(session)).heads["SE"]
         async with sessions() as session, session.begin():
             await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
             await session.execute(
@@ -203,7 +203,7 @@ class TestRemovalFromTheEnd:
             )
         async with sessions() as session:
             assert (await verify_chain(session)).ok  # the chain alone cannot tell
-            report = await verify_chain(session, anchor=recorded)
+            report = await verify_chain(session, anchors=[recorded])
         assert not report.ok
         assert report.problem is not None
         assert "removed from the end" in report.problem
@@ -211,10 +211,10 @@ class TestRemovalFromTheEnd:
     async def test_a_recorded_head_followed_by_new_lines_is_fine(self, sessions) -> None:
         await _write_lines(sessions, 2)
         async with sessions() as session:
-            recorded = (await verify_chain(session)).head_hash
+            recorded = (await verify_chain(session)).heads.values()
         await _write_lines(sessions, 2)
         async with sessions() as session:
-            assert (await verify_chain(session, anchor=recorded)).ok
+            assert (await verify_chain(session, anchors=recorded)).ok
 
 
 class TestAuditApi:
@@ -263,7 +263,7 @@ class TestAuditApi:
     async def test_verify_endpoint_checks_an_expected_head(self, client, auth, sessions) -> None:
         await _write_lines(sessions, 1)
         headers = await auth("auditor")
-        head = (await client.get("/api/v1/audit/verify", headers=headers)).json()["head_hash"]
+        head = (await client.get("/api/v1/audit/verify", headers=headers)).json()["heads"]["SE"]
         same = await client.get(f"/api/v1/audit/verify?expect_head={head}", headers=headers)
         assert same.json()["ok"] is True
         other = await client.get(f"/api/v1/audit/verify?expect_head={'1' * 64}", headers=headers)

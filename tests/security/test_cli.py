@@ -53,7 +53,7 @@ class TestAuditVerify:
         _write_audit_lines(seeded_url, 3)
         result = cli.invoke(main, ["audit", "verify"], env=cli_env)
         assert result.exit_code == 0, result.output
-        assert "intact: 3 lines, head " in result.output
+        assert "intact: 3 lines, heads global:" in result.output
 
     def test_deleted_line_exits_1_naming_the_line(
         self, cli: CliRunner, cli_env, seeded_url

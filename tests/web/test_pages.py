@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-import time
+from datetime import timedelta
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import time_machine
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims.models import Claim, Payment
+from fundadmin.clock import FixedClock
+from fundadmin.settings import Settings
+from tests.claims.conftest import LetterWorker
 from tests.clock import TODAY
-from tests.web.conftest import SignIn, csrf_of
+from tests.http import app_client
+from tests.web.conftest import WEB_URL, SignIn, csrf_of
 
 
 async def _other_organisations_claim(session: AsyncSession, username: str) -> str:
@@ -90,28 +95,114 @@ class TestSignIn:
         assert after.status_code == 303
         assert after.headers["location"].startswith("/web/sign-in")
 
-    async def test_the_session_expires_after_inactivity(
-        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app
+
+class TestStoredSession:
+    async def test_a_copied_cookie_stops_working_at_sign_out(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app: Litestar, session: AsyncSession
+    ) -> None:
+        """Someone who copied her cookie is signed out with her: the server forgot it."""
+        await sign_in_as(browser, "adviser-marta")
+        stolen = browser.cookies["fundadmin_session"]
+        page = await browser.get("/web/claims")
+        await browser.post("/web/sign-out", data={"csrf_token": csrf_of(page)})
+        signed_out = await session.scalar(
+            sa.text("SELECT count(*) FROM audit_event WHERE action = 'auth.sign_out'")
+        )
+        assert signed_out == 1
+        async with app_client(app) as thief:
+            thief.base_url = httpx.URL(WEB_URL)
+            thief.cookies.set("fundadmin_session", stolen, domain="testserver.local")
+            replay = await thief.get("/web/claims")
+        assert replay.status_code == 303
+        assert replay.headers["location"].startswith("/web/sign-in")
+
+    async def test_the_cookie_holds_a_secret_the_database_does_not(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
     ) -> None:
         await sign_in_as(browser, "adviser-marta")
-        idle = app.state.tokens.ttl_seconds + 1
-        with time_machine.travel(time.time() + idle, tick=False):
-            response = await browser.get("/web/claims")
+        secret = browser.cookies["fundadmin_session"]
+        stored = (await session.execute(sa.text("SELECT secret_hash FROM web_session"))).scalars()
+        assert list(stored) == [hashlib.sha256(secret.encode()).digest()]
+
+    async def test_signing_in_starts_a_new_session_and_ends_the_old_one(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app: Litestar
+    ) -> None:
+        """A session id planted before sign-in (fixation) is never the one signed in."""
+        await sign_in_as(browser, "adviser-marta")
+        before = browser.cookies["fundadmin_session"]
+        csrf_before = browser.cookies["fundadmin_csrf"]
+        await sign_in_as(browser, "adviser-marta")
+        assert browser.cookies["fundadmin_session"] != before
+        assert browser.cookies["fundadmin_csrf"] != csrf_before
+        assert (await browser.get("/web/claims")).status_code == 200
+        async with app_client(app) as other:
+            other.base_url = httpx.URL(WEB_URL)
+            other.cookies.set("fundadmin_session", before, domain="testserver.local")
+            assert (await other.get("/web/claims")).status_code == 303
+
+    async def test_the_session_expires_after_inactivity(
+        self,
+        browser: httpx.AsyncClient,
+        sign_in_as: SignIn,
+        settings: Settings,
+        clock: FixedClock,
+        session: AsyncSession,
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        clock.advance(timedelta(seconds=settings.web_session_idle_seconds))
+        response = await browser.get("/web/claims")
         assert response.status_code == 303
         assert response.headers["location"] == "/web/sign-in?expired"
+        assert await session.scalar(sa.text("SELECT count(*) FROM web_session")) == 0
+        clock.advance(timedelta(seconds=-settings.web_session_idle_seconds))
+        assert (await browser.get("/web/claims")).status_code == 303, "ended for good"
 
     async def test_activity_renews_the_session(
-        self, browser: httpx.AsyncClient, sign_in_as: SignIn, app
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, settings: Settings, clock: FixedClock
     ) -> None:
-        """Two pages each 60 % of the idle limit apart: the second still opens, since the first
-        renewed the session."""
+        """Pages each 60 % of the idle limit apart keep it open, since each renewed it."""
         await sign_in_as(browser, "adviser-marta")
-        start = time.time()
-        for step in (1, 2):
-            moment = start + app.state.tokens.ttl_seconds * 0.6 * step
-            with time_machine.travel(moment, tick=False):
-                response = await browser.get("/web/claims")
+        for step in (1, 2, 3):
+            clock.advance(timedelta(seconds=settings.web_session_idle_seconds * 0.6))
+            response = await browser.get("/web/claims")
             assert response.status_code == 200, f"step {step}"
+
+    async def test_a_session_ends_after_its_longest_life_however_active(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, settings: Settings, clock: FixedClock
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        step = timedelta(seconds=settings.web_session_idle_seconds // 2)
+        lived = timedelta()
+        while lived + step < timedelta(seconds=settings.web_session_max_seconds):
+            clock.advance(step)
+            lived += step
+            assert (await browser.get("/web/claims")).status_code == 200, lived
+        clock.advance(step)
+        assert (await browser.get("/web/claims")).status_code == 303
+
+    async def test_disabling_her_account_deletes_her_sessions(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        await sign_in_as(browser, "adviser-marta")
+        await session.execute(
+            sa.text("UPDATE user_account SET is_active = false WHERE username = :u"),
+            {"u": "adviser-marta"},
+        )
+        await session.commit()
+        assert await session.scalar(sa.text("SELECT count(*) FROM web_session")) == 0
+
+    async def test_a_password_reset_ends_her_sessions(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession
+    ) -> None:
+        """Ended in the database, whoever writes the reset (a trigger)."""
+        await sign_in_as(browser, "adviser-marta")
+        await session.execute(
+            sa.text("UPDATE user_account SET tokens_valid_after = now() WHERE username = :u"),
+            {"u": "adviser-marta"},
+        )
+        await session.commit()
+        response = await browser.get("/web/claims")
+        assert response.status_code == 303
 
 
 class TestDoors:
@@ -246,6 +337,38 @@ class TestMinistryReport:
         other = await browser.get("/web/report/download?country=NO&from=2026-01-01&to=2026-12-31")
         assert other.status_code == 404
 
+    async def test_the_charts_are_accessible_svg_beside_their_tables(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "ministry-se")
+        page = (await browser.get("/web/report")).text
+        for chart, table in (
+            ("money-in", "money_in"),
+            ("money-out", "money_out"),
+            ("monthly", "monthly"),
+        ):
+            assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
+            assert f'<title id="{chart}-title">' in page
+            assert f'<desc id="{chart}-desc">' in page
+            assert f'href="#table-{table}"' in page
+            assert f'<table id="table-{table}">' in page
+        assert "<script" not in page
+        assert "http://" not in page, "no outside asset"
+        assert "https://" not in page, "no outside asset"
+        confiscation = page.split('<desc id="money-in-desc">')[1].split("</desc>")[0]
+        assert "confiscation:" in confiscation
+        assert "SEK" in confiscation
+
+    async def test_the_regional_report_charts_euro(
+        self, browser: httpx.AsyncClient, sign_in_as: SignIn
+    ) -> None:
+        await sign_in_as(browser, "ministry-region")
+        page = await browser.get("/web/report?country=ALL")
+        assert page.status_code == 200
+        assert '<title id="money-in-title">' in page.text
+        assert "Money in by source (EUR)" in page.text
+        assert '<title id="monthly-title">' not in page.text
+
 
 async def test_the_pages_are_not_in_the_api_document(browser: httpx.AsyncClient) -> None:
     document = (await browser.get("/schema/openapi.json")).json()
@@ -305,6 +428,34 @@ class TestSecondApprovalLetterAndPayment:
         after = await browser.get(f"/web/claims/{claim_id}")
         assert "status-decided" in after.text
         assert "Issue the decision letter" in after.text
+
+    async def test_issuing_the_letter_queues_it_and_the_page_says_so_until_it_is_issued(
+        self,
+        browser: httpx.AsyncClient,
+        sign_in_as: SignIn,
+        session: AsyncSession,
+        letter_worker: LetterWorker,
+    ) -> None:
+        claim_id = await _claim_in(session, "awaiting_second_approval")
+        await sign_in_as(browser, "admin2-se")
+        confirmed = await browser.post(
+            f"/web/claims/{claim_id}/confirm", data=await _form_of(browser, claim_id)
+        )
+        assert confirmed.status_code == 303, confirmed.text
+        form = await _form_of(browser, claim_id)
+        asked = await browser.post(f"/web/claims/{claim_id}/letter", data=form)
+        assert asked.status_code == 303, asked.text
+        waiting = await browser.get(f"/web/claims/{claim_id}")
+        assert "The letter is being prepared" in waiting.text
+        assert 'id="issue-letter"' not in waiting.text
+        assert await _status(session, claim_id) == "decided"
+
+        await letter_worker()
+        session.expire_all()
+        assert await _status(session, claim_id) == "letter_issued"
+        issued = await browser.get(f"/web/claims/{claim_id}")
+        assert f"/web/claims/{claim_id}/letters/" in issued.text
+        assert "The letter is being prepared" not in issued.text
 
     async def test_a_resubmitted_payment_form_pays_once(
         self, browser: httpx.AsyncClient, sign_in_as: SignIn, session: AsyncSession

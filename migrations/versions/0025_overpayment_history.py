@@ -1,7 +1,7 @@
 """claims: an overpayment's steps are in the claim's history, and a waiver may cover part of it
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0025
+Revises: 0024
 
 Each step of an overpayment (found when the appeal's letter is issued, asked back, waived,
 a waiver confirmed or sent back, a repayment) is a `claim_transition` like every other step,
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0021"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
