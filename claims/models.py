@@ -137,6 +137,10 @@ class Claim(DefaultBase):
             name="overpayment_not_negative",
         ),
         sa.CheckConstraint(
+            "overpayment_waiving IS NULL OR overpayment_waiving > 0",
+            name="overpayment_waiving_positive",
+        ),
+        sa.CheckConstraint(
             "overpayment_decision IS NULL OR " + _in("overpayment_decision", OVERPAYMENT_DECISIONS),
             name="overpayment_decision_known",
         ),
@@ -257,6 +261,9 @@ class Claim(DefaultBase):
         MONEY, default=Decimal(0), server_default="0"
     )
     """Sum of the overpayment the fund wrote off (waived)."""
+    overpayment_waiving: Mapped[Decimal | None] = mapped_column(MONEY)
+    """What a waiver above the threshold writes off once a second administrator confirms it (all
+    she owes, or part of it); NULL when no waiver waits."""
     overpayment_decision: Mapped[str | None] = mapped_column(sa.String(10))
     """`recover` or `waive`: what the administrators decided about the overpayment."""
     overpayment_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -372,6 +379,9 @@ class ClaimTransition(DefaultBase):
     """Why, in the actor's words."""
     version: Mapped[int] = mapped_column(sa.Integer)
     """The claim's version after the step."""
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 2))
+    """For an overpayment's steps: what was found overpaid, waived or repaid, in the claim's
+    currency; NULL for the other steps."""
 
 
 class InformationRequest(DefaultBase):

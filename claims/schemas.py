@@ -299,6 +299,9 @@ class TransitionView(Struct):
     occurred_at: datetime
     reason: str | None
     version: int
+    amount: Decimal | None = None
+    """For an overpayment's steps: the amount found overpaid, asked back, waived or repaid, in
+    the claim's currency."""
 
 
 # --- steps of the lifecycle ------------------------------------------------------------------
@@ -426,6 +429,11 @@ class OverpaymentDecision(Struct):
 
     decision: OverpaymentDecisionName
     reason: Text
+    amount: Decimal | None = None
+    """For a waiver: how much of what she owes is written off (all of it when omitted); the rest
+    is asked back. Four eyes when this amount is above the waiver threshold."""
+    currency: CurrencyCode | None = None
+    """The currency of `amount` (the claim's; taken as the claim's when omitted)."""
 
 
 class OverpaymentView(Struct):
@@ -442,6 +450,8 @@ class OverpaymentView(Struct):
     decided_by: uuid.UUID | None
     confirmed_at: datetime | None
     confirmed_by: uuid.UUID | None
+    waiving: Decimal | None
+    """What the waiver waiting for a second administrator writes off (null when none waits)."""
     waiver_threshold: Decimal | None
     """Waiving more than this needs a second administrator (the claim's four-eyes threshold)."""
 

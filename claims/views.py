@@ -19,6 +19,7 @@ from claims.services import (
     InformationExchange,
     outstanding,
     overpayment_state,
+    waiver_awaits_confirmation,
     waiver_threshold,
 )
 from claims.workflow import ClaimEvent, ClaimStatus, allowed_events
@@ -179,6 +180,9 @@ def overpayment_view(claim: Claim) -> schemas.OverpaymentView | None:
         decided_by=claim.overpayment_decided_by,
         confirmed_at=claim.overpayment_confirmed_at,
         confirmed_by=claim.overpayment_confirmed_by,
+        waiving=_maybe(claim.overpayment_waiving, claim.currency)
+        if waiver_awaits_confirmation(claim)
+        else None,
         waiver_threshold=_maybe(waiver_threshold(claim), claim.currency),
     )
 
@@ -220,7 +224,7 @@ def claim_page(
     )
 
 
-def transition_view(row: ClaimTransition) -> schemas.TransitionView:
+def transition_view(row: ClaimTransition, currency: str) -> schemas.TransitionView:
     return schemas.TransitionView(
         event=ClaimEvent(row.event),
         from_status=ClaimStatus(row.from_status) if row.from_status else None,
@@ -229,6 +233,7 @@ def transition_view(row: ClaimTransition) -> schemas.TransitionView:
         occurred_at=row.occurred_at,
         reason=row.reason,
         version=row.version,
+        amount=_maybe(row.amount, currency),
     )
 
 

@@ -45,6 +45,15 @@ class ClaimEvent(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"
     APPEAL = "appeal"
+    # The steps of an overpayment an appeal left: in the claim's history like every step, but
+    # outside the status machine (never in TRANSITIONS): the claim's status does not change.
+    OVERPAYMENT_RECORDED = "overpayment_recorded"
+    OVERPAYMENT_RECOVER = "overpayment_recover"
+    OVERPAYMENT_WAIVE = "overpayment_waive"
+    OVERPAYMENT_WAIVER_PROPOSED = "overpayment_waiver_proposed"
+    OVERPAYMENT_WAIVER_CONFIRM = "overpayment_waiver_confirm"
+    OVERPAYMENT_WAIVER_SEND_BACK = "overpayment_waiver_send_back"
+    OVERPAYMENT_REPAYMENT = "overpayment_repayment"
 
 
 S = ClaimStatus

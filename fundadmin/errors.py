@@ -74,6 +74,7 @@ SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailab
 INTERNAL = ProblemType(500, "internal-error", "Internal error")
 
 _AWARD_CONFLICT = ProblemType(409, "award-conflict", "The amount conflicts with the award")
+STALE_VERSION = ProblemType(412, "stale-version", "The record changed since you read it")
 ERASED = ProblemType(410, "personal-data-erased", "Personal data erased")
 
 DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
@@ -160,7 +161,7 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemType] = {
     ),
     claims.NotFound: NOT_FOUND,
     claims.VersionRequired: ProblemType(428, "precondition-required", "If-Match required"),
-    claims.StaleVersion: ProblemType(412, "stale-version", "The record changed since you read it"),
+    claims.StaleVersion: STALE_VERSION,
     claims.InvalidClaimData: UNPROCESSABLE,
     claims.CountryNotInScope: ProblemType(
         403, "country-not-in-scope", "Not a country of your grants"

@@ -142,6 +142,9 @@ class TransactionOut(msgspec.Struct):
     created_at: datetime
     status_changed_at: datetime | None
     status_changed_by: str | None
+    version: int
+    """The transaction's version, also its ETag: 1 when recorded, one more when it is posted or
+    voided, one more when it is reversed (the only changes a transaction ever sees)."""
 
 
 class BatchOut(msgspec.Struct):
@@ -312,7 +315,14 @@ def transaction_out(view: TransactionView) -> TransactionOut:
         created_at=view.created_at,
         status_changed_at=view.status_changed_at,
         status_changed_by=view.status_changed_by,
+        version=transaction_version(view),
     )
+
+
+def transaction_version(view: TransactionView) -> int:
+    """See `TransactionOut.version`."""
+    settled = view.status != TransactionStatus.PENDING
+    return 1 + int(settled) + int(view.reversed_by is not None)
 
 
 def account_out(view: AccountView) -> AccountOut:

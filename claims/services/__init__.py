@@ -62,6 +62,7 @@ from claims.services.overpayment import (
     record_repayment,
     repayments,
     review_waiver,
+    waiver_awaits_confirmation,
     waiver_threshold,
 )
 from claims.services.steps import check_version, get_claim
@@ -108,6 +109,7 @@ __all__ = [
     "update_claimant",
     "upload_evidence",
     "upload_mandate",
+    "waiver_awaits_confirmation",
     "waiver_threshold",
     "withdraw",
 ]

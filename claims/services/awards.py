@@ -30,7 +30,14 @@ from claims.letters import DecisionNotice, LetterRenderer, NoticeHead, letter_la
 from claims.models import Claim, Claimant, Payment, new_id
 from claims.money import check_amount
 from claims.schemas import DecisionRequest, PaymentCreate
-from claims.services.steps import get_claim, locked_claim, plan, record_step, touch
+from claims.services.steps import (
+    get_claim,
+    locked_claim,
+    plan,
+    record_money_step,
+    record_step,
+    touch,
+)
 from claims.workflow import ClaimEvent, ClaimStatus
 from ledger import (
     AccountNotFound,
@@ -91,6 +98,7 @@ async def overpaid(session: AsyncSession, claim: Claim) -> Decimal:
 
 
 def clear_overpayment_decision(claim: Claim) -> None:
+    claim.overpayment_waiving = None
     claim.overpayment_decision = None
     claim.overpayment_reason = None
     claim.overpayment_decided_at = None
@@ -370,13 +378,26 @@ async def issue_letter(
             owner=ledger_owner(claim),
         )
         owed_back = await overpaid(session, claim)
-        if owed_back != claim.overpayment_owed:
+        found = owed_back - claim.overpayment_owed
+        if found:
             # A new amount owed back needs its own decision (recover or waive).
             clear_overpayment_decision(claim)
         claim.overpayment_owed = owed_back
+    else:
+        found = Decimal(0)
     claim.letter_issued_at = now
     claim.letter_languages = list(languages)
     record_step(session, claim, step, actor, reason, now=now)
+    if found > 0:
+        record_money_step(
+            session,
+            claim,
+            ClaimEvent.OVERPAYMENT_RECORDED,
+            actor,
+            "the appeal's award is below what was paid",
+            amount=found,
+            now=now,
+        )
     await session.flush()
     if renderer is not None:
         await renderer.render(

@@ -1,7 +1,9 @@
-"""An overpayment an appeal left: the administrators ask for it back or waive it (four eyes above
-the claim's threshold), and her repayments settle it. Money moves only here and in `awards`:
-`Dr bank  Cr receivable/overpaid/<claim>` for a repayment, `Dr fund/victims  Cr
-receivable/overpaid/<claim>` for a waiver (the write-off), each its own ledger kind.
+"""An overpayment an appeal left: the administrators ask for it back or waive all or part of it
+(four eyes when the waiver is above the claim's threshold; the rest of a partial waiver is asked
+back), and her repayments settle it. Each step is in the claim's history with its amount.
+Money moves only here and in `awards`: `Dr bank  Cr receivable/overpaid/<claim>` for a
+repayment, `Dr fund/victims  Cr receivable/overpaid/<claim>` for a waiver (the write-off), each
+its own ledger kind.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from claims.services.awards import (
     ledger_owner,
     overpaid,
 )
-from claims.services.steps import get_claim, locked_claim, touch
+from claims.services.steps import get_claim, locked_claim, record_money_step
+from claims.workflow import ClaimEvent
 from ledger import (
     EntryKind,
     PostingSpec,
@@ -48,7 +51,7 @@ def waiver_threshold(claim: Claim) -> Decimal | None:
 
 
 def waiver_awaits_confirmation(claim: Claim) -> bool:
-    return claim.overpayment_decision == "waive" and claim.overpayment_owed > 0
+    return claim.overpayment_waiving is not None and claim.overpayment_owed > 0
 
 
 def overpayment_state(claim: Claim) -> str:
@@ -95,6 +98,10 @@ async def _write_off(
     )
     claim.overpayment_waived += owed
     claim.overpayment_owed -= owed
+    claim.overpayment_waiving = None
+    if claim.overpayment_owed > 0:
+        # A partial waiver: the rest is asked back.
+        claim.overpayment_decision = "recover"
 
 
 async def decide_overpayment(
@@ -106,21 +113,44 @@ async def decide_overpayment(
     data: OverpaymentDecision,
     now: datetime,
 ) -> Claim:
-    """Recover (ask her for it back; nothing moves) or waive. A waiver up to the threshold is
-    written off at once; above it, it waits for a second, different administrator."""
+    """Recover (ask her for it back; nothing moves) or waive `data.amount` (all she owes when
+    omitted; the rest of a partial waiver is asked back). A waiver up to the threshold is written
+    off at once; above it, it waits for a second, different administrator."""
     claim = await locked_claim(session, actor, claim_id, "administrator", expected_version)
     owed = await _owed(session, claim)
+    waiving = _waiver_amount(claim, data, owed)
     clear_overpayment_decision(claim)
     claim.overpayment_decision = data.decision
     claim.overpayment_reason = data.reason
     claim.overpayment_decided_by = actor.user_id
     claim.overpayment_decided_at = now
     threshold = waiver_threshold(claim)
-    if data.decision == "waive" and (threshold is None or owed <= threshold):
-        await _write_off(session, claim, actor, owed, now=now)
-    touch(claim, now)
+    if waiving is None:
+        event = ClaimEvent.OVERPAYMENT_RECOVER
+    elif threshold is None or waiving <= threshold:
+        event = ClaimEvent.OVERPAYMENT_WAIVE
+        await _write_off(session, claim, actor, waiving, now=now)
+    else:
+        event = ClaimEvent.OVERPAYMENT_WAIVER_PROPOSED
+        claim.overpayment_waiving = waiving
+    amount = owed if waiving is None else waiving
+    record_money_step(session, claim, event, actor, data.reason, amount=amount, now=now)
     await session.flush()
     return claim
+
+
+def _waiver_amount(claim: Claim, data: OverpaymentDecision, owed: Decimal) -> Decimal | None:
+    """What a waiver writes off (None when recovering): `data.amount`, at most what she owes."""
+    if data.decision == "recover":
+        if data.amount is not None:
+            raise InvalidClaimData("amount", "is given only with a waiver")
+        return None
+    if data.amount is None:
+        return owed
+    check_amount("amount", data.amount, data.currency or claim.currency, claim.currency)
+    if data.amount > owed:
+        raise InvalidClaimData("amount", f"must not exceed what she owes back ({owed})")
+    return data.amount
 
 
 async def review_waiver(
@@ -142,13 +172,19 @@ async def review_waiver(
         raise SecondApproverMustDiffer()
     if not approve and not reason:
         raise InvalidClaimData("reason", "is required when sending a waiver back")
+    waiving = claim.overpayment_waiving
+    assert waiving is not None
     if approve:
-        await _write_off(session, claim, actor, await _owed(session, claim), now=now)
+        # Repayments recorded while the waiver waited lower what is left to waive.
+        waiving = min(waiving, await _owed(session, claim))
+        await _write_off(session, claim, actor, waiving, now=now)
         claim.overpayment_confirmed_by = actor.user_id
         claim.overpayment_confirmed_at = now
+        event = ClaimEvent.OVERPAYMENT_WAIVER_CONFIRM
     else:
         clear_overpayment_decision(claim)
-    touch(claim, now)
+        event = ClaimEvent.OVERPAYMENT_WAIVER_SEND_BACK
+    record_money_step(session, claim, event, actor, reason, amount=waiving, now=now)
     await session.flush()
     return claim
 
@@ -207,7 +243,15 @@ async def record_repayment(
     session.add(repayment)
     claim.overpayment_repaid += data.amount
     claim.overpayment_owed -= data.amount
-    touch(claim, now)
+    record_money_step(
+        session,
+        claim,
+        ClaimEvent.OVERPAYMENT_REPAYMENT,
+        actor,
+        data.reference,
+        amount=data.amount,
+        now=now,
+    )
     await session.flush()
     return repayment
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,5 +94,34 @@ def record_step(
             occurred_at=now,
             reason=reason,
             version=claim.version,
+        )
+    )
+
+
+def record_money_step(
+    session: AsyncSession,
+    claim: Claim,
+    event: ClaimEvent,
+    actor: Actor,
+    reason: str | None,
+    *,
+    amount: Decimal | None,
+    now: datetime,
+) -> None:
+    """Keep a step outside the status machine in the claim's history (an overpayment's: found,
+    asked back, waived, repaid), with the amount it concerned; a new version, the same status."""
+    touch(claim, now)
+    session.add(
+        ClaimTransition(
+            id=new_id(),
+            claim_id=claim.id,
+            event=event.value,
+            from_status=claim.status,
+            to_status=claim.status,
+            actor_id=actor.user_id,
+            occurred_at=now,
+            reason=reason,
+            version=claim.version,
+            amount=amount,
         )
     )

@@ -25,13 +25,7 @@ from claims.schemas import (
     ClaimantUpdate,
     DocumentView,
 )
-from fundadmin.api.claims_support import (
-    DocumentUpload,
-    actor_of,
-    audit,
-    store_upload,
-    vault_of,
-)
+from fundadmin.api.claims_support import DocumentUpload, actor_of, store_upload, vault_of
 from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
@@ -48,6 +42,7 @@ from fundadmin.api.pagination import (
     offset_cursor,
     paged,
 )
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.security.break_glass import personal_data_reason

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -47,18 +46,12 @@ from claims.schemas import (
     StepRequest,
     TransitionView,
 )
-from fundadmin.api.claims_support import (
-    DocumentUpload,
-    actor_of,
-    audit,
-    store_upload,
-    vault_of,
-)
+from fundadmin.api import steps
+from fundadmin.api.claims_support import DocumentUpload, actor_of, store_upload, vault_of
 from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
-    etag,
     expected_version,
     with_etag,
 )
@@ -72,10 +65,11 @@ from fundadmin.api.pagination import (
     page_of,
     paged,
 )
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
-from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
+from fundadmin.idempotency import IDEMPOTENT, idempotent_responses
 from fundadmin.letters.queue import with_overpayment_letter
 from fundadmin.parameter_values.service import policy_for
 from fundadmin.security.break_glass import personal_data_reason
@@ -89,21 +83,14 @@ READERS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR, Role.AUDITOR)]
 Run = Callable[[claims.Actor], Awaitable[ClaimRow]]
 
 
-async def _audit_claim(
+def _audited(
     session: AsyncSession,
     request: Request[Any, Any, Any],
     principal: Principal,
-    claim: ClaimRow,
     action: str,
-) -> None:
-    await audit(
-        session,
-        request,
-        principal,
-        action=f"claim.{action}",
-        subject_type="claim",
-        subject_id=claim.id,
-        details={"status": claim.status, "version": claim.version},
+) -> Callable[[ClaimRow], Awaitable[None]]:
+    return steps.audited_step(
+        session, request, principal, action=f"claim.{action}", subject_type="claim"
     )
 
 
@@ -115,10 +102,13 @@ async def _step(
     run: Run,
 ) -> Response[Claim]:
     """Run one lifecycle step, audit it, commit, and answer the claim with its new ETag."""
-    async with unit_of_work(session):
-        claim = await run(actor_of(principal))
-        await _audit_claim(session, request, principal, claim, action)
-    return with_etag(views.claim_view(claim, actor_of(principal)), claim.version)
+    actor = actor_of(principal)
+    return await steps.step(
+        session,
+        lambda: run(actor),
+        audited=_audited(session, request, principal, action),
+        view=lambda claim: views.claim_view(claim, actor),
+    )
 
 
 async def _money_step(
@@ -131,21 +121,16 @@ async def _money_step(
     run: Run,
 ) -> Response[bytes]:
     """A step that moves money: as `_step`, and answered once per Idempotency-Key."""
-
-    async def act() -> Claim:
-        claim = await run(actor_of(principal))
-        await _audit_claim(session, request, principal, claim, action)
-        return views.claim_view(claim, actor_of(principal))
-
-    if request.headers.get("If-Match") is None:
-        # 428 before the key is looked at: a retry without If-Match must not replay or conflict.
-        raise claims.VersionRequired()
-    async with unit_of_work(session):
-        response = await idempotent(request, session, principal, data, act, status_code=200)
-    # A replay answers from the stored body, so the version is read back from it, not the row.
-    if response.status_code == 200:
-        response.headers["ETag"] = etag(msgspec.json.decode(response.content)["version"])
-    return response
+    actor = actor_of(principal)
+    return await steps.money_step(
+        session,
+        request,
+        principal,
+        data,
+        lambda: run(actor),
+        audited=_audited(session, request, principal, action),
+        view=lambda claim: views.claim_view(claim, actor),
+    )
 
 
 async def _information(
@@ -187,14 +172,14 @@ class ClaimsController(Controller):
         clock: NamedDependency[Clock],
         data: JSONBody[ClaimCreate],
     ) -> Response[Claim]:
-        async with unit_of_work(session):
-            claim = await services.create_claim(session, actor_of(principal), data, now=clock.now())
-            await _audit_claim(session, request, principal, claim, "create")
-        return with_etag(
-            views.claim_view(claim, actor_of(principal)),
-            claim.version,
-            201,
-            location=f"{self.path}/{claim.id}",
+        actor = actor_of(principal)
+        return await steps.step(
+            session,
+            lambda: services.create_claim(session, actor, data, now=clock.now()),
+            audited=_audited(session, request, principal, "create"),
+            view=lambda claim: views.claim_view(claim, actor),
+            status_code=201,
+            location=lambda claim: f"{self.path}/{claim.id}",
         )
 
     @get(
@@ -300,8 +285,11 @@ class ClaimsController(Controller):
         after: After = None,
         limit: Limit = 50,
     ) -> Response[Page[TransitionView]]:
-        rows = await services.history(session, actor_of(principal), claim_id)
-        return paged(request, page_of([views.transition_view(r) for r in rows], after, limit))
+        actor = actor_of(principal)
+        currency = (await services.get_claim(session, actor, claim_id)).currency
+        rows = await services.history(session, actor, claim_id)
+        lines = [views.transition_view(r, currency) for r in rows]
+        return paged(request, page_of(lines, after, limit))
 
     @post(
         "/{claim_id:uuid}/submit",
@@ -398,7 +386,7 @@ class ClaimsController(Controller):
                 now=clock.now(),
             )
             claim = await services.get_claim(session, actor, claim_id)
-            await _audit_claim(session, request, principal, claim, "request_information")
+            await _audited(session, request, principal, "request_information")(claim)
         return with_etag(
             views.information_view(services.InformationExchange(asked, None)),
             claim.version,

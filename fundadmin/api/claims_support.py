@@ -1,5 +1,5 @@
 """What the claims and claimants controllers share: the caller as a claims Actor, the vault,
-If-Match and ETag, and the audit lines they write."""
+and the upload of a document."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from claims.models import Document
 from claims.personal_data import PersonalDataVault
 from claims.schemas import DocumentView
 from fundadmin.api.conventions import expected_version, with_etag
+from fundadmin.api.steps import audit
 from fundadmin.database import unit_of_work
-from fundadmin.security.audit import client_address, write_audit
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.vault import vault_from_settings
 
@@ -51,30 +51,6 @@ def vault_of(state: State) -> PersonalDataVault:
         vault = vault_from_settings(state.settings)
         state.claims_vault = vault
     return vault
-
-
-async def audit(
-    session: AsyncSession,
-    request: Request[Any, Any, Any],
-    principal: Principal,
-    *,
-    action: str,
-    subject_type: str,
-    subject_id: object,
-    reason: str | None = None,
-    details: dict[str, str | int | bool | None] | None = None,
-) -> None:
-    """One audit line (ids and states only: never a personal value)."""
-    await write_audit(
-        session,
-        principal=principal,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        reason=reason,
-        remote_addr=client_address(request),
-        details=details,
-    )
 
 
 StoreDocument = Callable[..., Awaitable[Document]]

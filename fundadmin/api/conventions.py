@@ -22,6 +22,8 @@ from litestar.datastructures import MutableScopeHeaders, ResponseHeader
 from litestar.params import HeaderParameter
 from litestar.types import Message, Scope
 
+from fundadmin.errors import STALE_VERSION, ProblemError
+
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
@@ -29,6 +31,19 @@ IfMatch = Annotated[
         required=False,
         description='The strong ETag of the version you read, e.g. "3"; required on every write '
         "(428 without it, 412 when the record has changed since).",
+    ),
+]
+
+OPTIONAL_IF_MATCH = "Optional: "
+"""How an optional If-Match's description starts (fundadmin/api/openapi.py leaves it optional)."""
+
+IfMatchWhenSent = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description=f'{OPTIONAL_IF_MATCH}the strong ETag of the version you read, e.g. "2"; when '
+        "sent, 412 if the record has changed since (a weak ETag never matches).",
     ),
 ]
 
@@ -56,6 +71,19 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     match = _ETAG.match(if_match.strip())
     return int(match.group(1)) if match else -1
+
+
+def check_if_match(if_match: str | None, current: int) -> None:
+    """For a record whose writes take If-Match when given (412 when it names another version or
+    is weak) rather than require it: ledger transactions and user accounts, whose clients
+    predate their ETags."""
+    wanted = expected_version(if_match)
+    if wanted is not None and wanted != current:
+        raise ProblemError(
+            STALE_VERSION,
+            "the record changed since you read it; read it again and re-apply your change",
+            extensions={"current_version": current},
+        )
 
 
 def etag(version: int) -> str:

@@ -21,7 +21,14 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
-from fundadmin.api.conventions import located
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
+    IfMatchWhenSent,
+    check_if_match,
+    located,
+    with_etag,
+)
 from fundadmin.api.pagination import (
     LINK_HEADER,
     After,
@@ -32,6 +39,7 @@ from fundadmin.api.pagination import (
     page_of,
     paged,
 )
+from fundadmin.api.steps import tagged
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError, ProblemType
@@ -63,6 +71,7 @@ from ledger.schemas import (
     spec_from_wire,
     statement_out,
     transaction_out,
+    transaction_version,
     trial_balance_out,
 )
 
@@ -167,11 +176,14 @@ async def _readable_transaction(
 
 
 async def _writable_transaction(
-    session: AsyncSession, principal: Principal, transaction_id: uuid.UUID
+    session: AsyncSession, principal: Principal, transaction_id: uuid.UUID, if_match: str | None
 ) -> None:
+    """A transaction of a country the caller administers, at the version If-Match names (when
+    sent: the ledger's own row lock then keeps a racing change from slipping in between)."""
     view = await _readable_transaction(session, principal, transaction_id)
     if not principal.reaches(Role.ADMINISTRATOR, view.country):
         raise ledger.TransactionNotFound("there is no such transaction")
+    check_if_match(if_match, transaction_version(view))
 
 
 def _scope(principal: Principal) -> str:
@@ -209,18 +221,19 @@ async def _settle(
     *,
     settle: Settle,
     verb: str,
+    if_match: str | None,
 ) -> Response[bytes]:
     """Post or void a pending transaction of a country the caller administers, once per key."""
 
     async def action() -> TransactionOut:
-        await _writable_transaction(session, principal, transaction_id)
+        await _writable_transaction(session, principal, transaction_id, if_match)
         async with _generic_route(verb):
             view = await settle(session, transaction_id)
         await _audit(session, request, principal, f"ledger.transaction.{verb}", view)
         return transaction_out(view)
 
     async with unit_of_work(session):
-        return await idempotent(request, session, principal, None, action, status_code=200)
+        return tagged(await idempotent(request, session, principal, None, action, status_code=200))
 
 
 class LedgerController(Controller):
@@ -324,6 +337,7 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Record a transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 201),
+        response_headers=CREATED_HEADERS,
         opt=IDEMPOTENT,
     )
     async def record(
@@ -353,9 +367,11 @@ class LedgerController(Controller):
             return transaction_out(view)
 
         async with unit_of_work(session):
-            return located(
-                await idempotent(request, session, principal, data, action),
-                f"{LedgerController.path}/transactions",
+            return tagged(
+                located(
+                    await idempotent(request, session, principal, data, action),
+                    f"{LedgerController.path}/transactions",
+                )
             )
 
     @post(
@@ -474,14 +490,21 @@ class LedgerController(Controller):
         )
         return paged(request, page_of([transaction_out(view) for view in views], after, limit))
 
-    @get("/transactions/{transaction_id:uuid}", guards=READERS, summary="One transaction")
+    @get(
+        "/transactions/{transaction_id:uuid}",
+        guards=READERS,
+        summary="One transaction",
+        response_headers=ETAG_HEADER,
+    )
     async def get_transaction(
         self,
+        request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         transaction_id: FromPath[uuid.UUID],
-    ) -> TransactionOut:
-        return transaction_out(await _readable_transaction(session, principal, transaction_id))
+    ) -> Response[TransactionOut]:
+        out = transaction_out(await _readable_transaction(session, principal, transaction_id))
+        return with_etag(out, out.version, request=request)
 
     @post(
         "/transactions/{transaction_id:uuid}/post",
@@ -489,15 +512,18 @@ class LedgerController(Controller):
         status_code=200,
         summary="Post a pending transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 200),
+        response_headers=ETAG_HEADER,
         opt=IDEMPOTENT,
     )
     async def post_pending(
         self,
+        *,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
         transaction_id: FromPath[uuid.UUID],
+        if_match: IfMatchWhenSent = None,
     ) -> Response[bytes]:
         async def settle(
             session: AsyncSession, transaction_id: uuid.UUID
@@ -507,7 +533,13 @@ class LedgerController(Controller):
             )
 
         return await _settle(
-            request, session, principal, transaction_id, settle=settle, verb="post"
+            request,
+            session,
+            principal,
+            transaction_id,
+            settle=settle,
+            verb="post",
+            if_match=if_match,
         )
 
     @post(
@@ -516,14 +548,17 @@ class LedgerController(Controller):
         status_code=200,
         summary="Void a pending transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 200),
+        response_headers=ETAG_HEADER,
         opt=IDEMPOTENT,
     )
     async def void_pending(
         self,
+        *,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         transaction_id: FromPath[uuid.UUID],
+        if_match: IfMatchWhenSent = None,
     ) -> Response[bytes]:
         async def settle(
             session: AsyncSession, transaction_id: uuid.UUID
@@ -531,14 +566,22 @@ class LedgerController(Controller):
             return await ledger.void_pending(session, transaction_id, actor=principal.username)
 
         return await _settle(
-            request, session, principal, transaction_id, settle=settle, verb="void"
+            request,
+            session,
+            principal,
+            transaction_id,
+            settle=settle,
+            verb="void",
+            if_match=if_match,
         )
 
     @post(
         "/transactions/{transaction_id:uuid}/reverse",
         guards=WRITERS,
-        summary="Reverse a posted transaction once (Idempotency-Key header required)",
+        summary="Reverse a posted transaction once (Idempotency-Key header required; If-Match "
+        "names the original's version, the answer's ETag is the reversal's)",
         responses=idempotent_responses(TransactionOut, 201),
+        response_headers=CREATED_HEADERS,
         opt=IDEMPOTENT,
     )
     async def reverse(
@@ -550,11 +593,12 @@ class LedgerController(Controller):
         clock: NamedDependency[Clock],
         transaction_id: FromPath[uuid.UUID],
         data: JSONBody[ReverseIn],
+        if_match: IfMatchWhenSent = None,
     ) -> Response[bytes]:
         key = idempotency_key(request)
 
         async def action() -> TransactionOut:
-            await _writable_transaction(session, principal, transaction_id)
+            await _writable_transaction(session, principal, transaction_id, if_match)
             async with _generic_route("reverse"):
                 view = await ledger.reverse_transaction(
                     session,
@@ -570,9 +614,11 @@ class LedgerController(Controller):
             return transaction_out(view)
 
         async with unit_of_work(session):
-            return located(
-                await idempotent(request, session, principal, data, action),
-                f"{LedgerController.path}/transactions",
+            return tagged(
+                located(
+                    await idempotent(request, session, principal, data, action),
+                    f"{LedgerController.path}/transactions",
+                )
             )
 
     @get("/trial-balance", guards=READERS, summary="Trial balance of one country's books")

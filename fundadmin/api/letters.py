@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import claims
 from claims import services
 from claims.schemas import StepRequest
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.claims_support import actor_of, vault_of
 from fundadmin.api.conventions import LOCATION_HEADER, IfMatch, expected_version
 from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
+from fundadmin.api.steps import audit
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses

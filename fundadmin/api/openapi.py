@@ -6,7 +6,8 @@ generates from the handlers, so every route, present and future, is described th
   statuses the route can really give (401/403 when signed in, 409/413/415 on writes, 412/428 with
   `If-Match`, 422 and 503 everywhere, 400 on writes whose body cannot be read at all: malformed
   multipart, JSON nested too deeply);
-- `If-Match` is required (the server answers 428 without it);
+- `If-Match` is required (the server answers 428 without it), except where its description
+  starts "Optional: " (ledger transactions, user accounts);
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
 - every text the request may carry says it holds no NUL character (`NO_NUL_PATTERN`), since
   `fundadmin.api.strict` refuses one (PostgreSQL cannot store it);
@@ -36,6 +37,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Method
 from litestar.typing import FieldDefinition
 
+from fundadmin.api.conventions import OPTIONAL_IF_MATCH
 from fundadmin.errors import PROBLEM_MEDIA_TYPE
 from fundadmin.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENT, KEY_PATTERN
 from fundadmin.security.guards import PUBLIC
@@ -251,12 +253,14 @@ def _complete_operation(
     _declare_location(responses)
     _describe_lists(parameters)
     _refuse_nul([p.get("schema") for p in parameters if p.get("in") in {"query", "path"}])
-    has_if_match = False
+    has_if_match = requires_if_match = False
     for parameter in parameters:
         if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
-            parameter["required"] = True
+            required = not parameter.get("description", "").startswith(OPTIONAL_IF_MATCH)
+            parameter["required"] = required
             parameter["schema"] = {"type": "string"}
             has_if_match = True
+            requires_if_match = requires_if_match or required
     statuses = ["404", "422", "503"]
     if not public:
         statuses += ["401", "403"]
@@ -267,7 +271,7 @@ def _complete_operation(
     if method in _WRITES:
         statuses += ["400", "409", "413", "415"]
     if has_if_match:
-        statuses += ["412", "428"]
+        statuses += ["412", "428"] if requires_if_match else ["412"]
     for status in sorted(statuses):
         responses[status] = {"$ref": f"#/components/responses/Problem{status}"}
 
@@ -347,7 +351,23 @@ def complete_document(
                 _complete_operation(
                     method, operation, public=name in public, idempotent=name in idempotent
                 )
+                if name in idempotent:
+                    _declare_etag(operation["responses"], components["schemas"])
     return document
+
+
+def _declare_etag(responses: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """An idempotent answer is raw JSON, so Litestar documents none of its headers: the ETag is
+    declared where the answered record has a `version` (fundadmin.api.steps.tagged sets it then)."""
+    for status in ("200", "201"):
+        answer = responses.get(status, {})
+        reference = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        schema = schemas.get(reference.get("$ref", "").rpartition("/")[2], {})
+        if "version" in schema.get("properties", {}):
+            answer.setdefault("headers", {})["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "The record's version; send it back as If-Match to change it.",
+            }
 
 
 def _operations_with(request: Request[Any, Any, Any], option: str) -> set[str]:

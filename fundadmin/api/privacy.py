@@ -9,7 +9,8 @@ writes an audit line with ids and counts only.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -19,7 +20,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api import steps
+from fundadmin.api.claims_support import actor_of, vault_of
 from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
@@ -39,6 +41,7 @@ from fundadmin.api.pagination import (
     paged,
     time_cursor,
 )
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.privacy import erasure, holds
@@ -76,6 +79,36 @@ def _run_view(row: RetentionRun) -> RetentionRunView:
     return msgspec.convert(row, RetentionRunView, from_attributes=True)
 
 
+Record = TypeVar("Record", ErasureRequest, LegalHold)
+
+
+def _audited(
+    session: AsyncSession,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    action: str,
+    details: Callable[[Record], steps.AuditDetails],
+) -> Callable[[Record], Awaitable[None]]:
+    """The audit line of a step on her erasure request or legal hold: about the claimant."""
+
+    async def write(row: Record) -> None:
+        await audit(
+            session,
+            request,
+            principal,
+            action=action,
+            subject_type="claimant",
+            subject_id=row.claimant_id,
+            details=details(row),
+        )
+
+    return write
+
+
+def _hold_details(hold: LegalHold) -> steps.AuditDetails:
+    return {"hold": str(hold.id), "kind": hold.kind}
+
+
 def erasure_log_of(state: State) -> ErasureLog:
     return ErasureLog(state.settings.erasure_log_path)
 
@@ -101,29 +134,26 @@ class PrivacyController(Controller):
         claimant_id: FromPath[uuid.UUID],
         data: JSONBody[ErasureRequestCreate],
     ) -> Response[ErasureRequestView]:
-        async with unit_of_work(session):
-            row = await erasure.request_erasure(
+        return await steps.step(
+            session,
+            lambda: erasure.request_erasure(
                 session,
                 actor_of(principal),
                 claimant_id,
                 received_on=data.received_on,
                 when_free=data.when_free,
                 now=clock.now(),
-            )
-            await audit(
+            ),
+            audited=_audited(
                 session,
                 request,
                 principal,
-                action="claimant.erasure.request",
-                subject_type="claimant",
-                subject_id=claimant_id,
-                details={"erasure_request": str(row.id), "when_free": row.when_free},
-            )
-        return with_etag(
-            _erasure_view(row),
-            row.version,
-            201,
-            location=f"{self.path}/erasure-requests/{row.id}",
+                "claimant.erasure.request",
+                lambda row: {"erasure_request": str(row.id), "when_free": row.when_free},
+            ),
+            view=_erasure_view,
+            status_code=201,
+            location=lambda row: f"{self.path}/erasure-requests/{row.id}",
         )
 
     @get(
@@ -258,24 +288,24 @@ class PrivacyController(Controller):
         request_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> Response[ErasureRequestView]:
-        async with unit_of_work(session):
-            row = await erasure.cancel_erasure(
+        return await steps.step(
+            session,
+            lambda: erasure.cancel_erasure(
                 session,
                 actor_of(principal),
                 request_id,
                 expected_version=expected_version(if_match),
                 now=clock.now(),
-            )
-            await audit(
+            ),
+            audited=_audited(
                 session,
                 request,
                 principal,
-                action="claimant.erasure.cancel",
-                subject_type="claimant",
-                subject_id=row.claimant_id,
-                details={"erasure_request": str(row.id)},
-            )
-        return with_etag(_erasure_view(row), row.version)
+                "claimant.erasure.cancel",
+                lambda row: {"erasure_request": str(row.id)},
+            ),
+            view=_erasure_view,
+        )
 
     @post(
         "/claimants/{claimant_id:uuid}/legal-holds",
@@ -294,29 +324,20 @@ class PrivacyController(Controller):
         claimant_id: FromPath[uuid.UUID],
         data: JSONBody[LegalHoldCreate],
     ) -> Response[LegalHoldView]:
-        async with unit_of_work(session):
-            hold = await holds.place_hold(
+        return await steps.step(
+            session,
+            lambda: holds.place_hold(
                 session,
                 actor_of(principal),
                 claimant_id,
                 kind=data.kind,
                 reason=data.reason,
                 now=clock.now(),
-            )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claimant.hold.place",
-                subject_type="claimant",
-                subject_id=claimant_id,
-                details={"hold": str(hold.id), "kind": hold.kind},
-            )
-        return with_etag(
-            _hold_view(hold),
-            hold.version,
-            201,
-            location=f"{self.path}/claimants/{claimant_id}/legal-holds/{hold.id}",
+            ),
+            audited=_audited(session, request, principal, "claimant.hold.place", _hold_details),
+            view=_hold_view,
+            status_code=201,
+            location=lambda hold: f"{self.path}/claimants/{claimant_id}/legal-holds/{hold.id}",
         )
 
     @get(
@@ -375,8 +396,9 @@ class PrivacyController(Controller):
         data: JSONBody[LegalHoldLift],
         if_match: IfMatch = None,
     ) -> Response[LegalHoldView]:
-        async with unit_of_work(session):
-            hold = await holds.lift_hold(
+        return await steps.step(
+            session,
+            lambda: holds.lift_hold(
                 session,
                 actor_of(principal),
                 claimant_id,
@@ -384,17 +406,10 @@ class PrivacyController(Controller):
                 reason=data.reason,
                 expected_version=expected_version(if_match),
                 now=clock.now(),
-            )
-            await audit(
-                session,
-                request,
-                principal,
-                action="claimant.hold.lift",
-                subject_type="claimant",
-                subject_id=claimant_id,
-                details={"hold": str(hold.id), "kind": hold.kind},
-            )
-        return with_etag(_hold_view(hold), hold.version)
+            ),
+            audited=_audited(session, request, principal, "claimant.hold.lift", _hold_details),
+            view=_hold_view,
+        )
 
     @get(
         "/claimants/{claimant_id:uuid}/export",

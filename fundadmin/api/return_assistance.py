@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -36,12 +35,12 @@ from claims.returns.schemas import (
     RiskConfirmationIn,
     StatusChangeIn,
 )
-from fundadmin.api.claims_support import DocumentUpload, actor_of, audit, vault_of
+from fundadmin.api import steps
+from fundadmin.api.claims_support import DocumentUpload, actor_of, vault_of
 from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
-    etag,
     expected_version,
     with_etag,
 )
@@ -55,9 +54,10 @@ from fundadmin.api.pagination import (
     page_of,
     paged,
 )
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
-from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
+from fundadmin.idempotency import IDEMPOTENT, idempotent_responses
 from fundadmin.security.audit_search import steps_of
 from fundadmin.security.break_glass import personal_data_reason
 from fundadmin.security.guards import requires
@@ -72,21 +72,18 @@ READERS = [requires(Role.LEGAL_ADVISER, Role.ADMINISTRATOR, Role.AUDITOR)]
 Run = Callable[[claims.Actor], Awaitable[ReturnApplication]]
 
 
-async def _audited(
+def _audited(
     session: AsyncSession,
     request: Request[Any, Any, Any],
     principal: Principal,
-    application: ReturnApplication,
     action: str,
-) -> None:
-    await audit(
+) -> Callable[[ReturnApplication], Awaitable[None]]:
+    return steps.audited_step(
         session,
         request,
         principal,
         action=f"return_assistance.{action}",
         subject_type="return_application",
-        subject_id=application.id,
-        details={"status": application.status, "version": application.version},
     )
 
 
@@ -99,11 +96,12 @@ async def _step(
     action: str,
     run: Run,
 ) -> Response[Application]:
-    async with unit_of_work(session):
-        application = await run(actor_of(principal))
-        await _audited(session, request, principal, application, action)
-    view = views.application_view(application, today=clock.now().date())
-    return with_etag(view, application.version)
+    return await steps.step(
+        session,
+        lambda: run(actor_of(principal)),
+        audited=_audited(session, request, principal, action),
+        view=lambda application: views.application_view(application, today=clock.now().date()),
+    )
 
 
 async def _money_step(
@@ -117,17 +115,15 @@ async def _money_step(
     run: Run,
 ) -> Response[bytes]:
     """A step that moves money: answered once per Idempotency-Key."""
-
-    async def act() -> Application:
-        application = await run(actor_of(principal))
-        await _audited(session, request, principal, application, action)
-        return views.application_view(application, today=clock.now().date())
-
-    async with unit_of_work(session):
-        response = await idempotent(request, session, principal, data, act, status_code=200)
-    if response.status_code == 200:
-        response.headers["ETag"] = etag(msgspec.json.decode(response.content)["version"])
-    return response
+    return await steps.money_step(
+        session,
+        request,
+        principal,
+        data,
+        lambda: run(actor_of(principal)),
+        audited=_audited(session, request, principal, action),
+        view=lambda application: views.application_view(application, today=clock.now().date()),
+    )
 
 
 def _history_step(line: AuditEvent) -> HistoryStep:
@@ -163,13 +159,16 @@ class ReturnAssistanceController(Controller):
         state: State,
         data: JSONBody[ApplicationCreate],
     ) -> Response[Application]:
-        async with unit_of_work(session):
-            application = await services.create_application(
+        return await steps.step(
+            session,
+            lambda: services.create_application(
                 session, vault_of(state), actor_of(principal), data, now=clock.now()
-            )
-            await _audited(session, request, principal, application, "create")
-        view = views.application_view(application, today=clock.now().date())
-        return with_etag(view, application.version, 201, location=f"{self.path}/{application.id}")
+            ),
+            audited=_audited(session, request, principal, "create"),
+            view=lambda application: views.application_view(application, today=clock.now().date()),
+            status_code=201,
+            location=lambda application: f"{self.path}/{application.id}",
+        )
 
     @get(
         "/",

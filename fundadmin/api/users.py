@@ -15,6 +15,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fundadmin.api.conventions import (
+    CREATED_HEADERS,
+    ETAG_HEADER,
+    IfMatchWhenSent,
+    check_if_match,
+    with_etag,
+)
 from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.database import unit_of_work
 from fundadmin.security.audit import client_address
@@ -23,6 +30,7 @@ from fundadmin.security.models import UserAccount, UserChange
 from fundadmin.security.principal import Principal, Role
 from fundadmin.security.user_admin import (
     NewUser,
+    account_version,
     changes_of,
     create_account,
     decide_change,
@@ -101,6 +109,8 @@ class User(msgspec.Struct):
     organisation: str | None
     grants: list[GrantBody]
     created_at: datetime
+    version: int
+    """The account's version, also its ETag: send it back as If-Match to change the account."""
     pending_changes: list[AccountChange] = []
     """Changes to this account waiting for a second superuser."""
 
@@ -120,9 +130,16 @@ def _change(change: UserChange) -> AccountChange:
 
 
 async def _user_with_pending(session: AsyncSession, account: UserAccount) -> User:
-    user = _user(account)
+    user = _user(account, await account_version(session, account.id))
     user.pending_changes = [_change(c) for c in await pending_of(session, account.id)]
     return user
+
+
+async def _changing(session: AsyncSession, user_id: uuid.UUID, if_match: str | None) -> UserAccount:
+    """The account, locked, after If-Match (when sent) is checked against its version."""
+    account = await find_account(session, user_id=user_id, lock=True)
+    check_if_match(if_match, await account_version(session, account.id))
+    return account
 
 
 class UserCreated(msgspec.Struct):
@@ -131,7 +148,7 @@ class UserCreated(msgspec.Struct):
     """A service account's secret: shown this once, stored only as a hash."""
 
 
-def _user(account: UserAccount) -> User:
+def _user(account: UserAccount, version: int) -> User:
     return User(
         id=account.id,
         username=account.username,
@@ -143,6 +160,7 @@ def _user(account: UserAccount) -> User:
             key=lambda g: (g.role, g.country),
         ),
         created_at=account.created_at,
+        version=version,
     )
 
 
@@ -164,10 +182,16 @@ class UserController(Controller):
         after: After = None,
         limit: Limit = 50,
     ) -> Response[Page[User]]:
-        users = [_user(u) for u in await list_accounts(session)]
+        users = [
+            _user(u, await account_version(session, u.id)) for u in await list_accounts(session)
+        ]
         return paged(request, page_of(users, after, limit))
 
-    @post("/", summary="Create a user or a ministry service account")
+    @post(
+        "/",
+        summary="Create a user or a ministry service account",
+        response_headers=CREATED_HEADERS,
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -181,19 +205,27 @@ class UserController(Controller):
         async with unit_of_work(session):
             account, secret = await create_account(session, principal, new, client_address(request))
         await session.refresh(account, ["organisation", "grants", "created_at"])
-        return Response(
-            UserCreated(await _user_with_pending(session, account), secret),
-            status_code=201,
-            headers={"Location": f"{self.path}/{account.id}"},
+        user = await _user_with_pending(session, account)
+        return with_etag(
+            UserCreated(user, secret), user.version, 201, location=f"{self.path}/{account.id}"
         )
 
-    @get("/{user_id:uuid}", summary="One user")
+    @get("/{user_id:uuid}", summary="One user", response_headers=ETAG_HEADER)
     async def get_user(
-        self, session: NamedDependency[AsyncSession], user_id: FromPath[uuid.UUID]
-    ) -> User:
-        return await _user_with_pending(session, await find_account(session, user_id=user_id))
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        user_id: FromPath[uuid.UUID],
+    ) -> Response[User]:
+        user = await _user_with_pending(session, await find_account(session, user_id=user_id))
+        return with_etag(user, user.version, request=request)
 
-    @post("/{user_id:uuid}/disable", status_code=200, summary="Disable a user: her tokens stop")
+    @post(
+        "/{user_id:uuid}/disable",
+        status_code=200,
+        summary="Disable a user: her tokens stop",
+        response_headers=ETAG_HEADER,
+    )
     async def disable(
         self,
         *,
@@ -202,17 +234,20 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-    ) -> User:
+        if_match: IfMatchWhenSent = None,
+    ) -> Response[User]:
         async with unit_of_work(session):
-            account = await find_account(session, user_id=user_id)
+            account = await _changing(session, user_id, if_match)
             await disable_account(session, principal, account, client_address(request))
         state.active_users.forget(account.id)
-        return _user(account)
+        user = await _user_with_pending(session, account)
+        return with_etag(user, user.version)
 
     @put(
         "/{user_id:uuid}/roles",
         summary="Replace a user's roles (202: a new role reaching personal data or money waits "
         "for a second superuser)",
+        response_headers=ETAG_HEADER,
     )
     async def set_roles(
         self,
@@ -223,9 +258,10 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
+        if_match: IfMatchWhenSent = None,
     ) -> Response[User]:
         async with unit_of_work(session):
-            account = await find_account(session, user_id=user_id)
+            account = await _changing(session, user_id, if_match)
             await set_account_grants(
                 session,
                 principal,
@@ -238,9 +274,14 @@ class UserController(Controller):
         await session.refresh(account, ["organisation", "grants"])
         user = await _user_with_pending(session, account)
         waiting = any(c.kind == "grants" for c in user.pending_changes)
-        return Response(user, status_code=202 if waiting else 200)
+        return with_etag(user, user.version, 202 if waiting else 200)
 
-    @post("/{user_id:uuid}/enable", status_code=200, summary="Enable a disabled user again")
+    @post(
+        "/{user_id:uuid}/enable",
+        status_code=200,
+        summary="Enable a disabled user again",
+        response_headers=ETAG_HEADER,
+    )
     async def enable(
         self,
         *,
@@ -249,18 +290,22 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-    ) -> User:
+        if_match: IfMatchWhenSent = None,
+    ) -> Response[User]:
         async with unit_of_work(session):
-            account = await find_account(session, user_id=user_id)
+            account = await _changing(session, user_id, if_match)
             await enable_account(session, principal, account, client_address(request))
         state.active_users.forget(account.id)
-        return _user(account)
+        user = await _user_with_pending(session, account)
+        return with_etag(user, user.version)
 
     @post(
         "/{user_id:uuid}/secret",
         status_code=200,
         summary="Replace a password, or generate a service account's new secret (202: the "
-        "password of an account reaching personal data or money waits for a second superuser)",
+        "password of an account reaching personal data or money waits for a second superuser; "
+        "ETag: the account's new version)",
+        response_headers=ETAG_HEADER,
     )
     async def replace_secret(
         self,
@@ -271,16 +316,18 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
+        if_match: IfMatchWhenSent = None,
     ) -> Response[SecretReplaced]:
         async with unit_of_work(session):
-            account = await find_account(session, user_id=user_id)
+            account = await _changing(session, user_id, if_match)
             secret = await replace_secret(
                 session, principal, account, data.password, client_address(request)
             )
             waiting = [c for c in await pending_of(session, account.id) if c.kind == "secret"]
         state.active_users.forget(account.id)
         pending = _change(waiting[0]) if waiting else None
-        return Response(SecretReplaced(secret, pending), status_code=202 if pending else 200)
+        version = await account_version(session, account.id)
+        return with_etag(SecretReplaced(secret, pending), version, 202 if pending else 200)
 
     @get("/changes", summary="Changes waiting for a second superuser", response_headers=LINK_HEADER)
     async def pending(
@@ -297,7 +344,9 @@ class UserController(Controller):
     @post(
         "/changes/{change_id:uuid}/confirm",
         status_code=200,
-        summary="Confirm another superuser's change: it takes effect now",
+        summary="Confirm another superuser's change: it takes effect now (ETag: the changed "
+        "account's new version)",
+        response_headers=ETAG_HEADER,
     )
     async def confirm(
         self,
@@ -307,13 +356,14 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         change_id: FromPath[uuid.UUID],
-    ) -> AccountChange:
+    ) -> Response[AccountChange]:
         return await _decide(request, state, session, principal, change_id, confirm=True)
 
     @post(
         "/changes/{change_id:uuid}/reject",
         status_code=200,
-        summary="Reject another superuser's change",
+        summary="Reject another superuser's change (ETag: the changed account's new version)",
+        response_headers=ETAG_HEADER,
     )
     async def reject(
         self,
@@ -323,7 +373,7 @@ class UserController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         change_id: FromPath[uuid.UUID],
-    ) -> AccountChange:
+    ) -> Response[AccountChange]:
         return await _decide(request, state, session, principal, change_id, confirm=False)
 
 
@@ -335,14 +385,15 @@ async def _decide(
     change_id: uuid.UUID,
     *,
     confirm: bool,
-) -> AccountChange:
+) -> Response[AccountChange]:
     async with unit_of_work(session):
         change = await decide_change(
             session, principal, change_id, confirm=confirm, remote_addr=client_address(request)
         )
     state.active_users.forget(change.user_id)
     await session.refresh(change)
-    return _change(change)
+    version = await account_version(session, change.user_id)
+    return with_etag(_change(change), version)
 
 
 class OwnAccountController(Controller):

@@ -16,9 +16,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fundadmin.api.claims_support import audit
 from fundadmin.api.conventions import LOCATION_HEADER
 from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.parameter_values import service

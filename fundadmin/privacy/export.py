@@ -298,7 +298,8 @@ async def _claim_entry(
     return {
         "claim": views.claim_view(claim),
         "history": [
-            views.transition_view(t) for t in await repository.transitions(session, claim.id)
+            views.transition_view(t, claim.currency)
+            for t in await repository.transitions(session, claim.id)
         ],
         "information_requests": exchanges,
         "payments": [views.payment_view(p) for p in await repository.payments(session, claim.id)],

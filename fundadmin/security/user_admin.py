@@ -188,10 +188,17 @@ async def list_accounts(session: AsyncSession) -> Sequence[UserAccount]:
 
 
 async def find_account(
-    session: AsyncSession, *, user_id: uuid.UUID | None = None, username: str | None = None
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID | None = None,
+    username: str | None = None,
+    lock: bool = False,
 ) -> UserAccount:
+    """The account; with `lock`, held until the transaction ends (a change checked against
+    the version read must not race another)."""
     condition = UserAccount.id == user_id if user_id else UserAccount.username == username
-    user = await session.scalar(sa.select(UserAccount).where(condition))
+    query = sa.select(UserAccount).where(condition)
+    user = await session.scalar(query.with_for_update() if lock else query)
     if user is None:
         raise UserNotFound()
     return user
@@ -341,6 +348,21 @@ def _apply_grants(
 def _end_tokens(user: UserAccount) -> None:
     """Every token issued before now stops working."""
     user.tokens_valid_after = sa.func.now()
+
+
+async def account_version(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """The account's version (its ETag), grown by one by every change recorded for it and by
+    one more when a second superuser decides a pending one: every change to the account passes
+    through `_record_change` (and `decide_change`), so the count is the history's length and no
+    column can drift from it."""
+    recorded, decided = (
+        await session.execute(
+            sa.select(sa.func.count(), sa.func.count(UserChange.decided_by)).where(
+                UserChange.user_id == user_id
+            )
+        )
+    ).one()
+    return 1 + int(recorded) + int(decided)
 
 
 async def pending_changes(session: AsyncSession) -> Sequence[UserChange]:

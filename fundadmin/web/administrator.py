@@ -16,7 +16,8 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from claims import services
-from fundadmin.api.claims_support import audit, vault_of
+from fundadmin.api.claims_support import vault_of
+from fundadmin.api.steps import audit
 from fundadmin.database import unit_of_work
 from fundadmin.security.principal import Role
 from fundadmin.web.i18n import n_

@@ -32,7 +32,8 @@ from claims.returns import services as returns
 from claims.returns import views as return_views
 from claims.returns.schemas import ApplicationCreate
 from claims.schemas import ClaimantCreate, InformationAnswer
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.claims_support import actor_of, vault_of
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.security.audit_search import steps_of

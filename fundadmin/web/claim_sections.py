@@ -19,7 +19,8 @@ from claims import services, views
 from claims.documents import MAX_DOCUMENT_BYTES
 from claims.models import Claim
 from claims.workflow import ClaimStatus
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.claims_support import actor_of, vault_of
+from fundadmin.api.steps import audit
 from fundadmin.database import unit_of_work
 from fundadmin.security.principal import Principal, Role
 from fundadmin.web.i18n import n_

@@ -29,8 +29,9 @@ from claims import services, views
 from claims.models import Claim as ClaimRow
 from claims.schemas import ClaimCreate, DecisionRequest, PaymentCreate
 from fundadmin.api.auth import SIGN_IN_THROTTLE
-from fundadmin.api.claims_support import actor_of, audit, vault_of
+from fundadmin.api.claims_support import actor_of, vault_of
 from fundadmin.api.reports import MEDIA_TYPES, allocation_for
+from fundadmin.api.steps import audit
 from fundadmin.clock import Clock, today
 from fundadmin.database import unit_of_work
 from fundadmin.errors import ProblemError
@@ -356,7 +357,7 @@ async def _claim_page(
         status_code,
         claim=shown,
         assessment=views.assessment_view(claim.assessment) if claim.assessment else None,
-        history=[views.transition_view(t) for t in history],
+        history=[views.transition_view(t, claim.currency) for t in history],
         taken_by=await usernames(session, (t.actor_id for t in history)),
         claim_documents=[
             views.document_view(d) for d in await services.documents(session, actor, claim.id)

@@ -156,6 +156,7 @@ async def test_the_claim_shows_what_she_owes_back(driver: Driver) -> None:
         "decided_by": None,
         "confirmed_at": None,
         "confirmed_by": None,
+        "waiving": None,
         "waiver_threshold": "100000.00",
     }
     assert seen["outstanding"] == "0.00"
@@ -335,3 +336,146 @@ async def test_direct_sql_cannot_rewrite_a_repayment(
     await driver.step(claim, "repayments", "admin-se", _repayment("1000"), money=True)
     with pytest.raises(asyncpg.PostgresError, match=r"append-only|permission denied"):
         await raw.execute("UPDATE claim_repayment SET amount = 1 WHERE claim_id = $1", claim["id"])
+
+
+def _waiver(amount: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"decision": "waive", "reason": "Hardship shown for part of it."}
+    return body if amount is None else {**body, "amount": amount, **extra}
+
+
+async def _history(driver: Driver, claim: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The claim's overpayment steps in its history: (event, amount)."""
+    response = await driver.call(
+        "GET", f"/api/v1/claims/{claim['id']}/history", "adviser-marta", params={"limit": 200}
+    )
+    return [
+        (step["event"], step["amount"])
+        for step in response.json()["items"]
+        if step["event"].startswith("overpayment_")
+    ]
+
+
+class TestOverpaymentHistory:
+    async def test_found_asked_back_and_repaid_are_steps_with_their_amounts(
+        self, driver: Driver
+    ) -> None:
+        claim = await _overpaid_by_appeal(driver)
+        claim = await _overpayment(driver, claim, "recover")
+        claim = await driver.step(claim, "repayments", "admin-se", _repayment("2000"), money=True)
+        claim = await driver.step(claim, "repayments", "admin-se", _repayment("3000"), money=True)
+        assert await _history(driver, claim) == [
+            ("overpayment_recorded", "5000.00"),
+            ("overpayment_recover", "5000.00"),
+            ("overpayment_repayment", "2000.00"),
+            ("overpayment_repayment", "3000.00"),
+        ]
+        steps = (
+            await driver.call("GET", f"/api/v1/claims/{claim['id']}/history", "admin-se")
+        ).json()["items"]
+        last = steps[-1]
+        assert last["version"] == claim["version"]
+        assert last["from_status"] == last["to_status"] == claim["status"]
+        assert last["reason"] == "BG 123-4567"
+        assert all(s["amount"] is None for s in steps if not s["event"].startswith("overpayment"))
+
+    async def test_a_waiver_sent_back_and_one_confirmed_are_both_in_the_history(
+        self, driver: Driver
+    ) -> None:
+        claim = await _overpaid_above_threshold(driver)
+        claim = await _overpayment(driver, claim, "waive")
+        claim = await driver.step(
+            claim,
+            "overpayment/approvals",
+            "admin2-se",
+            {"approve": False, "reason": "Ask her to repay in instalments."},
+            money=True,
+        )
+        claim = await _overpayment(driver, claim, "waive")
+        claim = await driver.step(claim, "overpayment/approvals", "admin2-se", {}, money=True)
+        assert await _history(driver, claim) == [
+            ("overpayment_recorded", "110000.00"),
+            ("overpayment_waiver_proposed", "110000.00"),
+            ("overpayment_waiver_send_back", "110000.00"),
+            ("overpayment_waiver_proposed", "110000.00"),
+            ("overpayment_waiver_confirm", "110000.00"),
+        ]
+
+
+class TestPartialWaiver:
+    async def test_part_is_written_off_and_the_rest_is_asked_back(self, driver: Driver) -> None:
+        fund_before = await _balance(driver, "SE/fund/victims")
+        claim = await _overpaid_by_appeal(driver)
+        claim = await driver.step(claim, "overpayment", "admin-se", _waiver("2000"), money=True)
+        assert claim["overpayment"]["waived"] == "2000.00"
+        assert claim["overpayment"]["owed"] == "3000.00"
+        assert claim["overpayment"]["state"] == "recovering"
+        code = f"SE/receivable/overpaid/{claim['id']}"
+        assert (await _balance(driver, code))["posted"] == "3000.00"
+        waivers = [
+            t
+            for t in (
+                await driver.call(
+                    "GET",
+                    f"{LEDGER}/transactions",
+                    "admin-se",
+                    params={"reference": f"claim:{claim['id']}"},
+                )
+            ).json()["items"]
+            if t["kind"] == "overpayment_waiver"
+        ]
+        assert [p["amount"] for p in waivers[0]["postings"]] == ["2000.00", "2000.00"]
+        await driver.step(claim, "close", "admin-se", {}, expect=409)
+        claim = await driver.step(claim, "repayments", "admin-se", _repayment("3000"), money=True)
+        assert claim["overpayment"]["state"] == "settled"
+        fund_after = await _balance(driver, "SE/fund/victims")
+        # Paid 20 000, owed 15 000: the fund bears 15 000 and the 2 000 it forgave.
+        assert Decimal(fund_before["posted"]) - Decimal(fund_after["posted"]) == Decimal("17000")
+        assert await _history(driver, claim) == [
+            ("overpayment_recorded", "5000.00"),
+            ("overpayment_waive", "2000.00"),
+            ("overpayment_repayment", "3000.00"),
+        ]
+        assert (await driver.step(claim, "close", "admin-se", {}))["status"] == "closed"
+
+    async def test_a_part_above_the_threshold_waits_for_a_second_administrator(
+        self, driver: Driver
+    ) -> None:
+        claim = await _overpaid_above_threshold(driver)
+        code = f"SE/receivable/overpaid/{claim['id']}"
+        claim = await driver.step(claim, "overpayment", "admin-se", _waiver("105000"), money=True)
+        assert claim["overpayment"]["state"] == "awaiting_second_approval"
+        assert claim["overpayment"]["waiving"] == "105000.00"
+        assert (await _balance(driver, code))["posted"] == "110000.00"
+        await driver.step(claim, "overpayment/approvals", "admin-se", {}, money=True, expect=403)
+        claim = await driver.step(claim, "overpayment/approvals", "admin2-se", {}, money=True)
+        assert claim["overpayment"]["waived"] == "105000.00"
+        assert claim["overpayment"]["owed"] == "5000.00"
+        assert claim["overpayment"]["state"] == "recovering"
+        assert claim["overpayment"]["waiving"] is None
+        assert (await _balance(driver, code))["posted"] == "5000.00"
+
+    async def test_a_part_up_to_the_threshold_is_written_off_at_once(self, driver: Driver) -> None:
+        claim = await _overpaid_above_threshold(driver)
+        claim = await driver.step(claim, "overpayment", "admin-se", _waiver("100000"), money=True)
+        assert claim["overpayment"]["waived"] == "100000.00"
+        assert claim["overpayment"]["owed"] == "10000.00"
+        assert claim["overpayment"]["state"] == "recovering"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            _waiver("5000.01"),
+            _waiver("0"),
+            _waiver("-1"),
+            _waiver("10.001"),
+            _waiver("100", currency="EUR"),
+            {"decision": "recover", "reason": "Ask it back.", "amount": "100"},
+        ],
+    )
+    async def test_refused_amounts_move_nothing(self, driver: Driver, body: dict) -> None:
+        claim = await _overpaid_by_appeal(driver)
+        problem = await driver.step(claim, "overpayment", "admin-se", body, money=True, expect=422)
+        assert problem["status"] == 422
+        assert (await driver.get(claim))["version"] == claim["version"]
+        code = f"SE/receivable/overpaid/{claim['id']}"
+        assert (await _balance(driver, code))["posted"] == "5000.00"

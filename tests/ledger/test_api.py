@@ -504,3 +504,68 @@ class TestUnstorableText:
             response = await client.get(path, headers=admin)
             assert response.status_code == 422, (path, response.text)
             assert response.json()["type"].endswith("/unstorable-text")
+
+
+class TestETags:
+    """A transaction's ETag: 1 recorded, 2 posted or voided, 3 reversed; every write answers
+    the new one, a read answers 304 while it holds, and If-Match (when sent) must name it."""
+
+    async def test_every_write_answers_the_etag_a_read_then_matches(
+        self, client, auth, new_fund: NewFund
+    ) -> None:
+        admin = await auth("admin-se")
+        fund, payable = await new_fund("1000")
+        reserved = await client.post(
+            f"{BASE}/transactions",
+            json=body(fund, payable, "400.00", pending=True),
+            headers=keyed(admin),
+        )
+        assert reserved.headers["etag"] == '"1"'
+        location = reserved.headers["location"]
+        unchanged = await client.get(location, headers={**admin, "If-None-Match": '"1"'})
+        assert unchanged.status_code == 304
+        posted = await client.post(f"{location}/post", headers={**keyed(admin), "If-Match": '"1"'})
+        assert posted.status_code == 200, posted.text
+        assert posted.headers["etag"] == '"2"' == f'"{posted.json()["version"]}"'
+        read = await client.get(location, headers={**admin, "If-None-Match": '"1"'})
+        assert read.status_code == 200
+        assert read.headers["etag"] == '"2"'
+        reversal = await client.post(
+            f"{location}/reverse", json={}, headers={**keyed(admin), "If-Match": '"2"'}
+        )
+        assert reversal.status_code == 201, reversal.text
+        assert reversal.headers["etag"] == '"2"'  # the reversal itself, recorded posted
+        assert (await client.get(location, headers=admin)).headers["etag"] == '"3"'
+
+    async def test_a_replay_answers_the_first_etag(self, client, auth, new_fund: NewFund) -> None:
+        admin = await auth("admin-se")
+        fund, payable = await new_fund("1000")
+        reserved = await client.post(
+            f"{BASE}/transactions",
+            json=body(fund, payable, "400.00", pending=True),
+            headers=keyed(admin),
+        )
+        headers = keyed(admin)
+        voided = await client.post(f"{reserved.headers['location']}/void", headers=headers)
+        replay = await client.post(f"{reserved.headers['location']}/void", headers=headers)
+        assert voided.headers["etag"] == replay.headers["etag"] == '"2"'
+
+    async def test_a_stale_or_weak_if_match_is_412_and_moves_nothing(
+        self, client, auth, new_fund: NewFund
+    ) -> None:
+        admin = await auth("admin-se")
+        fund, payable = await new_fund("1000")
+        reserved = await client.post(
+            f"{BASE}/transactions",
+            json=body(fund, payable, "400.00", pending=True),
+            headers=keyed(admin),
+        )
+        location = reserved.headers["location"]
+        for tag in ('W/"1"', '"2"', "1"):
+            refused = await client.post(
+                f"{location}/post", headers={**keyed(admin), "If-Match": tag}
+            )
+            assert refused.status_code == 412, tag
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (await client.get(location, headers=admin)).json()["status"] == "pending"
+        assert (await balance(client, admin, fund))["available"] == "600.00"
