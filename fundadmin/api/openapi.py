@@ -189,6 +189,31 @@ NO_NUL_PATTERN = r"^[^\u0000]*$"
 """A text without NUL, in the regular-expression syntax of JSON Schema (ECMA-262) and Python."""
 
 
+NAMES_ONE_OF: dict[str, tuple[str, ...]] = {"RecoveryIn": ("claim_id", "case_reference")}
+"""Request bodies whose fields are each optional but of which at least one must be given (the
+service answers 422 otherwise): the document states it as `anyOf`, each option requiring its
+field as a value, since `null` names nothing."""
+
+
+def _require_one_of(name: str, schema: dict[str, Any]) -> None:
+    fields = NAMES_ONE_OF.get(name)
+    if not fields:
+        return
+    properties = schema.get("properties", {})
+    schema["anyOf"] = [
+        {
+            "required": [field],
+            "properties": {
+                field: next(
+                    (o for o in properties[field].get("oneOf", []) if o.get("type") != "null"),
+                    properties[field],
+                )
+            },
+        }
+        for field in fields
+    ]
+
+
 def _refuse_nul(schema: Any) -> None:
     """Every free text in `schema` (at any depth) states that it holds no NUL; a text with its
     own pattern, enumeration or binary content already excludes it."""
@@ -344,6 +369,7 @@ def complete_document(
             schema.setdefault("additionalProperties", False)
         if name != "Problem":
             _refuse_nul(schema)
+            _require_one_of(name, schema)
     for item in document.get("paths", {}).values():
         for method, operation in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:

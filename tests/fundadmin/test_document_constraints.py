@@ -102,3 +102,37 @@ class TestAMapOfTextsKeepsItsConstraints:
         references = transaction["references"]
         assert references["propertyNames"]["pattern"] == "^[a-z][a-z0-9_]{0,29}$"
         assert references["additionalProperties"]["maxLength"] == 100
+
+
+class TestARecoveryNamesAClaimOrACase:
+    async def test_the_body_requires_a_claim_or_a_case_and_neither_is_refused(
+        self, client: httpx.AsyncClient, auth: Any
+    ) -> None:
+        document = await _document(client)
+        body = document["paths"]["/api/v1/recoveries"]["post"]["requestBody"]["content"]
+        ref = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        schema = document["components"]["schemas"][ref]
+        options = schema["anyOf"]
+        assert [o["required"] for o in options] == [["claim_id"], ["case_reference"]]
+        for option, (name, kind) in zip(
+            options, (("claim_id", "string"), ("case_reference", "string")), strict=True
+        ):
+            # `null` does not name one: each option says its field is a text.
+            assert option["properties"][name]["type"] == kind
+
+        headers = {**await auth("admin-se"), "Idempotency-Key": "recovery-names-neither"}
+        refused = await client.post(
+            "/api/v1/recoveries",
+            headers=headers,
+            json={
+                "country": "SE",
+                "received_on": "2026-11-02",
+                "amount": "1000.00",
+                "currency": "SEK",
+                "court_reference": "Stockholm tingsrätt B 1-26",
+                "offender_name": "N.N.",
+                "reference": "OCR 1",
+            },
+        )
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
