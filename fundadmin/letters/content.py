@@ -155,6 +155,8 @@ class OverpaymentNotice:
     amount: Decimal
     languages: tuple[str, ...]
     issued_at: datetime
+    waived: Decimal = Decimal(0)
+    """With a repayment letter: the part of the overpayment waived by the same decision."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,8 @@ class OverpaymentFacts:
     care_of: str | None
     amount: Decimal
     """Waived, or to be paid back, in `currency`."""
+    waived: Decimal
+    """With a repayment letter: what the same decision waived (a partial waiver), else 0."""
     appeal_deadline: date
     verification_code: str
     languages: tuple[str, ...]
@@ -198,6 +202,7 @@ def overpayment_facts(
         addressee=addressee,
         care_of=care_of,
         amount=notice.amount,
+        waived=notice.waived,
         appeal_deadline=issued_on + timedelta(days=authority.appeal_days),
         verification_code=verification_code,
         languages=letter_languages_for(notice.languages),

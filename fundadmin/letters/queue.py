@@ -187,6 +187,7 @@ async def overpayment_letter_job(
     amount: str,
     claim_version: int,
     by: str,
+    waived: str = "0",
 ) -> str:
     """Issue the overpayment letter (`kind`) the claim's step at `claim_version` called for;
     nothing when it is already stored (a retry after the commit)."""
@@ -207,6 +208,7 @@ async def overpayment_letter_job(
             country=claim.country,
             currency=claim.currency,
             amount=Decimal(amount),
+            waived=Decimal(waived),
             # The languages of her decision letter, which told her of the overpayment.
             languages=tuple(claim.letter_languages or ()) or ("en",),
             issued_at=now,
@@ -243,22 +245,25 @@ async def with_overpayment_letter(
     step: Callable[[], Awaitable[Claim]],
 ) -> Claim:
     """Run an overpayment `step` (a decision on it, a waiver's confirmation), then queue in the
-    same transaction the letter it calls for: a waiver written off tells her she owes nothing
-    more; a decision to recover asks her to pay back what she owes."""
+    same transaction the letter it calls for: a waiver of all she owes tells her she owes nothing
+    more; a decision to recover (or a waiver of a part) asks her to pay back what she owes."""
     waived_before = await session.scalar(
         sa.select(Claim.overpayment_waived).where(Claim.id == claim_id)
     )
     claim = await step()
-    if claim.overpayment_waived > (waived_before or Decimal(0)):
-        kind, amount = "overpayment_waiver", claim.overpayment_waived - (waived_before or 0)
-    elif claim.overpayment_decision == "recover" and claim.overpayment_owed > 0:
+    waived = claim.overpayment_waived - (waived_before or Decimal(0))
+    if claim.overpayment_decision == "recover" and claim.overpayment_owed > 0:
+        # Asked back, perhaps after waiving a part: one letter says both.
         kind, amount = "repayment_plan", claim.overpayment_owed
+    elif waived > 0:
+        kind, amount = "overpayment_waiver", waived
     else:
         return claim  # a waiver waiting for its second administrator, or one sent back
     args = {
         "claim_id": str(claim.id),
         "kind": kind,
         "amount": str(amount),
+        "waived": str(waived),
         "claim_version": claim.version,
         "by": str(by),
     }

@@ -17,6 +17,7 @@ from tests.claims.test_overpayment import (
     _overpaid_above_threshold,
     _overpaid_by_appeal,
     _overpayment,
+    _waiver,
 )
 from tests.letters.pdf_text import pdf_text
 
@@ -79,6 +80,23 @@ class TestWaiver:
         text = await _text(driver, claim, letters[-1]["version"])
         assert "Jums nauda nav jāatmaksā" in text
         assert "Du behöver inte betala tillbaka pengarna" in text
+
+    async def test_waiving_a_part_asks_for_the_rest_in_one_letter_that_names_both(
+        self, driver: Driver, letter_worker: LetterWorker
+    ) -> None:
+        claim = await _overpaid_by_appeal(driver)
+        await driver.step(claim, "overpayment", "admin-se", _waiver("2000"), money=True)
+        await letter_worker()
+        letters = await _letters(driver, claim)
+        # Not "you owe nothing": she still owes 3 000 of the 5 000.
+        assert [x["kind"] for x in letters] == ["decision", "decision", "repayment_plan"]
+        text = (await _text(driver, claim, 3)).replace("\u00a0", " ").replace("\u202f", " ")
+        assert "Jums nauda nav jāatmaksā" not in text
+        assert "Du behöver inte betala tillbaka pengarna" not in text
+        swedish = "inte behöver betala tillbaka 2 000,00 kr av det"
+        assert swedish in " ".join(text.split())
+        assert "resten, 3 000,00 kr, till fonden" in " ".join(text.split())
+        assert "5 000,00 kr mer" in " ".join(text.split())
 
     async def test_a_waiver_above_the_threshold_sends_nothing_until_confirmed(
         self, driver: Driver, letter_worker: LetterWorker, session: AsyncSession
