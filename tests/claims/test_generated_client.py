@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -59,7 +59,7 @@ def _models() -> Any:
 
 
 async def test_an_adviser_claim_from_submission_to_appeal(
-    generated: ModuleType, app: Litestar, auth: Auth
+    generated: ModuleType, app: Litestar, auth: Auth, letter_worker: Callable[[], Awaitable[None]]
 ) -> None:
     models = _models()
     clients = {}
@@ -172,14 +172,20 @@ async def test_an_adviser_claim_from_submission_to_appeal(
         if_match=etag(claim),
         idempotency_key=key(),
     )
-    claim = await call(
+    queued = await call(
         "claims_issue_letter",
         admin,
         claim.id,
         body=models.StepRequest(),
         if_match=etag(claim),
         idempotency_key=key(),
+        expect=202,
     )
+    # The letter is rendered by a worker; the answer says where it will be.
+    assert queued.letter == f"/api/v1/claims/{claim.id}/letters/1"
+    await letter_worker()
+    claim = await call("claims_read", admin, claim.id)
+    assert claim.status == models.ClaimStatus.LETTER_ISSUED
     assert claim.outstanding == "170000.50"
 
     # Paying more than is owed: a typed 409 problem.
