@@ -3,6 +3,7 @@ agree (issue 13). Every check goes through the real app and a real database."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ledger.schemas import MONEY_PATTERN, POSITIVE_MONEY_PATTERN
 from tests.claims.conftest import Driver, claim_body, claimant_body, decision
 from tests.clock import NOW
 
@@ -107,11 +109,16 @@ class TestTheDocument:
         schemas = (await _document(client))["components"]["schemas"]
         patterns = {
             schemas["PaymentCreate"]["properties"]["amount"]["pattern"],
-            schemas["PostingIn"]["properties"]["amount"]["pattern"],
             schemas["EstimateHeadIn"]["properties"]["amount_claimed"]["pattern"],
         }
-        assert len(patterns) == 1
+        assert patterns == {MONEY_PATTERN}
         assert schemas["PaymentCreate"]["properties"]["amount"]["type"] == "string"
+        # A posting moves a positive amount: the same decimal string without zero.
+        posting = schemas["PostingIn"]["properties"]["amount"]["pattern"]
+        assert posting == POSITIVE_MONEY_PATTERN
+        for text in ["0.01", "0.5", "0.10", "1", "12.30", "999999999999.99", "0", "0.0", "0.00"]:
+            positive = re.fullmatch(MONEY_PATTERN, text) is not None and float(text) > 0
+            assert (re.fullmatch(posting, text) is not None) is positive, text
 
     async def test_documentation_works_offline(self, client: httpx.AsyncClient) -> None:
         page = await client.get("/schema")
