@@ -33,8 +33,10 @@ chromium:
 		(apt-get update -qq && apt-get install -y -qq chromium) || \
 		echo "Chromium could not be installed: the browser tests will be skipped"
 
+# Two workers, each with its own embedded PostgreSQL, a test file at a time: the suite waits on
+# the database and on service processes as much as it computes, so two fit a 2-CPU machine.
 test: lint typecheck chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python bench/ledger.py
