@@ -56,17 +56,23 @@ END $$
 
 GRANTS = (
     f"GRANT USAGE ON SCHEMA public TO {DOOR}",
-    f"GRANT SELECT ON ledger_currency, ledger_account, ledger_transaction, ledger_posting, "
-    f"ledger_monthly_total TO {DOOR}",
+    (
+        f"GRANT SELECT ON ledger_currency, ledger_account, ledger_transaction, ledger_posting, "
+        f"ledger_monthly_total TO {DOOR}"
+    ),
     f"GRANT INSERT ON ledger_transaction, ledger_posting TO {DOOR}",
-    f"GRANT UPDATE (posted_debits, posted_credits, pending_debits, pending_credits) "
-    f"ON ledger_account TO {DOOR}",
+    (
+        f"GRANT UPDATE (posted_debits, posted_credits, pending_debits, pending_credits) "
+        f"ON ledger_account TO {DOOR}"
+    ),
     f"GRANT INSERT, UPDATE ON ledger_monthly_total TO {DOOR}",
 )
 
 REVOKES = (
-    f"REVOKE ALL ON ledger_currency, ledger_account, ledger_transaction, ledger_posting, "
-    f"ledger_monthly_total FROM {DOOR}",
+    (
+        f"REVOKE ALL ON ledger_currency, ledger_account, ledger_transaction, ledger_posting, "
+        f"ledger_monthly_total FROM {DOOR}"
+    ),
     f"REVOKE USAGE ON SCHEMA public FROM {DOOR}",
 )
 
@@ -275,43 +281,55 @@ TRIGGERS = (
     (
         "ledger_transaction_guard",
         "ledger_transaction",
-        "BEFORE INSERT OR UPDATE OR DELETE ON ledger_transaction FOR EACH ROW "
-        "{when} EXECUTE FUNCTION ledger_transaction_guard()",
+        (
+            "BEFORE INSERT OR UPDATE OR DELETE ON ledger_transaction FOR EACH ROW "
+            "{when} EXECUTE FUNCTION ledger_transaction_guard()"
+        ),
         None,
     ),
     (
         "ledger_transaction_balanced",
         "ledger_transaction",
-        "AFTER INSERT ON ledger_transaction DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-        "{when} EXECUTE FUNCTION ledger_check_balanced()",
+        (
+            "AFTER INSERT ON ledger_transaction DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "{when} EXECUTE FUNCTION ledger_check_balanced()"
+        ),
         None,
     ),
     (
         "ledger_posting_apply",
         "ledger_posting",
-        "AFTER INSERT ON ledger_posting FOR EACH ROW {when} "
-        "EXECUTE FUNCTION ledger_posting_apply()",
+        (
+            "AFTER INSERT ON ledger_posting FOR EACH ROW {when} "
+            "EXECUTE FUNCTION ledger_posting_apply()"
+        ),
         None,
     ),
     (
         "ledger_posting_monthly",
         "ledger_posting",
-        "AFTER INSERT ON ledger_posting REFERENCING NEW TABLE AS new_postings "
-        "FOR EACH STATEMENT {when} EXECUTE FUNCTION ledger_monthly_add_postings()",
+        (
+            "AFTER INSERT ON ledger_posting REFERENCING NEW TABLE AS new_postings "
+            "FOR EACH STATEMENT {when} EXECUTE FUNCTION ledger_monthly_add_postings()"
+        ),
         None,
     ),
     (
         "ledger_account_guard_update",
         "ledger_account",
-        "BEFORE UPDATE ON ledger_account FOR EACH ROW {when} "
-        "EXECUTE FUNCTION ledger_account_guard()",
+        (
+            "BEFORE UPDATE ON ledger_account FOR EACH ROW {when} "
+            "EXECUTE FUNCTION ledger_account_guard()"
+        ),
         "pg_trigger_depth() = 0",
     ),
     (
         "ledger_monthly_total_guard",
         "ledger_monthly_total",
-        "BEFORE INSERT OR UPDATE OR DELETE ON ledger_monthly_total FOR EACH STATEMENT {when} "
-        "EXECUTE FUNCTION ledger_monthly_guard()",
+        (
+            "BEFORE INSERT OR UPDATE OR DELETE ON ledger_monthly_total FOR EACH STATEMENT {when} "
+            "EXECUTE FUNCTION ledger_monthly_guard()"
+        ),
         None,
     ),
 )
