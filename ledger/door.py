@@ -16,11 +16,14 @@ BEFORE_RESTORE = (
 END $$""",
 )
 
-# A backup from before the door has an ordinary function, which runs as its caller: left alone.
+# The backup's SQL leaves the search path empty: names are qualified. A backup from before the
+# door has an ordinary function, which runs as its caller: left alone.
 AFTER_RESTORE = (
     f"""DO $$ BEGIN
-    IF EXISTS (SELECT FROM pg_proc WHERE proname = 'ledger_record' AND prosecdef) THEN
-        ALTER FUNCTION ledger_record(boolean, text, text, jsonb) OWNER TO {DOOR_ROLE};
+    IF EXISTS (SELECT FROM pg_catalog.pg_proc WHERE prosecdef AND oid =
+                   pg_catalog.to_regprocedure('public.ledger_record(boolean, text, text, jsonb)'))
+    THEN
+        ALTER FUNCTION public.ledger_record(boolean, text, text, jsonb) OWNER TO {DOOR_ROLE};
     END IF;
 END $$""",
 )
