@@ -208,7 +208,7 @@ async def record(
     created_by: str,
     attempt: bool,
 ) -> datetime | None:
-    """Write `transactions` and their postings through `ledger_record` (migration 0008): one
+    """Write `transactions` and their postings through `ledger_record` (migration 0026): one
     round trip, whatever the batch size, as plain driver SQL (no ORM per-row work).
 
     With `attempt`, the function also locks the accounts and looks up the key, and returns None

@@ -1,7 +1,9 @@
-"""Use cases of the ledger: take a session, apply the pure core, flush, never commit.
+"""Use cases of the ledger: take a session, apply the pure core, flush, never commit (except
+`record_alone`, a unit of work of its own).
 
 The caller's unit of work commits, so a claim's state change and its ledger movement are one
-database transaction. PostgreSQL re-checks every invariant at commit (see migration 0003).
+database transaction. PostgreSQL checks every invariant itself: `ledger_record` for what it
+writes (migration 0026), the triggers of migration 0003 for any other writer.
 """
 
 from __future__ import annotations

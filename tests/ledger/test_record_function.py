@@ -1,4 +1,4 @@
-"""`ledger_record` (migration 0008) on its own, in raw SQL: it writes what it is given, and
+"""`ledger_record` (migrations 0008, 0026) on its own, in raw SQL: it writes what it is given, and
 PostgreSQL's rules still refuse what breaks the books, whichever way the function is called."""
 
 from __future__ import annotations
