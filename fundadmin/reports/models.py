@@ -1,0 +1,53 @@
+"""The reports' summaries: tables only PostgreSQL writes, in the same transaction as the postings
+and claim changes they summarise (migration 0026's triggers), so a report reads a few narrow
+rows instead of every posting and claim. Tests prove they equal a recomputation from the base
+tables (`tests/reports/test_summaries.py`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from advanced_alchemy.base import DefaultBase
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class FundMonthlyParty(DefaultBase):
+    """That a posted transaction moved `fund` (or `*`: any fund) of `country` for `party` in a
+    month: the claim, application or case it references, else the transaction itself. The number
+    of parties behind a report's cell is a count of these rows."""
+
+    __tablename__ = "fund_monthly_party"
+    __table_args__ = (sa.CheckConstraint("extract(day FROM month) = 1", name="month_first_day"),)
+
+    country: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    """The transactions' kind (`ledger.EntryKind`)."""
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    """First day of the month of the transactions' effective date."""
+    fund: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    party: Mapped[str] = mapped_column(sa.Text(collation="C"), primary_key=True)
+
+
+class ClaimStatistic(DefaultBase):
+    """The facts a claim adds to the claim statistics: its UTC days of submission, decision,
+    first payment, latest withdrawal and letter, its outcome, and per head category the sum of
+    its heads' positive awards. Recomputed from the claim's tables whenever one of them changes
+    for that claim; reports count these rows, never name a claim."""
+
+    __tablename__ = "claim_statistic"
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("claim.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(sa.String(2), index=True)
+    submitted: Mapped[date | None] = mapped_column(sa.Date)
+    decided: Mapped[date | None] = mapped_column(sa.Date)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    paid: Mapped[date | None] = mapped_column(sa.Date)
+    withdrawn: Mapped[date | None] = mapped_column(sa.Date)
+    letter: Mapped[date | None] = mapped_column(sa.Date)
+    awarded: Mapped[dict[str, Any]] = mapped_column(JSONB)
