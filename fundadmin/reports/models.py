@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,3 +52,33 @@ class ClaimStatistic(DefaultBase):
     withdrawn: Mapped[date | None] = mapped_column(sa.Date)
     letter: Mapped[date | None] = mapped_column(sa.Date)
     awarded: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class ClaimStatisticTotal(DefaultBase):
+    """The claim statistics summed from `claim_statistic`: per country, line (`received`,
+    `decided`, `decided_<outcome>`, `paid`, `withdrawn`, `award:<head category>`), month of the
+    day it happened and, for `decided` and `paid`, days from submission, the number of claims
+    (and for awards their amount). A histogram with exact counts: any quarter's or year's count,
+    median and 90th percentile follow exactly from its months."""
+
+    __tablename__ = "claim_statistic_total"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "country",
+            "line",
+            "month",
+            "days",
+            name="uq_claim_statistic_total_cell",
+            postgresql_nulls_not_distinct=True,
+        ),
+        sa.CheckConstraint("extract(day FROM month) = 1", name="month_first_day"),
+        sa.CheckConstraint("claims >= 0", name="claims_not_negative"),
+    )
+    __mapper_args__ = {"primary_key": ["country", "line", "month", "days"]}
+
+    country: Mapped[str] = mapped_column(sa.String(2))
+    line: Mapped[str] = mapped_column(sa.String(60))
+    month: Mapped[date] = mapped_column(sa.Date)
+    days: Mapped[int | None] = mapped_column(sa.Integer)
+    claims: Mapped[int] = mapped_column(sa.Integer)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric)

@@ -142,50 +142,25 @@ async def people(
     return result
 
 
-# Claim statistics are counted by PostgreSQL from `claim_statistic` (one narrow row per claim,
-# kept with the claims by migration 0026's triggers): per country, row and calendar quarter of
-# the day it happened (in UTC), and per number of days from submission for decisions and first
-# payments. That histogram is small (a few hundred distinct durations), is grouped by hashing,
-# and gives the exact median and 90th percentile of every quarter and year (`_percentiles`).
-_CLAIM_TALLIES = sa.text(
+# Claim statistics, from the histogram PostgreSQL keeps with the claims (migration 0026): per
+# country, line, month of the day it happened (UTC) and, for decisions and first payments,
+# days from submission, the number of claims (and the amount of awards per head category). A
+# few thousand rows whatever the number of claims; quarters and years (quarter NULL) are summed
+# from months, and the exact median and 90th percentile follow from the counts per day
+# (`_percentiles`).
+_CLAIM_TOTALS = sa.text(
     """
-    WITH c AS (
-        SELECT country, submitted, decided, outcome, paid, withdrawn
-        FROM claim_statistic
-        WHERE country = ANY(:countries) AND submitted IS NOT NULL AND submitted < :until
-    ), events AS (
-        SELECT country, 'received' AS row, submitted AS day, NULL::int AS days FROM c
-        UNION ALL
-        SELECT country, 'decided', decided, decided - submitted FROM c
-         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
-        UNION ALL
-        SELECT country, 'decided_' || outcome, decided, NULL FROM c
-         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
-        UNION ALL
-        SELECT country, 'paid', paid, paid - submitted FROM c WHERE paid IS NOT NULL
-        UNION ALL
-        SELECT country, 'withdrawn', withdrawn, NULL FROM c WHERE withdrawn IS NOT NULL
-    )
-    SELECT country, row, extract(year FROM day)::int AS year,
-           extract(quarter FROM day)::int AS quarter, days, count(*) AS n
-    FROM events
-    WHERE day >= :since AND day < :until
-    GROUP BY 1, 2, 3, 4, 5
+    SELECT country, line, extract(year FROM month)::int AS year,
+           extract(quarter FROM month)::int AS quarter, days,
+           sum(claims)::int AS claims, sum(amount) AS amount
+    FROM claim_statistic_total
+    WHERE country = ANY(:countries) AND month >= :since AND month < :until
+    GROUP BY GROUPING SETS ((1, 2, 3, 4, 5), (1, 2, 3, 5))
     """
 )
 
-# Awards by head of damage: per head category of a claim (its awarded heads summed), counted
-# into the quarter and year of the claim's letter; `category` NULL is the total of all heads.
-_HEAD_TALLIES = sa.text(
-    """
-    SELECT s.country, a.key AS category, extract(year FROM s.letter)::int AS year,
-           extract(quarter FROM s.letter)::int AS quarter, count(*) AS n,
-           sum(a.value::numeric) AS amount
-    FROM claim_statistic s CROSS JOIN LATERAL jsonb_each_text(s.awarded) AS a
-    WHERE s.country = ANY(:countries) AND s.letter >= :since AND s.letter < :until
-    GROUP BY GROUPING SETS ((1, 2, 3, 4), (1, 2, 3), (1, 3, 4), (1, 3))
-    """
-)
+AWARD_LINE = "award:"
+"""The histogram's lines of awards by head category: `award:<category>`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,24 +210,30 @@ def _days(value: float | int) -> Decimal:
 async def claim_tallies(
     session: AsyncSession, countries: list[str], since: date, until: date
 ) -> dict[str, list[Tally]]:
-    """The claim statistics of each of `countries` for the days [since, until): counts, never a
-    claim. A regional report reads once for all countries."""
+    """The claim statistics of each of `countries` for the months in [since, until): counts,
+    never a claim, per quarter and year. A regional report reads once for all countries."""
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    amounts: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    durations: dict[tuple[str, str, str, str], Counter[int]] = defaultdict(Counter)
     bounds = {"countries": countries, "since": since, "until": until}
+    rows = await session.execute(_CLAIM_TOTALS, bounds)
+    for country, line, year, quarter, days, claims, amount in rows.tuples():
+        period = _period(year, quarter)
+        if line.startswith(AWARD_LINE):  # a head category, and the total of all heads
+            for row in (line.removeprefix(AWARD_LINE), "total"):
+                counts[country, "awards_by_head", period, row] += claims
+                amounts[country, "awards_by_head", period, row] += amount
+            continue
+        cell = (country, "claims", period, line)
+        counts[cell] += claims
+        if days is not None:  # the lines measured in days from submission
+            durations[cell][days] += claims
     result: dict[str, list[Tally]] = {country: [] for country in countries}
-    counts: Counter[tuple[str, str, str]] = Counter()
-    durations: dict[tuple[str, str, str], Counter[int]] = defaultdict(Counter)
-    for r in await session.execute(_CLAIM_TALLIES, bounds):
-        for period in (_period(r.year, r.quarter), _period(r.year, None)):
-            counts[r.country, period, r.row] += r.n
-            if r.days is not None:  # the rows measured in days from submission
-                durations[r.country, period, r.row][r.days] += r.n
-    for (country, period, row), count in sorted(counts.items()):
-        days = durations.get((country, period, row))
+    for (country, table, period, row), count in sorted(counts.items()):
+        days = durations.get((country, table, period, row))
         median, p90 = _percentiles(days) if days else (None, None)
-        result[country].append(Tally("claims", period, row, count, median=median, p90=p90))
-    for r in await session.execute(_HEAD_TALLIES, bounds):
-        period, row = _period(r.year, r.quarter), r.category or "total"
-        result[r.country].append(Tally("awards_by_head", period, row, r.n, r.amount))
+        amount = amounts[country, table, period, row] if table == "awards_by_head" else None
+        result[country].append(Tally(table, period, row, count, amount, median, p90))
     return result
 
 
