@@ -156,6 +156,7 @@ _CLAIM_TOTALS = sa.text(
     FROM claim_statistic_total
     WHERE country = ANY(:countries) AND month >= :since AND month < :until
     GROUP BY GROUPING SETS ((1, 2, 3, 4, 5), (1, 2, 3, 5))
+    HAVING sum(claims) <> 0
     """
 )
 

@@ -199,11 +199,13 @@ BEGIN
         GROUP BY 1, 2, 3, 4
         HAVING sum(d.sign) <> 0 OR coalesce(sum(d.sign * e.amount), 0) <> 0
     )
+    -- A negative change is proposed as a row of its own and added to the cell it conflicts
+    -- with (so the table has no CHECK that claims >= 0: PostgreSQL checks the proposed row).
+    -- A cell that falls to zero stays, to be counted up again; readers skip it.
     INSERT INTO claim_statistic_total AS t (country, line, month, days, claims, amount)
     SELECT * FROM delta ORDER BY 1, 2, 3, 4
     ON CONFLICT (country, line, month, days) DO UPDATE
        SET claims = t.claims + EXCLUDED.claims, amount = t.amount + EXCLUDED.amount;
-    DELETE FROM claim_statistic_total WHERE claims = 0 AND amount = 0;
     RETURN NULL;
 END $$
 """,
@@ -337,9 +339,6 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "extract(day FROM month) = 1", name=op.f("ck_claim_statistic_total_month_first_day")
         ),
-        sa.CheckConstraint(
-            "claims >= 0", name=op.f("ck_claim_statistic_total_claims_not_negative")
-        ),
     )
     # One cell per country, row, month and days, a cell without days being one too.
     op.execute(
@@ -373,6 +372,7 @@ def downgrade() -> None:
         "claim_statistic_refresh(uuid[])",
         "claim_statistic_of_claim()",
         "claim_statistic_of_part()",
+        "claim_statistic_events(claim_statistic)",
     ):
         op.execute(f"DROP FUNCTION {name}")
     # The tables' own triggers go with them; then the functions those used.
