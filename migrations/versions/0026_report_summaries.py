@@ -16,8 +16,10 @@ the writes that change them, by triggers, so no code path can bypass them:
   with no DISTINCT and no sort. Added by statements beside those that keep
   `ledger_monthly_total` (after each INSERT statement on `ledger_posting`, and when a pending
   transaction is posted); a transaction is never unposted, so rows are never removed. Insert
-  only, with DO NOTHING: two writers never wait for each other's row. The fund of an account is
-  the reports' rule (`fundadmin/reports/queries.py`), frozen here as a migration must be.
+  only, with DO NOTHING: writers wait for each other only over one party's row (the same claim,
+  application or case in the same fund and month), never over a shared count. The fund of an
+  account is the reports' rule (`fundadmin/reports/queries.py`), frozen here as a migration
+  must be.
 - `claim_statistic`: one row per submitted claim (or claim with a letter), the facts the
   statistics are counted from: the UTC days of submission, decision, first payment, withdrawal
   and letter, the outcome, and the award per head category. Not a running sum: each row is
@@ -25,13 +27,16 @@ the writes that change them, by triggers, so no code path can bypass them:
   dates or outcome, a head's award, a payment, a withdrawal), so it cannot drift. The
   recomputation first locks the claim's row, so two transactions changing one claim's facts
   take turns and the second recomputes from what the first committed.
-- `claim_statistic_total`: the claim statistics summed per country, row (received, decided,
+- `claim_statistic_total`: the claim statistics summed per country, line (received, decided,
   decided by outcome, paid, withdrawn, awards of a head category), month of the day it happened
   and, for decisions and payments, the number of days from submission: a histogram with exact
   counts, so the median and 90th percentile of any quarter or year are exact (percentiles
   cannot be summed; counts per day can). Kept from `claim_statistic` by a row trigger that adds
   the row's new events and takes its old ones away; only the cells that changed are written,
-  in key order. A report reads a few thousand rows whatever the number of claims.
+  in key order. A report reads a few thousand rows whatever the number of claims. The price:
+  two transactions that change the same cell (two claims of one country received in the same
+  month, say) take turns on its row until the first commits, as writers of one account do on
+  its balance.
 
 No one else writes these tables: a statement that does not come from these triggers is refused,
 TRUNCATE too. Existing rows are computed once here.
