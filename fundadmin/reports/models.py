@@ -1,5 +1,5 @@
 """The reports' summaries: tables only PostgreSQL writes, in the same transaction as the postings
-and claim changes they summarise (migration 0026's triggers), so a report reads a few narrow
+and claim changes they summarise (migration 0027's triggers), so a report reads a few narrow
 rows instead of every posting and claim. Tests prove they equal a recomputation from the base
 tables (`tests/reports/test_summaries.py`)."""
 

@@ -87,7 +87,7 @@ async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
 # Whom claim-tied money of the period stands for: per country, kind (award, return assistance,
 # recovery) and month, per fund and over all funds (`*`), the number of distinct claims,
 # applications or cases behind it (a transaction naming none counts as one of its own): rows
-# of `fund_monthly_party`, which PostgreSQL keeps with the postings (migration 0026), counted
+# of `fund_monthly_party`, which PostgreSQL keeps with the postings (migration 0027), counted
 # in index order.
 _PEOPLE = sa.text(
     """
@@ -142,7 +142,7 @@ async def people(
     return result
 
 
-# Claim statistics, from the histogram PostgreSQL keeps with the claims (migration 0026): per
+# Claim statistics, from the histogram PostgreSQL keeps with the claims (migration 0027): per
 # country, line, month of the day it happened (UTC) and, for decisions and first payments,
 # days from submission, the number of claims (and the amount of awards per head category). A
 # few thousand rows whatever the number of claims; quarters and years (quarter NULL) are summed

@@ -1,4 +1,4 @@
-"""The summaries PostgreSQL keeps for the reports (migration 0026) equal a recomputation from the
+"""The summaries PostgreSQL keeps for the reports (migration 0027) equal a recomputation from the
 base tables after any sequence of claim events, and the claim statistics a report reads from
 them (counts, amounts, exact median and 90th percentile) equal those counted from the claims
 themselves; no one but the triggers writes the summaries."""

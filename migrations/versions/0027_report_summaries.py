@@ -1,7 +1,7 @@
 """reports: who stands behind the funds' movements, and each claim's statistics, kept with the writes
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 
 A regional allocation report spent most of its time in two reads over base tables: the count of
 distinct claims, applications or cases behind each fund's movements of a month (a join of every
@@ -35,8 +35,8 @@ the writes that change them, by triggers, so no code path can bypass them:
   the row's new events and takes its old ones away; only the cells that changed are written,
   in key order. A report reads a few thousand rows whatever the number of claims. The price:
   two transactions that change the same cell (two claims of one country received in the same
-  month, say) take turns on its row until the first commits, as writers of one account do on
-  its balance.
+  month, say) take turns on its row; the trigger is deferred to COMMIT, so that turn lasts
+  the commit alone, not the service's round trips before it.
 
 No one else writes these tables: a statement that does not come from these triggers is refused,
 TRUNCATE too. Existing rows are computed once here.
@@ -49,8 +49,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0026"
-down_revision: str | None = "0025"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -277,9 +277,14 @@ TRIGGERS = (
         "CREATE TRIGGER claim_statistic_withdrawal AFTER INSERT ON claim_transition FOR EACH ROW "
         "WHEN (NEW.to_status = 'withdrawn') EXECUTE FUNCTION claim_statistic_of_part()"
     ),
+    # At COMMIT, not at the statement: every claim of a country and month adds to the same
+    # cells, and a cell's row lock is held until the commit, so taken at the statement it made
+    # the country's filings wait on each other across all of the service's round trips. Each
+    # event carries its own OLD and NEW, so the deltas add up the same in any order.
     (
-        "CREATE TRIGGER claim_statistic_count AFTER INSERT OR UPDATE OR DELETE "
-        "ON claim_statistic FOR EACH ROW EXECUTE FUNCTION claim_statistic_count()"
+        "CREATE CONSTRAINT TRIGGER claim_statistic_count AFTER INSERT OR UPDATE OR DELETE "
+        "ON claim_statistic DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+        "EXECUTE FUNCTION claim_statistic_count()"
     ),
     *(
         statement
@@ -351,6 +356,9 @@ def upgrade() -> None:
         "UNIQUE NULLS NOT DISTINCT (country, line, month, days)"
     )
     op.create_index("ix_claim_statistic_country", "claim_statistic", ["country"])
+    # The ledger's door (0026) inserts postings as its own role, and the parties' trigger runs
+    # as whoever inserts: the door may add parties, as it adds monthly totals, and nothing else.
+    op.execute("GRANT INSERT ON fund_monthly_party TO fundadmin_ledger")
     op.execute(ADD_PARTIES.format(postings="ledger_posting", only=""))
     op.execute(CLAIM_FACTS.format(where="true"))
     op.execute(COUNT_EVERY_CLAIM)
