@@ -436,12 +436,18 @@ def cpu_seconds(pgdata: Path, instance_pids: list[int]) -> dict[str, float]:
             seconds += times.user + times.system
         return seconds
 
+    def children(process: psutil.Process) -> list[psutil.Process]:
+        try:
+            return process.children(recursive=True)
+        except psutil.NoSuchProcess:  # a backend that ended while its children were listed
+            return []
+
     postgres = [
         p
         for p in psutil.process_iter(attrs=("cmdline",))
         if str(pgdata) in " ".join(p.info["cmdline"] or [])
     ]
-    postgres += [c for p in postgres for c in p.children(recursive=True)]
+    postgres += [c for p in postgres for c in children(p)]
     return {
         "postgres": total(list(set(postgres))),
         "instances": total([psutil.Process(pid) for pid in instance_pids]),
