@@ -54,7 +54,8 @@ by a registration that then rolled back is simply never seen, and nothing counts
 being consecutive. So they come from a sequence, whose `nextval` never waits for another
 transaction, instead of a counter row that every registration in every country locked until its
 commit. Claim references stay gap-free (`ReferenceCounter`): a fund's register of claims is
-numbered without holes, and a missing number there must be explainable."""
+numbered without holes, and a missing number there must be explainable; PostgreSQL numbers a
+claim while its filing commits, so the counter is locked only for that (migration 0028)."""
 
 
 class ReferenceCounter(DefaultBase):
@@ -166,8 +167,10 @@ class Claim(DefaultBase):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    """Human-readable reference (`SE-2026-000123`), quoted in letters and searches."""
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=True)
+    """Human-readable reference (`SE-2026-000123`), quoted in letters and searches; gap-free per
+    country and year. Set by PostgreSQL while the filing commits (migration 0028), so NULL only
+    inside the filing transaction: read it back after the commit (`claim_numbered`)."""
     claimant_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("claimant.id", ondelete="RESTRICT"), index=True
     )

@@ -96,6 +96,16 @@ async def next_claimant_reference(session: AsyncSession, at: datetime) -> str:
     return f"P-{at.year}-{number:06d}"
 
 
+async def number_claims_now(session: AsyncSession, *claims: Claim) -> None:
+    """Number the claims this transaction filed now, not at its commit (then for the rest of the
+    transaction, each as it is filed), and read their references: for a transaction that needs
+    them before it ends. Holds the country's counter until the commit, as numbering did before
+    migration 0028."""
+    await session.execute(sa.text("SET CONSTRAINTS claim_numbered IMMEDIATE"))
+    for claim in claims:
+        await session.refresh(claim, ["reference"])
+
+
 async def next_reference(session: AsyncSession, prefix: str, at: datetime) -> str:
     """`{prefix}-{year}-{number:06}`, numbers gap-free per prefix and year under concurrency:
     the counter row stays locked until the commit, so concurrent takers of one prefix queue."""

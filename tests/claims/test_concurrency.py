@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import claims
-from claims.schemas import ClaimantCreate
+from claims.schemas import ClaimantCreate, ClaimCreate
 from fundadmin.security.models import UserAccount
 from fundadmin.security.vault import vault_from_settings
 from fundadmin.settings import Settings
-from tests.claims.conftest import Driver, claimant_body, decision
+from tests.claims.conftest import Driver, claim_body, claimant_body, decision
 from tests.clock import NOW
 
 
@@ -88,6 +88,29 @@ class TestClaimantRegistrationsDoNotQueue:
             *(driver.call("POST", path, "adviser-marta", json=body, expect=201) for _ in range(12))
         )
         assert len({response.json()["reference"] for response in registered}) == 12
+
+
+class TestClaimNumbers:
+    async def test_a_filing_commits_while_another_in_its_country_is_open_and_gaps_none(
+        self, driver: Driver, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        claimant = (await driver.register())["id"]
+        first = await driver.file(claimant)
+        data = msgspec.convert(claim_body(claimant), ClaimCreate)
+        async with sessions() as open_one, sessions() as other:
+            marta = await _adviser(open_one, "adviser-marta")
+            await claims.services.create_claim(open_one, marta, data, now=NOW)
+            # A number taken before the commit would hold the country's counter: refused at once.
+            await other.execute(sa.text("SET LOCAL lock_timeout = '10ms'"))
+            done = await claims.services.create_claim(other, marta, data, now=NOW)
+            await other.commit()
+            await other.refresh(done, ["reference"])
+            await open_one.rollback()
+        last = await driver.file(claimant)
+        references = [first["reference"], done.reference, last["reference"]]
+        assert all(r.startswith("SE-2026-") for r in references)
+        numbers = [int(r.rsplit("-", 1)[1]) for r in references]
+        assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
 
 
 async def _adviser(session: AsyncSession, username: str) -> claims.Actor:
