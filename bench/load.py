@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -518,6 +519,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between steps")
     args = parser.parse_args()
+    # A SIGTERM (a timeout, a CI cancel) unwinds like Ctrl-C: the instances, their letters worker
+    # and the embedded PostgreSQL are stopped and the temporary folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with (
         tempfile.TemporaryDirectory(prefix="fundadmin-load-") as folder,
         embedded_postgres(Path(folder) / "pg") as admin,
