@@ -298,14 +298,11 @@ async def make_decision(
     claim.decided_by = actor.user_id
     claim.confirmed_at = None
     claim.confirmed_by = None
+    await release_award(session, claim, actor)
+    await _reserve_award(session, claim, actor, decision.total, now=now)
     record_step(session, claim, step, actor, data.reason, now=now)
     if step.after is ClaimStatus.DECIDED:
         claim.decided_before = True
-    # The claim's own rows first: the fund's account rows stay locked from the reservation to
-    # the commit, and every decision in the country waits for them, so little comes after it.
-    await session.flush()
-    await release_award(session, claim, actor)
-    await _reserve_award(session, claim, actor, decision.total, now=now)
     await session.flush()
     return claim
 
