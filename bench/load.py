@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -436,12 +437,18 @@ def cpu_seconds(pgdata: Path, instance_pids: list[int]) -> dict[str, float]:
             seconds += times.user + times.system
         return seconds
 
+    def children(process: psutil.Process) -> list[psutil.Process]:
+        try:
+            return process.children(recursive=True)
+        except psutil.NoSuchProcess:  # a backend that ended while its children were listed
+            return []
+
     postgres = [
         p
         for p in psutil.process_iter(attrs=("cmdline",))
         if str(pgdata) in " ".join(p.info["cmdline"] or [])
     ]
-    postgres += [c for p in postgres for c in p.children(recursive=True)]
+    postgres += [c for p in postgres for c in children(p)]
     return {
         "postgres": total(list(set(postgres))),
         "instances": total([psutil.Process(pid) for pid in instance_pids]),
@@ -512,6 +519,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think-ms", type=float, default=0, help="mean pause between steps")
     args = parser.parse_args()
+    # A SIGTERM (a timeout, a CI cancel) unwinds like Ctrl-C: the instances, their letters worker
+    # and the embedded PostgreSQL are stopped and the temporary folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with (
         tempfile.TemporaryDirectory(prefix="fundadmin-load-") as folder,
         embedded_postgres(Path(folder) / "pg") as admin,

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from claims import services
+from claims import repository, services
 from claims.access import Actor
 from claims.letters import LetterLanguage, LetterRenderer
 from claims.models import Claim
@@ -123,7 +123,7 @@ class _Demo:
     async def claim(
         self, claimant_id: uuid.UUID, country: Country, heads: list[HeadIn], adviser: str = ADVISER
     ) -> Claim:
-        return await services.create_claim(
+        claim = await services.create_claim(
             self.session,
             self.actors[adviser],
             ClaimCreate(
@@ -137,6 +137,9 @@ class _Demo:
             ),
             now=self.now,
         )
+        # The demo's later steps (letters) quote the reference before the demo commits.
+        await repository.number_claims_now(self.session, claim)
+        return claim
 
     async def run(self, claim: Claim, *steps: Step) -> Claim:
         for name, user, step_kwargs in steps:

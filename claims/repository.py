@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from claims.access import ALL, Actor
 from claims.models import (
+    CLAIMANT_NUMBERS,
     Claim,
     Claimant,
     ClaimTransition,
@@ -88,8 +89,26 @@ def claimant_scope(actor: Actor, role: Role) -> ColumnElement[bool]:
     return sa.or_(own, through_claim)
 
 
+async def next_claimant_reference(session: AsyncSession, at: datetime) -> str:
+    """`P-{year}-{number:06}`: unique, increasing, with gaps where a registration rolled back;
+    taking one never waits for another transaction (why gaps are fine: `CLAIMANT_NUMBERS`)."""
+    number = (await session.execute(sa.select(CLAIMANT_NUMBERS.next_value()))).scalar_one()
+    return f"P-{at.year}-{number:06d}"
+
+
+async def number_claims_now(session: AsyncSession, *claims: Claim) -> None:
+    """Number the claims this transaction filed now, not at its commit (then for the rest of the
+    transaction, each as it is filed), and read their references: for a transaction that needs
+    them before it ends. Holds the country's counter until the commit, as numbering did before
+    migration 0029."""
+    await session.execute(sa.text("SET CONSTRAINTS claim_numbered IMMEDIATE"))
+    for claim in claims:
+        await session.refresh(claim, ["reference"])
+
+
 async def next_reference(session: AsyncSession, prefix: str, at: datetime) -> str:
-    """`{prefix}-{year}-{number:06}`, numbers gap-free per prefix and year under concurrency."""
+    """`{prefix}-{year}-{number:06}`, numbers gap-free per prefix and year under concurrency:
+    the counter row stays locked until the commit, so concurrent takers of one prefix queue."""
     statement = (
         insert(ReferenceCounter)
         .values(prefix=prefix, year=at.year, last_number=1)

@@ -102,9 +102,7 @@ async def register_claimant(
         version=1,
     )
     await _seal_personal(session, vault, claimant, data.personal)
-    # Last before the insert: the number's counter row stays locked until the commit, and every
-    # registration in every country waits for it, so it is taken after the other work.
-    claimant.reference = await repository.next_reference(session, "P", now)
+    claimant.reference = await repository.next_claimant_reference(session, now)
     session.add(claimant)
     await session.flush()
     return claimant

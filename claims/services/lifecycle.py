@@ -154,7 +154,10 @@ def _set_facts(claim: Claim, data: ClaimDraft) -> None:
 async def create_claim(
     session: AsyncSession, actor: Actor, data: ClaimCreate, *, now: datetime
 ) -> Claim:
-    """A draft claim of one of the organisation's claimants, decided by `data.country`."""
+    """A draft claim of one of the organisation's claimants, decided by `data.country`.
+
+    Its reference is given by PostgreSQL when the transaction commits (`Claim.reference`); read
+    it back after the commit, or call `number_claims_now` first to read it within."""
     if not actor.may_file_in(data.country):
         raise CountryNotInScope(data.country)
     claimant = await repository.claimant(session, data.claimant_id, actor, "adviser")
@@ -164,7 +167,6 @@ async def create_claim(
     heads, prior = _check_draft(data, data.country, currency, now.date())
     claim = Claim(
         id=new_id(),
-        reference=await repository.next_reference(session, data.country, now),
         claimant_id=claimant.id,
         organisation_id=claimant.organisation_id,
         country=data.country,

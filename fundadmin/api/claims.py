@@ -180,6 +180,7 @@ class ClaimsController(Controller):
             view=lambda claim: views.claim_view(claim, actor),
             status_code=201,
             location=lambda claim: f"{self.path}/{claim.id}",
+            set_at_commit=("reference",),
         )
 
     @get(

@@ -13,7 +13,7 @@ The conventions themselves (If-Match, ETag, 304, Location) are in fundadmin/api/
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import msgspec
@@ -109,11 +109,17 @@ async def step(
     view: Callable[[Row], View],
     status_code: int = 200,
     location: Callable[[Row], str] | None = None,
+    set_at_commit: Sequence[str] = (),
 ) -> Response[View]:
-    """Run one write and its audit line in one transaction; answer `view(row)` with its ETag."""
+    """Run one write and its audit line in one transaction; answer `view(row)` with its ETag.
+
+    `set_at_commit` names the row's columns PostgreSQL sets while the transaction commits (a
+    claim's reference): they are read back after the commit, for the answer."""
     async with unit_of_work(session):
         row = await run()
         await audited(row)
+    if set_at_commit:
+        await session.refresh(row, list(set_at_commit))
     return with_etag(
         view(row),
         row.version,

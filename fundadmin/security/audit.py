@@ -5,13 +5,14 @@ hash-chained: each line stores the hash of the line before it in its chain and i
 over a canonical serialisation, so an edited or removed line breaks its chain at a place
 `verify_chain` names. There is one chain per country (a line goes to the chain of the country it
 concerns) and a `global` chain for lines that concern no one country, so a writer in Sweden never
-waits for one in Denmark (migration 0024). Appends take a transaction-scoped advisory lock of
-their chain, so concurrent requests cannot fork it (and `prev_hash` is unique per chain, so a fork
-is refused even under snapshot isolation). The chain's writers wait for that lock, which is held
-until the appending transaction commits, so `write_audit` only queues its line on the session,
-and the lines are appended when the session commits, as its very last statements: the lock is
-held for the append and the commit, whatever the request did after writing the line. A
-rolled-back transaction takes its queued lines with it.
+waits for one in Denmark (migration 0024). Linking takes a transaction-scoped advisory lock of
+the chain, so concurrent requests cannot fork it (and `prev_hash` is unique per chain, so a fork
+is refused even under snapshot isolation). That lock is held until the transaction ends, so
+`write_audit` only queues its line on the session; when the session commits, the lines go to
+`audit_pending` without a lock, and PostgreSQL links them into their chains while it commits
+(a deferred trigger, migration 0028): a chain's lock is held for the link and the commit's WAL
+flush, never while the service is busy elsewhere. A rolled-back transaction takes its lines with
+it.
 """
 
 from __future__ import annotations
@@ -169,16 +170,12 @@ _QUEUED = "fundadmin.audit.queued"
 
 @orm_events.listens_for(Session, "before_commit")
 def _append_queued_lines(session: Session) -> None:
-    # One call per line (migration 0024) takes its chain's lock, links the line to the chain's
-    # last one and inserts it; plain driver SQL, since every write request pays for it under
-    # that lock. Lines go in the order of their chain's key (stable within a chain), so two
-    # transactions that write to the same two chains take their locks in one order and cannot
-    # deadlock.
+    # The lines go to `audit_pending` without a lock; PostgreSQL links them into their chains
+    # while it commits (migration 0028), so no chain's lock waits for this process. Plain driver
+    # SQL, since every write request pays for it.
     queued = session.info.pop(_QUEUED, ())
     if queued:
-        connection = session.connection()
-        for arguments in sorted(queued, key=lambda line: str(line[0])):
-            connection.exec_driver_sql(_APPEND, arguments)
+        session.connection().exec_driver_sql(_APPEND, list(queued))
 
 
 @orm_events.listens_for(Session, "after_transaction_end")
@@ -187,7 +184,11 @@ def _forget_queued_lines(session: Session, transaction: SessionTransaction) -> N
         session.info.pop(_QUEUED, None)
 
 
-_APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)"
+_APPEND = (
+    "INSERT INTO audit_pending (chain, occurred_at, actor_id, actor_username, actor_scopes, "
+    "action, subject_type, subject_id, reason, remote_addr, request_id, details, body) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)"
+)
 """Arguments: the chain, the columns below, the details as JSON, the line's canonical body."""
 _APPEND_COLUMNS = (
     "occurred_at",

@@ -208,6 +208,37 @@ class AuditEvent(DefaultBase):
     """SHA-256 (hex) of `prev_hash` and this line's canonical serialisation."""
 
 
+class AuditPending(DefaultBase):
+    """An audit line a transaction wrote, waiting for that transaction's COMMIT to link it.
+
+    The request inserts its lines here without any lock; a deferred constraint trigger links
+    them into their chains (`audit_append`) while PostgreSQL commits, so a chain's lock is held
+    for the link and the commit's WAL flush only, never across a round trip to the service
+    (migration 0028). Rows never outlive their transaction, so the table is UNLOGGED."""
+
+    __tablename__ = "audit_pending"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(always=True), primary_key=True)
+    """Order of writing within the transaction."""
+    chain: Mapped[str] = mapped_column(sa.Text)
+    """The chain the line joins (`AuditEvent.chain`)."""
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()
+    actor_username: Mapped[str | None] = mapped_column(sa.Text)
+    actor_scopes: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    subject_type: Mapped[str] = mapped_column(sa.Text)
+    subject_id: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    remote_addr: Mapped[str | None] = mapped_column(sa.Text)
+    request_id: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[dict[str, str | int | bool | None]] = mapped_column(JSONB)
+    """As `AuditEvent`'s columns of the same names."""
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    """The line's canonical serialisation, which its hash covers (`line_body`)."""
+
+
 class SignInFailures(DefaultBase):
     """Recent failed sign-ins for one username or one client address, shared by every instance."""
 

@@ -1,10 +1,23 @@
-"""Two administrators acting on one claim at the same moment: one wins, the other gets 412."""
+"""Two administrators acting on one claim at the same moment: one wins, the other gets 412;
+advisers of two organisations registering claimants at the same moment do not wait for each
+other."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 
-from tests.claims.conftest import Driver, decision
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import claims
+from claims.schemas import ClaimantCreate, ClaimCreate
+from fundadmin.security.models import UserAccount
+from fundadmin.security.vault import vault_from_settings
+from fundadmin.settings import Settings
+from tests.claims.conftest import Driver, claim_body, claimant_body, decision
+from tests.clock import NOW
 
 
 class TestConcurrentWrites:
@@ -46,3 +59,64 @@ class TestMoneyStepsCarryTheirETag:
         assert first.headers["ETag"] == f'"{first.json()["version"]}"'
         assert replay.headers["ETag"] == first.headers["ETag"]
         assert first.json()["version"] > claim["version"]
+
+
+class TestClaimantRegistrationsDoNotQueue:
+    async def test_a_registration_commits_while_another_organisations_is_still_open(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    ) -> None:
+        vault = vault_from_settings(settings)
+        data = msgspec.convert(claimant_body(), ClaimantCreate)
+        async with sessions() as open_one, sessions() as other:
+            marta = await _adviser(open_one, "adviser-marta")
+            rosa = await _adviser(other, "adviser-rosa")
+            assert marta.organisation_id != rosa.organisation_id
+            held = await claims.services.register_claimant(open_one, vault, marta, data, now=NOW)
+            # Any lock the open registration still holds would refuse the other one at once.
+            await other.execute(sa.text("SET LOCAL lock_timeout = '10ms'"))
+            done = await claims.services.register_claimant(other, vault, rosa, data, now=NOW)
+            await other.commit()
+            await open_one.commit()
+        assert held.reference != done.reference
+        assert all(re.fullmatch(r"P-2026-\d{6}", r) for r in (held.reference, done.reference))
+
+    async def test_references_of_simultaneous_registrations_are_unique(
+        self, driver: Driver
+    ) -> None:
+        path, body = "/api/v1/claimants", claimant_body()
+        registered = await asyncio.gather(
+            *(driver.call("POST", path, "adviser-marta", json=body, expect=201) for _ in range(12))
+        )
+        assert len({response.json()["reference"] for response in registered}) == 12
+
+
+class TestClaimNumbers:
+    async def test_a_filing_commits_while_another_in_its_country_is_open_and_gaps_none(
+        self, driver: Driver, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        claimant = (await driver.register())["id"]
+        first = await driver.file(claimant)
+        data = msgspec.convert(claim_body(claimant), ClaimCreate)
+        async with sessions() as open_one, sessions() as other:
+            marta = await _adviser(open_one, "adviser-marta")
+            await claims.services.create_claim(open_one, marta, data, now=NOW)
+            # A number taken before the commit would hold the country's counter: refused at once.
+            await other.execute(sa.text("SET LOCAL lock_timeout = '10ms'"))
+            done = await claims.services.create_claim(other, marta, data, now=NOW)
+            await other.commit()
+            await other.refresh(done, ["reference"])
+            await open_one.rollback()
+        last = await driver.file(claimant)
+        references = [first["reference"], done.reference, last["reference"]]
+        assert all(r.startswith("SE-2026-") for r in references)
+        numbers = [int(r.rsplit("-", 1)[1]) for r in references]
+        assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+
+
+async def _adviser(session: AsyncSession, username: str) -> claims.Actor:
+    user = await session.scalar(sa.select(UserAccount).where(UserAccount.username == username))
+    assert user is not None
+    countries = frozenset(grant.country for grant in user.grants)
+    return claims.Actor(
+        user_id=user.id, organisation_id=user.organisation_id, adviser_countries=countries
+    )
