@@ -47,7 +47,7 @@ PRIOR_PAYMENT_SOURCES = ("offender", "insurance", "other_scheme", "advance")
 
 
 CLAIMANT_NUMBERS = sa.Sequence("claimant_reference_number", metadata=DefaultBase.metadata)
-"""Numbers of claimant references (`P-2026-000045`), one sequence for every year (migration 0027).
+"""Numbers of claimant references (`P-2026-000045`), one sequence for every year (migration 0028).
 
 A claimant's reference is an identifier to find her by, not an accounting number: a number taken
 by a registration that then rolled back is simply never seen, and nothing counts on the numbers
@@ -55,7 +55,7 @@ being consecutive. So they come from a sequence, whose `nextval` never waits for
 transaction, instead of a counter row that every registration in every country locked until its
 commit. Claim references stay gap-free (`ReferenceCounter`): a fund's register of claims is
 numbered without holes, and a missing number there must be explainable; PostgreSQL numbers a
-claim while its filing commits, so the counter is locked only for that (migration 0029)."""
+claim while its filing commits, so the counter is locked only for that (migration 0030)."""
 
 
 class ReferenceCounter(DefaultBase):
@@ -66,7 +66,7 @@ class ReferenceCounter(DefaultBase):
 
     prefix: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
     """The deciding country's code for claims, `RA` for return assistance (`P` for claimants
-    until migration 0027 moved their numbers to a sequence)."""
+    until migration 0028 moved their numbers to a sequence)."""
     year: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     """Calendar year (UTC) the numbers belong to."""
     last_number: Mapped[int] = mapped_column(sa.Integer)
@@ -169,7 +169,7 @@ class Claim(DefaultBase):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=True)
     """Human-readable reference (`SE-2026-000123`), quoted in letters and searches; gap-free per
-    country and year. Set by PostgreSQL while the filing commits (migration 0029), so NULL only
+    country and year. Set by PostgreSQL while the filing commits (migration 0030), so NULL only
     inside the filing transaction: read it back after the commit (`claim_numbered`)."""
     claimant_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("claimant.id", ondelete="RESTRICT"), index=True

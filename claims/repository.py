@@ -100,7 +100,7 @@ async def number_claims_now(session: AsyncSession, *claims: Claim) -> None:
     """Number the claims this transaction filed now, not at its commit (then for the rest of the
     transaction, each as it is filed), and read their references: for a transaction that needs
     them before it ends. Holds the country's counter until the commit, as numbering did before
-    migration 0029."""
+    migration 0030."""
     await session.execute(sa.text("SET CONSTRAINTS claim_numbered IMMEDIATE"))
     for claim in claims:
         await session.refresh(claim, ["reference"])

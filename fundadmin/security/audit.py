@@ -10,7 +10,7 @@ the chain, so concurrent requests cannot fork it (and `prev_hash` is unique per 
 is refused even under snapshot isolation). That lock is held until the transaction ends, so
 `write_audit` only queues its line on the session; when the session commits, the lines go to
 `audit_pending` without a lock, and PostgreSQL links them into their chains while it commits
-(a deferred trigger, migration 0028): a chain's lock is held for the link and the commit's WAL
+(a deferred trigger, migration 0029): a chain's lock is held for the link and the commit's WAL
 flush, never while the service is busy elsewhere. A rolled-back transaction takes its lines with
 it.
 """
@@ -171,7 +171,7 @@ _QUEUED = "fundadmin.audit.queued"
 @orm_events.listens_for(Session, "before_commit")
 def _append_queued_lines(session: Session) -> None:
     # The lines go to `audit_pending` without a lock; PostgreSQL links them into their chains
-    # while it commits (migration 0028), so no chain's lock waits for this process. Plain driver
+    # while it commits (migration 0029), so no chain's lock waits for this process. Plain driver
     # SQL, since every write request pays for it.
     queued = session.info.pop(_QUEUED, ())
     if queued:

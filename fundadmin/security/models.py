@@ -214,7 +214,7 @@ class AuditPending(DefaultBase):
     The request inserts its lines here without any lock; a deferred constraint trigger links
     them into their chains (`audit_append`) while PostgreSQL commits, so a chain's lock is held
     for the link and the commit's WAL flush only, never across a round trip to the service
-    (migration 0028). Rows never outlive their transaction, so the table is UNLOGGED."""
+    (migration 0029). Rows never outlive their transaction, so the table is UNLOGGED."""
 
     __tablename__ = "audit_pending"
     __table_args__ = {"prefixes": ["UNLOGGED"]}

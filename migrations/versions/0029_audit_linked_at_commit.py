@@ -1,7 +1,7 @@
 """audit: lines are linked into their chain while PostgreSQL commits, not before
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 
 `audit_append` takes its chain's lock and keeps it until the transaction ends. The service called
 it just before COMMIT, so every chain's lock was held across two round trips to the service and
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0028"
-down_revision: str | None = "0027"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """claims: a claim takes its gap-free number while PostgreSQL commits, not when it is filed
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 
 A claim's number (`SE-2026-000123`) is gap-free per deciding country and year, so the counter
 row stays locked from the moment a number is taken until the transaction ends. The service took
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0029"
-down_revision: str | None = "0028"
+revision: str = "0030"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """claims: claimant references are numbered by a sequence, not by a locked counter row
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 
 Every claimant registration, in every country, took the `P` row of `claims_reference_counter`
 and kept it locked until its commit, so registrations queued behind each other (under load,
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0027"
-down_revision: str | None = "0026"
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
