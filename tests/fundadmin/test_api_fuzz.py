@@ -155,6 +155,7 @@ BASELINE = Path(__file__).with_name("schemathesis-baseline.json")
 Regenerate the entries (then write each reason by hand) with
 `FUNDADMIN_SCHEMATHESIS_UPDATE_BASELINE=1 .venv/bin/pytest tests/fundadmin/test_api_fuzz.py`."""
 _UPDATE = os.environ.get("FUNDADMIN_SCHEMATHESIS_UPDATE_BASELINE") == "1"
+_REGENERATE = ["--baseline-update", "--baseline-prune"]
 """Regenerating runs exactly as CI does (same order, so the same state and the same failures),
 each role merging into its own copy of the baseline and dropping from it what that role tested and
 no longer sees; the copies are then merged into the file (an entry stays while any role sees it)."""
@@ -188,7 +189,7 @@ async def _schemathesis(service: str, user: str, phases: str, cwd: Path) -> tupl
         "--max-examples", "5", "--phases", phases, "--workers", "1", "--no-shrink",
         "--request-timeout", "30", "--no-color", "--output-truncate", "false",
         "--header", f"Authorization: Bearer {signed_in.json()['access_token']}",
-        "--baseline", str(baseline), *(["--baseline-update", "--baseline-prune"] if _UPDATE else []),
+        "--baseline", str(baseline), *(_REGENERATE if _UPDATE else []),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         cwd=cwd,  # its cache of crashes (for `st replay`) stays out of the repository
     )  # fmt: skip
