@@ -169,7 +169,8 @@ class ClaimsController(Controller):
         summary="File a draft claim",
         response_headers=CREATED_HEADERS,
         opt=business_rules(
-            "`offence` is on the published list of `country` on the day she files",
+            "`offence` is on the published list of `country` on the day she files (its "
+            "`offences` at GET /api/v1/policies/{country})",
             "every amount is in the currency of `country`, to its minor unit",
             "no date of the facts is after today (the service's date) or before `crime_date`",
             "a head's `sub_kind` is a kind of its `category`, and is given for `material_loss`",

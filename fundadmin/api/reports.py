@@ -71,7 +71,7 @@ def _chosen_format(requested: str | None, accept: str | None) -> str:
     return "json"
 
 
-def _check_period(start: date, end: date) -> None:
+def check_period(start: date, end: date) -> None:
     if start < EARLIEST:
         raise ProblemError(UNPROCESSABLE, f"from must be on or after {EARLIEST.isoformat()}")
     if end < start:
@@ -95,7 +95,7 @@ async def allocation_for(
 ) -> render.Report:
     """The allocation report `principal` may pull, with its audit line committed; the one way
     in for the API and the web pages alike."""
-    _check_period(start, end)
+    check_period(start, end)
     regional = country == "ALL"
     wanted = sorted(ledger.COUNTRY_CURRENCY) if regional else [country]
     if any(c not in ledger.COUNTRY_CURRENCY or not _reaches(principal, c) for c in wanted):
