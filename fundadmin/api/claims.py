@@ -52,6 +52,7 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
+    business_rules,
     expected_version,
     with_etag,
 )
@@ -162,7 +163,19 @@ class ClaimsController(Controller):
     path = "/api/v1/claims"
     tags = ["claims"]
 
-    @post("/", guards=ADVISERS, summary="File a draft claim", response_headers=CREATED_HEADERS)
+    @post(
+        "/",
+        guards=ADVISERS,
+        summary="File a draft claim",
+        response_headers=CREATED_HEADERS,
+        opt=business_rules(
+            "`offence` is on the published list of `country` on the day she files (its "
+            "`offences` at GET /api/v1/policies/{country})",
+            "every amount is in the currency of `country`, to its minor unit",
+            "no date of the facts is after today (the service's date) or before `crime_date`",
+            "a head's `sub_kind` is a kind of its `category`, and is given for `material_loss`",
+        ),
+    )
     async def create(
         self,
         *,

@@ -6,7 +6,9 @@ from here):
   matches, as RFC 9110 says for If-Match);
 - a read whose `If-None-Match` names the current ETag is answered 304 without a body;
 - a 201 names what it created in `Location`;
-- lists page one way: see fundadmin/api/pagination.py.
+- lists page one way: see fundadmin/api/pagination.py;
+- a rule beyond the schema that refuses a schema-valid request (422) is declared on its route
+  with `business_rules`, so the document states it.
 
 See also fundadmin/api/openapi.py (the document) and fundadmin/api/strict.py (strict input).
 """
@@ -46,6 +48,19 @@ IfMatchWhenSent = Annotated[
         "sent, 412 if the record has changed since (a weak ETag never matches).",
     ),
 ]
+
+BUSINESS_RULES = "business_rules"
+"""`opt` key of a route that refuses some schema-valid requests (see `business_rules`)."""
+
+
+def business_rules(*rules: str) -> dict[str, tuple[str, ...]]:
+    """`opt` of a route whose 422 also enforces rules no JSON Schema can state: facts held in
+    the database, the clock's today, a relation between fields. The document lists them as the
+    operation's `x-business-rules` and in its 422's description (fundadmin/api/openapi.py), so a
+    client reads them beside the schema, and the contract test tells Schemathesis that a
+    schema-valid request may be 422 there, and nowhere else."""
+    return {BUSINESS_RULES: rules}
+
 
 ETAG_HEADER = [
     ResponseHeader(

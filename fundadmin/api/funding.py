@@ -3,8 +3,8 @@ and auditors of the country read them.
 
 Every write requires an `Idempotency-Key` (a retry answers the first result and moves nothing),
 is audited, and commits with its ledger transaction or not at all. A record of another country
-answers 404. A realisation names the order's version in `If-Match` when the caller has read it
-(412 when it has changed since).
+answers 404. A realisation names the order's version in `If-Match`, as every change of a record
+does (428 without it, before the Idempotency-Key is looked at; 412 when the order has changed).
 """
 
 from __future__ import annotations
@@ -12,19 +12,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import claims
 from fundadmin.api.claims_support import vault_of
 from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
+    IfMatch,
     created_at,
     expected_version,
     located,
@@ -52,19 +54,6 @@ from fundadmin.security.principal import Principal, Role
 
 WRITERS = [requires(Role.ADMINISTRATOR)]
 READERS = [requires(Role.ADMINISTRATOR, Role.AUDITOR)]
-
-
-OrderIfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description='The order\'s ETag as read, e.g. "2"; 412 when it changed since.',
-    ),
-]
-"""Optional in fact, but still documented as required (fundadmin/api/openapi.py): documenting
-it as optional lets Schemathesis reach the realisation's date rules, which the schema cannot
-state (a new ST202 that the contract baseline, owned elsewhere, would have to take)."""
 
 
 def _writer(principal: Principal) -> Writer:
@@ -259,7 +248,7 @@ class ConfiscationsController(Controller):
     @post(
         "/{confiscation_id:uuid}/realisations",
         guards=WRITERS,
-        summary="Record cash realised, split by the country's policy (Idempotency-Key required)",
+        summary="Record cash realised, split by the country's policy (If-Match, Idempotency-Key)",
         responses=idempotent_responses(schemas.RealisationOut, 201),
         opt=IDEMPOTENT,
     )
@@ -272,8 +261,12 @@ class ConfiscationsController(Controller):
         clock: NamedDependency[Clock],
         confiscation_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.RealisationIn],
-        if_match: OrderIfMatch = None,
+        if_match: IfMatch = None,
     ) -> Response[bytes]:
+        if if_match is None:
+            # 428 before the key is looked at: a retry without If-Match must not replay or conflict.
+            raise claims.VersionRequired()
+
         async def action() -> schemas.RealisationOut:
             realisation = await services.record_realisation(
                 session,

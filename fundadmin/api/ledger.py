@@ -25,6 +25,7 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatchWhenSent,
+    business_rules,
     check_if_match,
     located,
     with_etag,
@@ -236,6 +237,22 @@ async def _settle(
         return tagged(await idempotent(request, session, principal, None, action, status_code=200))
 
 
+LEDGER_RULES = (
+    (
+        "each posting names an existing account of `country`'s books, in that account's currency, "
+        "to its minor unit"
+    ),
+    "the postings of each currency balance (debits equal credits)",
+    (
+        "a transaction in several currencies gives `exchange_rates` for exactly those other than "
+        "the country's, each booked through its exchange account"
+    ),
+    "`effective_date` is not after today (the service's date)",
+    "only a pending transaction has an `expires_at`, and it is later than now",
+)
+"""Rules of a transaction beyond its schema: facts of the books, a sum over its postings."""
+
+
 class LedgerController(Controller):
     path = "/api/v1/ledger"
     tags = ["ledger"]
@@ -338,7 +355,7 @@ class LedgerController(Controller):
         summary="Record a transaction (Idempotency-Key header required)",
         responses=idempotent_responses(TransactionOut, 201),
         response_headers=CREATED_HEADERS,
-        opt=IDEMPOTENT,
+        opt={**IDEMPOTENT, **business_rules(*LEDGER_RULES)},
     )
     async def record(
         self,
@@ -379,7 +396,10 @@ class LedgerController(Controller):
         guards=WRITERS,
         summary="Record up to 1000 transactions, all or none (Idempotency-Key header required)",
         responses=idempotent_responses(BatchOut, 201),
-        opt=IDEMPOTENT,
+        opt={
+            **IDEMPOTENT,
+            **business_rules(*LEDGER_RULES, "no idempotency key is used twice in the batch"),
+        },
     )
     async def record_batch(
         self,

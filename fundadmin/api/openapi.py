@@ -8,6 +8,8 @@ generates from the handlers, so every route, present and future, is described th
   multipart, JSON nested too deeply);
 - `If-Match` is required (the server answers 428 without it), except where its description
   starts "Optional: " (ledger transactions, user accounts);
+- a route's rules beyond its schema (`fundadmin.api.conventions.business_rules`) are the
+  operation's `x-business-rules` and are stated in its 422's description;
 - money is one decimal-string type with one pattern (see `fundadmin.api.strict`);
 - every text the request may carry says it holds no NUL character (`NO_NUL_PATTERN`), since
   `fundadmin.api.strict` refuses one (PostgreSQL cannot store it);
@@ -37,7 +39,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Method
 from litestar.typing import FieldDefinition
 
-from fundadmin.api.conventions import OPTIONAL_IF_MATCH
+from fundadmin.api.conventions import BUSINESS_RULES, OPTIONAL_IF_MATCH
 from fundadmin.errors import PROBLEM_MEDIA_TYPE
 from fundadmin.idempotency import IDEMPOTENCY_HEADER, IDEMPOTENT, KEY_PATTERN
 from fundadmin.security.guards import PUBLIC
@@ -259,8 +261,16 @@ def _describe_lists(parameters: list[dict[str, Any]]) -> None:
             )
 
 
+BUSINESS_RULES_EXTENSION = "x-business-rules"
+
+
 def _complete_operation(
-    method: str, operation: dict[str, Any], *, public: bool, idempotent: bool
+    method: str,
+    operation: dict[str, Any],
+    *,
+    public: bool,
+    idempotent: bool,
+    rules: tuple[str, ...] = (),
 ) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("400", None)
@@ -299,6 +309,14 @@ def _complete_operation(
         statuses += ["412", "428"] if requires_if_match else ["412"]
     for status in sorted(statuses):
         responses[status] = {"$ref": f"#/components/responses/Problem{status}"}
+    if rules:
+        operation[BUSINESS_RULES_EXTENSION] = list(rules)
+        # OpenAPI 3.1: a reference's description overrides the referenced one's.
+        responses["422"]["description"] = (
+            f"{_PROBLEM_DESCRIPTIONS['422']}; also refused, though the schema allows it: "
+            + "; ".join(rule.rstrip(".") for rule in rules)
+            + "."
+        )
 
 
 _PAGE_SCHEMA = re.compile(r"^Page_(?:[\w]+\.)*(\w+)_$")
@@ -346,11 +364,15 @@ def _share_pagination(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def complete_document(
-    document: dict[str, Any], public: set[str], idempotent: set[str]
+    document: dict[str, Any],
+    public: set[str],
+    idempotent: set[str],
+    rules: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """The generated document, completed with the service's conventions (a new dict);
     `public` are the operation ids anyone may call (no 401/403), `idempotent` those that
-    require an Idempotency-Key."""
+    require an Idempotency-Key, `rules` each operation's rules beyond its schema."""
+    rules = rules or {}
     document = _share_pagination(copy.deepcopy(document))
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
@@ -375,7 +397,11 @@ def complete_document(
             if method in {"get", "post", "put", "patch", "delete"}:
                 name = operation.get("operationId")
                 _complete_operation(
-                    method, operation, public=name in public, idempotent=name in idempotent
+                    method,
+                    operation,
+                    public=name in public,
+                    idempotent=name in idempotent,
+                    rules=rules.get(name, ()),
                 )
                 if name in idempotent:
                     _declare_etag(operation["responses"], components["schemas"])
@@ -396,10 +422,10 @@ def _declare_etag(responses: dict[str, Any], schemas: dict[str, Any]) -> None:
             }
 
 
-def _operations_with(request: Request[Any, Any, Any], option: str) -> set[str]:
-    """Operation ids of the handlers whose `opt` sets `option`."""
+def _options(request: Request[Any, Any, Any], option: str) -> dict[str, Any]:
+    """Each operation id whose handler's `opt` sets `option`, with its value."""
     return {
-        operation_id(handler, "GET", [])
+        operation_id(handler, "GET", []): handler.opt[option]
         for route in request.app.routes
         for handler in getattr(route, "route_handlers", [])
         if isinstance(handler, HTTPRouteHandler) and handler.opt.get(option)
@@ -419,8 +445,9 @@ class _Completed:
         if self._source is not generated:
             self._document = complete_document(
                 generated,
-                _operations_with(request, next(iter(PUBLIC))),
-                _operations_with(request, next(iter(IDEMPOTENT))),
+                set(_options(request, next(iter(PUBLIC)))),
+                set(_options(request, next(iter(IDEMPOTENT)))),
+                _options(request, BUSINESS_RULES),
             )
             self._source = generated
         return self._document

@@ -26,6 +26,7 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
+    business_rules,
     expected_version,
     with_etag,
 )
@@ -123,6 +124,10 @@ class PrivacyController(Controller):
         summary="Record her request to be erased (a second administrator confirms)",
         status_code=201,
         response_headers=CREATED_HEADERS,
+        opt=business_rules(
+            "`received_on` is not after today (the service's date) nor before her mandate was "
+            "signed"
+        ),
     )
     async def request_erasure(
         self,

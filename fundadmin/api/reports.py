@@ -18,6 +18,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import ledger
+from fundadmin.api.conventions import business_rules
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.errors import NOT_FOUND, UNPROCESSABLE, ProblemError
@@ -32,6 +33,10 @@ _ROLES = (Role.MINISTRY, Role.ADMINISTRATOR, Role.AUDITOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 EARLIEST = date(2000, 1, 1)
+FIRST_OF_A_MONTH = r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-01$"
+"""What the schema can state of `from`: on or after EARLIEST, the first of a month."""
+MONTH_END_DAY = r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-(28|29|30|31)$"
+"""What the schema can state of `to`: not before EARLIEST, on a day that can end a month."""
 LONGEST_DAYS = 10 * 366
 """A report covers at most ten years (each year's claim cells are computed in full)."""
 
@@ -66,7 +71,7 @@ def _chosen_format(requested: str | None, accept: str | None) -> str:
     return "json"
 
 
-def _check_period(start: date, end: date) -> None:
+def check_period(start: date, end: date) -> None:
     if start < EARLIEST:
         raise ProblemError(UNPROCESSABLE, f"from must be on or after {EARLIEST.isoformat()}")
     if end < start:
@@ -90,7 +95,7 @@ async def allocation_for(
 ) -> render.Report:
     """The allocation report `principal` may pull, with its audit line committed; the one way
     in for the API and the web pages alike."""
-    _check_period(start, end)
+    check_period(start, end)
     regional = country == "ALL"
     wanted = sorted(ledger.COUNTRY_CURRENCY) if regional else [country]
     if any(c not in ledger.COUNTRY_CURRENCY or not _reaches(principal, c) for c in wanted):
@@ -122,6 +127,10 @@ class ReportsController(Controller):
         guards=REPORT_READERS,
         summary="Allocation report: money in and out, balances, claim statistics (JSON, CSV, XLSX)",
         media_type="application/json",
+        opt=business_rules(
+            "`to` is the last day of its month (the pattern admits the 28th to the 31st of any)",
+            "`to` is not before `from` and at most ten years after it",
+        ),
     )
     async def allocation_report(
         self,
@@ -132,10 +141,20 @@ class ReportsController(Controller):
         clock: NamedDependency[Clock],
         country: Country,
         start: Annotated[
-            date, QueryParameter(name="from", description="First day: the first of a month")
+            date,
+            QueryParameter(
+                name="from",
+                description="First day: the first of a month, 2000-01-01 or later",
+                schema_extra={"pattern": FIRST_OF_A_MONTH},
+            ),
         ],
         end: Annotated[
-            date, QueryParameter(name="to", description="Last day: the last of a month")
+            date,
+            QueryParameter(
+                name="to",
+                description="Last day: the last of a month, at most ten years after `from`",
+                schema_extra={"pattern": MONTH_END_DAY},
+            ),
         ],
         format: Format = None,  # noqa: A002 - the query parameter's name
     ) -> Response[Any]:

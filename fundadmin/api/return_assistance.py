@@ -41,6 +41,7 @@ from fundadmin.api.conventions import (
     CREATED_HEADERS,
     ETAG_HEADER,
     IfMatch,
+    business_rules,
     expected_version,
     with_etag,
 )
@@ -148,6 +149,13 @@ class ReturnAssistanceController(Controller):
         guards=ADVISERS,
         summary="Apply for return assistance",
         response_headers=CREATED_HEADERS,
+        opt=business_rules(
+            "her mandate covers return assistance",
+            "`return_country` is not `country`",
+            "every item is in the currency of `country`, to its minor unit, and requested once",
+            "the receiving organisation is paid in that currency or an exchange currency",
+            "`planned_on` is between today (the service's date) and two years later",
+        ),
     )
     async def create(
         self,

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
-from fundadmin.api.openapi import NO_NUL_PATTERN
+from fundadmin.api.openapi import BUSINESS_RULES_EXTENSION, NO_NUL_PATTERN
+from fundadmin.api.reports import FIRST_OF_A_MONTH, MONTH_END_DAY, check_period
+from fundadmin.errors import ProblemError
 from ledger.schemas import MONEY_PATTERN
+from tests.claims.conftest import Auth
 
 
 async def _document(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -136,3 +141,74 @@ class TestARecoveryNamesAClaimOrACase:
         )
         assert refused.status_code == 422
         assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+class TestTheReportPeriodStatesWhatASchemaCan:
+    """`from` and `to` carry patterns that every period the service accepts matches, and that
+    refuse what it always refuses (before 2000, a day that cannot start or end a month)."""
+
+    def test_every_accepted_period_matches_and_the_refused_edges_do_not(self) -> None:
+        starts = [date(year, month, 1) for year in (2000, 2026, 9989) for month in range(1, 13)]
+        for start in starts:
+            end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+            end -= timedelta(days=1)
+            check_period(start, end)  # accepted by the service ...
+            assert re.search(FIRST_OF_A_MONTH, start.isoformat())  # ... and by the document
+            assert re.search(MONTH_END_DAY, end.isoformat())
+        for start in ("1999-12-01", "2000-01-02", "2026-02-15"):
+            assert not re.search(FIRST_OF_A_MONTH, start)
+            with pytest.raises(ProblemError):
+                check_period(date.fromisoformat(start), date(2026, 12, 31))
+        for end in ("1999-12-31", "2026-12-27", "2026-12-01"):
+            assert not re.search(MONTH_END_DAY, end)
+            with pytest.raises(ProblemError):
+                check_period(date(2026, 12, 1), date.fromisoformat(end))
+
+    async def test_the_served_parameters_carry_the_patterns(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        operation = (await _document(client))["paths"]["/api/v1/reports/allocation"]["get"]
+        patterns = {p["name"]: p["schema"].get("pattern") for p in operation["parameters"]}
+        assert (patterns["from"], patterns["to"]) == (FIRST_OF_A_MONTH, MONTH_END_DAY)
+
+
+RULED = {
+    ("get", "/api/v1/reports/allocation"),
+    ("post", "/api/v1/claims"),
+    ("post", "/api/v1/claimants/{claimant_id}/erasure-requests"),
+    ("post", "/api/v1/ledger/transactions"),
+    ("post", "/api/v1/ledger/transactions/batch"),
+    ("post", "/api/v1/return-assistance"),
+}
+"""The operations that refuse some schema-valid requests for rules no schema can state."""
+
+
+class TestRulesBeyondTheSchemaAreInTheDocument:
+    async def test_exactly_these_operations_list_them_and_their_422_states_them(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await _document(client)
+        ruled = {}
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                if BUSINESS_RULES_EXTENSION in operation:
+                    ruled[method, path] = operation
+        assert set(ruled) == RULED
+        for operation in ruled.values():
+            rules = operation[BUSINESS_RULES_EXTENSION]
+            unprocessable = operation["responses"]["422"]
+            assert unprocessable["$ref"] == "#/components/responses/Problem422"
+            assert all(rule.rstrip(".") in unprocessable["description"] for rule in rules)
+        claims = ruled["post", "/api/v1/claims"][BUSINESS_RULES_EXTENSION]
+        assert any("`offence`" in rule for rule in claims)
+
+    async def test_a_request_that_breaks_one_is_a_422_problem_naming_the_field(
+        self, client: httpx.AsyncClient, auth: Auth
+    ) -> None:
+        response = await client.get(
+            "/api/v1/reports/allocation",
+            params={"country": "SE", "from": "2026-01-01", "to": "2025-12-31"},
+            headers=await auth("ministry-se"),
+        )
+        assert response.status_code == 422
+        assert response.headers["Content-Type"] == "application/problem+json"

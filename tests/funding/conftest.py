@@ -35,6 +35,14 @@ class Funding:
         assert response.headers["Location"] == f"/api/v1/confiscations/{response.json()['id']}"
         return response.json()
 
+    async def current_etag(self, order: dict[str, Any], user: str) -> str:
+        """The order's ETag as `user` reads it now; another country's order (404 to `user`)
+        keeps the version it was created with."""
+        response = await self.driver.client.get(
+            f"/api/v1/confiscations/{order['id']}", headers=await self.driver.auth(user)
+        )
+        return response.headers.get("ETag", f'"{order["version"]}"')
+
     async def realise(
         self,
         order: dict[str, Any],
@@ -45,13 +53,16 @@ class Funding:
         expect: int = 201,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        """Record a realisation as a client does: If-Match is the order's current ETag unless
+        `headers` name one, and a fresh Idempotency-Key unless `headers` name one."""
+        sent = {"If-Match": await self.current_etag(order, user), **(headers or {})}
         response = await self.driver.call(
             "POST",
             f"/api/v1/confiscations/{order['id']}/realisations",
             user,
             json={"received_on": received_on, "amount": amount, "currency": order["currency"]},
-            idempotency=headers is None,
-            headers=headers,
+            idempotency="Idempotency-Key" not in sent,
+            headers=sent,
             expect=expect,
         )
         if expect == 201:

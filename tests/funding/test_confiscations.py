@@ -56,7 +56,7 @@ class TestRealisation:
         self, funding: Funding, session: AsyncSession
     ) -> None:
         order = await funding.order()
-        key = {"Idempotency-Key": "realise-once"}
+        key = {"Idempotency-Key": "realise-once", "If-Match": '"1"'}
         first = await funding.realise(order, "90.00", headers=key)
         again = await funding.realise(order, "90.00", headers=key)
         assert again == first
@@ -116,6 +116,26 @@ class TestRealisation:
         await funding.realise(
             order, "10.00", headers={"Idempotency-Key": "k-stale", "If-Match": '"1"'}, expect=412
         )
+
+    async def test_without_if_match_it_is_428_before_the_key_is_looked_at(
+        self, funding: Funding, session: AsyncSession
+    ) -> None:
+        order = await funding.order()
+        key = {"Idempotency-Key": "k-once", "If-Match": '"1"'}
+        await funding.realise(order, "10.00", headers=key)
+        for headers in ({"Idempotency-Key": "k-once"}, {"Idempotency-Key": "k-new"}):
+            response = await funding.driver.client.post(
+                f"/api/v1/confiscations/{order['id']}/realisations",
+                json={"received_on": "2026-06-01", "amount": "10.00", "currency": "SEK"},
+                headers={**await funding.driver.auth("admin-se"), **headers},
+            )
+            assert response.status_code == 428, response.text
+            assert response.headers["Content-Type"] == "application/problem+json"
+        count = await session.scalar(
+            sa.text("SELECT count(*) FROM confiscation_realisation WHERE confiscation_id = :id"),
+            {"id": order["id"]},
+        )
+        assert count == 1
 
     async def test_readers_see_it_and_ministries_do_not(self, funding: Funding) -> None:
         order = await funding.order()
