@@ -3,10 +3,11 @@
 procrastinate keeps the jobs durable in the database (migration 0013): any number of
 `fundadmin worker` processes, on any machines that reach it, take jobs; a job that fails is
 retried with growing waits; a job whose worker died (no heartbeat) is put back in the queue by
-the next worker that starts and by a periodic sweep. A job issues one claim's letter in one
-transaction (the letter stored, the claim's state and its ledger booking changed, the audit
-lines appended) and does nothing for a claim whose letter is already out, so a job retried after
-its commit renders nothing twice.
+the next worker that starts and by a periodic sweep. A job renders one claim's letter from a
+read of the claim, then issues it in one short transaction (the letter stored, the claim's state
+and its ledger booking changed, the audit lines appended; rendered again inside it only if the
+claim changed meanwhile), and does nothing for a claim whose letter is already out, so a job
+retried after its commit stores nothing twice.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from claims.workflow import ClaimStatus
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.letters.content import OverpaymentNotice
-from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.letters.issuing import issue_and_audit, prepare_letter
 from fundadmin.letters.service import next_version, store_overpayment_letter, verify_url
 from fundadmin.privacy import jobs as privacy_jobs
 from fundadmin.security.audit import write_audit
@@ -97,6 +98,22 @@ async def issue_letter_job(
     (the claim's version when the letter was asked for over HTTP), only if the claim is still at
     it: a decision changed since is not the one the administrator asked to send."""
     runtime: WorkerRuntime = context.additional_context["runtime"]
+    async with runtime.sessions() as session:
+        # Rendered before the issuing transaction: it posts to the country's fund account, whose
+        # row lock every letter of that country waits for, so it must not last a rendering.
+        user = await session.get(UserAccount, uuid.UUID(by))
+        prepared = (
+            await prepare_letter(
+                session,
+                principal_of(user),
+                uuid.UUID(claim_id),
+                vault=runtime.vault,
+                public_url=runtime.public_url,
+                now=runtime.clock.now(),
+            )
+            if user is not None and user.is_active
+            else None
+        )
     async with runtime.sessions() as session, unit_of_work(session):
         row = (
             await session.execute(
@@ -122,6 +139,7 @@ async def issue_letter_job(
             expected_version=row.version,
             reason=reason or "issued by a letters worker",
             remote_addr=None,
+            prepared=prepared,
         )
     return "issued"
 
