@@ -13,6 +13,7 @@ import pytest
 from fundadmin.letters import queue
 from fundadmin.letters.service import PreparedLetter
 from tests.claims.conftest import Auth, Driver, LetterWorker, decision
+from tests.claims.test_overpayment import _overpaid_by_appeal
 from tests.letters.pdf_text import pdf_text
 
 NEW_ACCOUNT = "SE35 5000 0000 0549 1000 0003"
@@ -117,3 +118,19 @@ class TestPreparedLetter:
         assert claim["status"] == "appealed"
         path = f"/api/v1/claims/{claim['id']}/letters"
         assert (await driver.call("GET", path, "admin-se")).json()["items"] == []
+
+    async def test_what_an_appeal_leaves_her_owing_is_foreseen_before_the_award_is_booked(
+        self, driver: Driver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The amount she owes back is read from the ledger after the lowered award is booked:
+        # the worker foresees it, so the letter it rendered ahead is the one stored.
+        prepared = prepared_then(monkeypatch)
+        claim = await _overpaid_by_appeal(driver)
+        path = f"/api/v1/claims/{claim['id']}/letters"
+        letters = (await driver.call("GET", path, "admin-se")).json()["items"]
+        assert [x["kind"] for x in letters] == ["decision", "decision"]
+        pdf = (await driver.call("GET", f"{path}/2", "admin-se")).content
+        ahead = prepared[-1]
+        assert ahead is not None
+        assert ahead.facts.owed_back > 0
+        assert pdf == ahead.pdf
