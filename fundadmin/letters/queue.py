@@ -93,10 +93,14 @@ async def issue_letter_job(
     by: str,
     version: int | None = None,
     reason: str | None = None,
+    letter_version: int | None = None,
 ) -> str:
     """Issue the letter of a decided claim as administrator `by` (a user id). With `version`
     (the claim's version when the letter was asked for over HTTP), only if the claim is still at
-    it: a decision changed since is not the one the administrator asked to send."""
+    it: a decision changed since is not the one the administrator asked to send.
+    `letter_version` is the place in the claim's letters its asker was told of: the job's status
+    resource looks there (`letter_job`); issuing takes the next free one."""
+    del letter_version
     runtime: WorkerRuntime = context.additional_context["runtime"]
     async with runtime.sessions() as session:
         # Rendered before the issuing transaction: it posts to the country's fund account, whose
@@ -166,6 +170,39 @@ _DEFER = sa.text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LetterJob:
+    """A claim's letter job as its asker may follow it."""
+
+    status: str
+    """procrastinate's: todo, doing, succeeded, failed, cancelled, aborting or aborted."""
+    attempts: int
+    """Attempts finished (a failed one is retried, see RETRY)."""
+    letter_version: int | None
+    """Where in the claim's letters it was to land; None for a job queued before it was kept."""
+
+
+_LETTER_JOB = sa.text(
+    "SELECT status::text AS status, attempts, args ->> 'letter_version' AS letter_version "
+    "FROM procrastinate_jobs WHERE id = :id AND task_name = :task "
+    "AND args ->> 'claim_id' = :claim_id"
+)
+
+
+async def letter_job(session: AsyncSession, claim_id: uuid.UUID, job_id: int) -> LetterJob | None:
+    """The letter job `job_id` of the claim; None when there is none (or it was purged)."""
+    row = (
+        await session.execute(
+            _LETTER_JOB,
+            {"id": job_id, "task": f"fundadmin:{ISSUE_TASK}", "claim_id": str(claim_id)},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    version = None if row.letter_version is None else int(row.letter_version)
+    return LetterJob(row.status, row.attempts, version)
+
+
 async def pending_letter_job(session: AsyncSession, claim_id: uuid.UUID) -> int | None:
     """The job of the claim's letter waiting for a worker or being rendered, if any."""
     job_id = await session.scalar(
@@ -183,7 +220,13 @@ async def request_letter(
     pending = await pending_letter_job(session, claim.id)
     if pending is not None:
         return QueuedLetter(int(pending), letter_version)
-    args = {"claim_id": str(claim.id), "by": str(by), "version": claim.version, "reason": reason}
+    args = {
+        "claim_id": str(claim.id),
+        "by": str(by),
+        "version": claim.version,
+        "reason": reason,
+        "letter_version": letter_version,
+    }
     job_id = await session.scalar(
         _DEFER,
         {
@@ -331,7 +374,11 @@ async def queue_pending_letters(
             job_ids.append(
                 await app.configure_task(
                     f"fundadmin:{ISSUE_TASK}", queue=QUEUE, queueing_lock=f"letter:{claim_id}"
-                ).defer_async(claim_id=str(claim_id), by=str(by))
+                ).defer_async(
+                    claim_id=str(claim_id),
+                    by=str(by),
+                    letter_version=await next_version(session, claim_id),
+                )
             )
         except procrastinate.exceptions.AlreadyEnqueued:
             continue
