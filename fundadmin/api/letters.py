@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import ResponseHeader, State
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, JSONBody, PathParameter
@@ -74,15 +74,6 @@ class LetterRequest(msgspec.Struct, kw_only=True):
     """Where to follow the job (also the `Link` header, rel `monitor`): whether it is queued,
     being done, succeeded or failed."""
 
-
-MONITOR_HEADER = [
-    ResponseHeader(
-        name="Link",
-        documentation_only=True,
-        description="Where to follow the job (RFC 5989): "
-        '`</api/v1/claims/{id}/letter-jobs/{job}>; rel="monitor"`.',
-    )
-]
 
 JobId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="The job's id (`job_id`).")]
 
@@ -264,7 +255,7 @@ class LetterRequestController(Controller):
         "award (If-Match, Idempotency-Key)",
         status_code=202,
         responses=idempotent_responses(LetterRequest, 202),
-        response_headers=[*LOCATION_HEADER, *MONITOR_HEADER],
+        response_headers=LOCATION_HEADER,
         opt=IDEMPOTENT,
     )
     async def issue_letter(

@@ -120,3 +120,16 @@ class TestReach:
         _, job = await asked(driver)
         for user in ("auditor", "ministry-se"):
             await driver.call("GET", job, user, expect=403)
+
+
+class TestDocumented:
+    async def test_the_openapi_document_has_the_job_resource_and_the_monitor_link(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = (await client.get("/schema/openapi.json")).json()
+        job = document["paths"]["/api/v1/claims/{claim_id}/letter-jobs/{job_id}"]["get"]
+        assert {"200", "404"} <= set(job["responses"])
+        view = document["components"]["schemas"]["LetterJobView"]
+        assert view["properties"]["state"]["enum"] == ["queued", "doing", "succeeded", "failed"]
+        ask = document["paths"]["/api/v1/claims/{claim_id}/letter"]["post"]
+        assert "Link" in ask["responses"]["202"]["headers"]
