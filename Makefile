@@ -35,8 +35,9 @@ chromium:
 
 # Two workers, each with its own embedded PostgreSQL, a test file at a time: the suite waits on
 # the database and on service processes as much as it computes, so two fit a 2-CPU machine.
+# Files run in the order collected (tests/conftest.py puts the longest first), not by test count.
 test: lint typecheck chromium
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: install
 	$(BIN)/python bench/ledger.py

@@ -74,6 +74,24 @@ class TestFigures:
             assert authority.appeal_days > 0
             assert authority.appeal_to
 
+    def test_the_authorities_the_reference_confirms_are_the_ones_letters_name(self) -> None:
+        # ../shared/reference/compensation-schemes.md: who decides, and where a Finnish decision is
+        # appealed (the Insurance Court, not the accident appeals board the file first named).
+        deciding = {
+            "DK": "Erstatningsnævnet",
+            "EE": "Sotsiaalkindlustusamet",
+            "FI": "Valtiokonttori",
+            "IS": "Bótanefnd",
+            "LT": "Valstybės garantuojamos teisinės pagalbos tarnyba",
+            "LV": "Tiesu administrācija",
+            "NO": "Kontoret for voldsoffererstatning",
+            "SE": "Brottsoffermyndigheten",
+        }
+        for country, name in deciding.items():
+            assert authority_of(country).name == name
+        assert authority_of("FI").appeal_to[0] == "Vakuutusoikeus"
+        assert authority_of("NO").address[:2] == ("Postboks 253", "9951 Vardø")
+
 
 class TestLanguages:
     def test_hers_first_then_the_countrys_each_once(self) -> None:
