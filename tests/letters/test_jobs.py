@@ -110,6 +110,13 @@ class TestReach:
             await driver.call(
                 "GET", f"/api/v1/claims/{claim['id']}/letter-jobs/{unknown}", "admin-se", expect=404
             )
+        for invalid in ("0", str(2**63), "x"):
+            response = await driver.client.get(
+                f"/api/v1/claims/{claim['id']}/letter-jobs/{invalid}",
+                headers=await driver.auth("admin-se"),
+            )
+            assert response.status_code in (404, 422), (invalid, response.status_code)
+            assert response.headers["content-type"] == "application/problem+json"
         other, _ = await asked(driver)
         job_id = job.rsplit("/", 1)[1]
         await driver.call(
