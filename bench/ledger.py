@@ -4,7 +4,8 @@
 
 Starts an embedded PostgreSQL in a temporary folder (default server settings: durable commits),
 migrates it, and measures, at 1, 8 and 32 concurrent clients:
-- the Python API (`ledger.record_transaction` + commit, one session per client),
+- the Python API (`ledger.record_transaction` + commit, one session per client), and
+  `ledger.record_alone` (one transaction committed on its own: one round trip when all is well),
 - HTTP (`POST /api/v1/ledger/transactions` with an Idempotency-Key, against the real app served
   by uvicorn in a separate process, the load coming from aiohttp clients in this process),
 - with `--pgledger` (or PGLEDGER_DIR), pgledger's `pgledger_create_transfer` on the same server
@@ -243,6 +244,26 @@ async def python_api(url: URL, clients: int, seconds: float, hot: bool) -> Resul
                 now=NOW,
             )
             await session.commit()
+        return True
+
+    try:
+        return await _drive(clients, seconds, one)
+    finally:
+        await engine.dispose()
+
+
+async def python_alone(url: URL, clients: int, seconds: float, hot: bool) -> Result:
+    engine = create_engine(url, pool_size=clients)
+
+    async def one(_: int) -> bool:
+        await ledger.record_alone(
+            engine,
+            _spec(_pair(hot)),
+            idempotency_key=uuid.uuid4().hex,
+            idempotency_scope="bench",
+            created_by="bench",
+            now=NOW,
+        )
         return True
 
     try:
@@ -510,6 +531,7 @@ async def run(
                 ("no db rules", lambda c, h: function_floor(no_rules, c, seconds, h)),
                 ("db function", lambda c, h: function_floor(url, c, seconds, h)),
                 ("python api", lambda c, h: python_api(url, c, seconds, h)),
+                ("python alone", lambda c, h: python_alone(url, c, seconds, h)),
                 ("http", lambda c, h: http(base, c, seconds, h)),
             ):
                 result = await runner(clients, hot)

@@ -23,6 +23,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import URL
 
+from ledger import door
+
 
 class BackupError(RuntimeError):
     """A backup or restore did not complete; the message says why in plain words."""
@@ -114,7 +116,9 @@ def restore(url: URL, file: Path, bin_dir: Path | None) -> None:
                 "--single-transaction",
                 "--set=ON_ERROR_STOP=1",
                 *(f"--command={statement}" for statement in _EMPTY_PUBLIC_SCHEMA),
+                *(f"--command={statement}" for statement in door.BEFORE_RESTORE),
                 f"--file={script}",
+                *(f"--command={statement}" for statement in door.AFTER_RESTORE),
             ],
             url,
         )

@@ -10,6 +10,7 @@ import fundadmin.idempotency
 import fundadmin.letters.models
 import fundadmin.parameter_values.models
 import fundadmin.privacy.models
+import fundadmin.reports.models
 import fundadmin.security.models  # noqa: F401
 import ledger.models  # noqa: F401
 

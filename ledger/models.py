@@ -1,4 +1,5 @@
-"""Ledger tables. PostgreSQL guards their invariants with the triggers of migration 0003.
+"""Ledger tables. PostgreSQL guards their invariants: `ledger_record` (migration 0026) for
+the rows it writes, the triggers of migration 0003 for any other writer.
 
 Balances are kept per account in four counters that only the posting and status triggers may
 change, so the CHECK on `ledger_account` refuses an overdraft of a guarded account even when

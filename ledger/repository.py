@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ledger.chart import AccountType
 from ledger.models import Account, Posting, Transaction, new_id
@@ -208,7 +208,7 @@ async def record(
     created_by: str,
     attempt: bool,
 ) -> datetime | None:
-    """Write `transactions` and their postings through `ledger_record` (migration 0008): one
+    """Write `transactions` and their postings through `ledger_record` (migration 0026): one
     round trip, whatever the batch size, as plain driver SQL (no ORM per-row work).
 
     With `attempt`, the function also locks the accounts and looks up the key, and returns None
@@ -218,7 +218,25 @@ async def record(
     rows' creation time (the start of the database transaction). As the first statement of a
     session, it opens the session's transaction.
     """
-    connection = await session.connection()
+    return await record_on(
+        await session.connection(),
+        transactions,
+        scope=scope,
+        created_by=created_by,
+        attempt=attempt,
+    )
+
+
+async def record_on(
+    connection: AsyncConnection,
+    transactions: Sequence[NewTransaction],
+    *,
+    scope: str,
+    created_by: str,
+    attempt: bool,
+) -> datetime | None:
+    """`record` on a connection: in its transaction, or, on an AUTOCOMMIT connection, as a
+    database transaction of its own (one round trip, commit included)."""
     result = await connection.exec_driver_sql(
         RECORD_CALL, (attempt, scope, created_by, record_document(transactions))
     )

@@ -1,7 +1,9 @@
-"""Use cases of the ledger: take a session, apply the pure core, flush, never commit.
+"""Use cases of the ledger: take a session, apply the pure core, flush, never commit (except
+`record_alone`, a unit of work of its own).
 
 The caller's unit of work commits, so a claim's state change and its ledger movement are one
-database transaction. PostgreSQL re-checks every invariant at commit (see migration 0003).
+database transaction. PostgreSQL checks every invariant itself: `ledger_record` for what it
+writes (migration 0026), the triggers of migration 0003 for any other writer.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledger import repository
 from ledger.chart import (
@@ -110,6 +112,43 @@ async def record_transaction(
         owner=owner,
     )
     return views[0]
+
+
+async def record_alone(
+    engine: AsyncEngine,
+    spec: TransactionSpec,
+    *,
+    idempotency_key: str,
+    idempotency_scope: str,
+    created_by: str,
+    now: datetime,
+    owner: Owner = None,
+) -> TransactionView:
+    """Record one transaction in a database transaction of its own, committed on return: for a
+    caller with nothing else to write in that transaction (otherwise use `record_transaction`).
+
+    When nothing is wrong, that is ONE round trip: `ledger_record` runs as a statement of its
+    own, which PostgreSQL commits as it ends (a session would add BEGIN and COMMIT, two more
+    waits for the server on a busy machine). A retry or a refusal takes the long way, in a
+    transaction, which answers as `record_transaction` does.
+    """
+    items = [_Item(spec, idempotency_key)]
+    _check_items(items, batch=False, owner=owner)
+    if not has_expired(spec, now):
+        async with engine.connect() as connection:
+            alone = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            new = _new_transactions(items)
+            created_at = await repository.record_on(
+                alone, new, scope=idempotency_scope, created_by=created_by, attempt=True
+            )
+        if created_at is not None:
+            return _views(new, created_by, created_at)[0]
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        async with session.begin():
+            views = await _record_checked(
+                session, items, idempotency_scope, created_by, now, batch=False
+            )
+        return views[0]
 
 
 async def record_batch(
@@ -253,17 +292,28 @@ async def _insert(
     attempt: bool,
 ) -> list[TransactionView] | None:
     """Write `items` in one call; their views, in order, or None if an attempt wrote nothing."""
-    new = [
-        repository.NewTransaction(
-            new_id(), item.spec, item.key, fingerprint(item.spec), item.reversal_of
-        )
-        for item in items
-    ]
+    new = _new_transactions(items)
     created_at = await repository.record(
         session, new, scope=scope, created_by=created_by, attempt=attempt
     )
     if created_at is None:
         return None
+    return _views(new, created_by, created_at)
+
+
+def _new_transactions(items: Sequence[_Item]) -> list[repository.NewTransaction]:
+    return [
+        repository.NewTransaction(
+            new_id(), item.spec, item.key, fingerprint(item.spec), item.reversal_of
+        )
+        for item in items
+    ]
+
+
+def _views(
+    new: Sequence[repository.NewTransaction], created_by: str, created_at: datetime
+) -> list[TransactionView]:
+    """The views of transactions just written, built from what was sent (no read back)."""
     return [
         TransactionView(
             id=tx.id,

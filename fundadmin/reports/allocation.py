@@ -148,8 +148,8 @@ class CountryReport:
     durations: list[Duration]
     trial_balance_debits: Decimal
     trial_balance_credits: Decimal
-    audit_head_seq: int
-    audit_head_hash: str
+    audit_head: queries.AuditHead
+    """The newest line of the country's audit chain when the report was made."""
     withheld: frozenset[MoneyKey] = frozenset()
     """Money figures not to publish (see `_withhold_money`); the figures themselves stay exact
     here so the report reconciles, and every renderer withholds these."""
@@ -409,7 +409,7 @@ def _withhold_money(
     return frozenset(hidden)
 
 
-ALL_FUNDS = "*"
+ALL_FUNDS = queries.ALL_FUNDS
 """The grid's column of a month's figure over all funds."""
 
 
@@ -454,39 +454,57 @@ def _withheld_in_month(
 # Assembly ----------------------------------------------------------------------------------
 
 
-async def country_report(
-    session: AsyncSession,
-    country: str,
-    start: date,
-    end: date,
-    *,
-    made_at: datetime,
-    audit_head: tuple[int, str] | None = None,
-    flows: list[queries.Flow] | None = None,
-    people: queries.People | None = None,
-) -> CountryReport:
-    """The report of one country; the caller has checked she may read it. `flows` and
-    `people`: the country's movements and who stands behind them, when the caller read them
-    already (the regional report)."""
-    if flows is None:
-        flows = (await queries.flows(session, [country], start, end))[country]
-    if people is None:
-        people = (await queries.people(session, [country], _TIED_KINDS, start, end))[country]
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What one country's report reads from the database, read for several countries at once
+    by a regional report."""
+
+    flows: list[queries.Flow]
+    people: queries.People
+    tallies: list[queries.Tally]
+    audit_head: queries.AuditHead
+
+
+def _claim_years(start: date, end: date) -> tuple[date, date]:
+    """The whole years the claim statistics are counted over (suppression is per year)."""
+    years = _years(start, end)
+    return date(years[0], 1, 1), date(years[-1] + 1, 1, 1)
+
+
+async def _read(
+    session: AsyncSession, countries: list[str], start: date, end: date
+) -> dict[str, _Read]:
     if not whole_months(start, end):
         raise ValueError(PERIOD_RULE)
-    funds, months, grid = _money(flows, start, end)
+    flows = await queries.flows(session, countries, start, end)
+    people = await queries.people(session, countries, _TIED_KINDS, start, end)
+    tallies = await queries.claim_tallies(session, countries, *_claim_years(start, end))
+    heads = await queries.audit_heads(session, countries)
+    return {
+        country: _Read(flows[country], people[country], tallies[country], heads[country])
+        for country in countries
+    }
+
+
+async def country_report(
+    session: AsyncSession, country: str, start: date, end: date, *, made_at: datetime
+) -> CountryReport:
+    """The report of one country; the caller has checked she may read it."""
+    read = (await _read(session, [country], start, end))[country]
+    return await _country_report(session, country, start, end, made_at=made_at, read=read)
+
+
+async def _country_report(
+    session: AsyncSession, country: str, start: date, end: date, *, made_at: datetime, read: _Read
+) -> CountryReport:
+    funds, months, grid = _money(read.flows, start, end)
     for fund, amount in (await queries.pending(session, country)).items():
         for line in funds:
             if line.fund == fund:
                 line.pending_commitments = amount
-    years = _years(start, end)
-    until = date(years[-1] + 1, 1, 1)
-    cells, durations = _claim_cells(
-        await queries.claim_tallies(session, country, date(years[0], 1, 1), until), years
-    )
+    cells, durations = _claim_cells(read.tallies, _years(start, end))
     shown = _published_periods(start, end)
     trial_debits, trial_credits = await queries.trial_balance(session, country)
-    seq, head = audit_head or await queries.audit_head(session)
     return CountryReport(
         country=country,
         currency=ledger.COUNTRY_CURRENCY[country],
@@ -499,9 +517,8 @@ async def country_report(
         durations=[d for d in durations if d.period in shown],
         trial_balance_debits=trial_debits,
         trial_balance_credits=trial_credits,
-        audit_head_seq=seq,
-        audit_head_hash=head,
-        withheld=_withhold_money(funds, months, grid, people),
+        audit_head=read.audit_head,
+        withheld=_withhold_money(funds, months, grid, read.people),
     )
 
 
@@ -577,21 +594,10 @@ async def regional_report(
     """Every country's report, and money totals converted to EUR at recorded rates (claim
     statistics are not added up across countries: a regional total could undo a country's
     suppression)."""
-    head = await queries.audit_head(session)
     countries = sorted(ledger.COUNTRY_CURRENCY)
-    flows = await queries.flows(session, countries, start, end)
-    people = await queries.people(session, countries, _TIED_KINDS, start, end)
+    reads = await _read(session, countries, start, end)
     reports = [
-        await country_report(
-            session,
-            country,
-            start,
-            end,
-            made_at=made_at,
-            audit_head=head,
-            flows=flows[country],
-            people=people[country],
-        )
+        await _country_report(session, country, start, end, made_at=made_at, read=reads[country])
         for country in countries
     ]
     rates = {r.currency: rate_on(r.currency, end) for r in reports}

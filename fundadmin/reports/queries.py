@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -83,21 +85,17 @@ async def pending(session: AsyncSession, country: str) -> dict[str, Decimal]:
 
 
 # Whom claim-tied money of the period stands for: per country, kind (award, return assistance,
-# recovery) and month, per fund and over all funds, the number of distinct claims,
-# applications or cases behind it (a transaction naming none counts as one of its own).
+# recovery) and month, per fund and over all funds (`*`), the number of distinct claims,
+# applications or cases behind it (a transaction naming none counts as one of its own): rows
+# of `fund_monthly_party`, which PostgreSQL keeps with the postings (migration 0027), counted
+# in index order.
 _PEOPLE = sa.text(
-    f"""
-    SELECT t.country AS country, {_FUND} AS fund, t.kind AS kind,
-           date_trunc('month', t.effective_date::timestamp)::date AS month,
-           count(DISTINCT coalesce(t."references"->>'claim', t."references"->>'application',
-                                   t."references"->>'case', t.id::text)) AS people
-    FROM ledger_transaction t
-    JOIN ledger_posting p ON p.transaction_id = t.id
-    JOIN ledger_account a ON a.id = p.account_id
-    WHERE t.country = ANY(:countries) AND a.type = 'fund_equity' AND t.status = 'posted'
-      AND t.kind = ANY(:kinds) AND t.effective_date BETWEEN :start AND :end
-    GROUP BY GROUPING SETS ((1, 2, 3, 4), (1, 3, 4))
-    """  # noqa: S608 - _FUND is a constant
+    """
+    SELECT country, fund, kind, month, count(*) AS people
+    FROM fund_monthly_party
+    WHERE country = ANY(:countries) AND kind = ANY(:kinds) AND month BETWEEN :start AND :end
+    GROUP BY country, kind, month, fund
+    """
 )
 
 # Claims and applications holding reserved (pending) money now, per country.
@@ -108,6 +106,10 @@ _PENDING_PEOPLE = sa.text(
     GROUP BY country
     """
 )
+
+
+ALL_FUNDS = "*"
+"""`fund_monthly_party`'s fund of the rows that count a party once over all funds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,73 +128,40 @@ async def people(
 ) -> dict[str, People]:
     result = {country: People({}, {}, 0) for country in countries}
     rows = await session.execute(
-        _PEOPLE, {"countries": countries, "kinds": kinds, "start": start, "end": end}
+        _PEOPLE,
+        {"countries": countries, "kinds": kinds, "start": _month_of(start), "end": end},
     )
     for r in rows:
         entry = result[r.country]
-        if r.fund is not None:
-            entry.by_cell[r.fund, r.month, r.kind] = r.people
-        else:
+        if r.fund == ALL_FUNDS:
             entry.by_month[r.month, r.kind] = r.people
+        else:
+            entry.by_cell[r.fund, r.month, r.kind] = r.people
     for r in await session.execute(_PENDING_PEOPLE, {"countries": countries}):
         result[r.country] = People(result[r.country].by_cell, result[r.country].by_month, r.people)
     return result
 
 
-# Claim statistics are counted by PostgreSQL: per row and calendar quarter (and year: the
-# grouping set without the quarter) of the day it happened, in UTC; with the median and 90th
-# percentile of the days from submission, for decisions and first payments.
-_CLAIM_TALLIES = sa.text(
+# Claim statistics, from the histogram PostgreSQL keeps with the claims (migration 0027): per
+# country, line, month of the day it happened (UTC) and, for decisions and first payments,
+# days from submission, the number of claims (and the amount of awards per head category). A
+# few thousand rows whatever the number of claims; quarters and years (quarter NULL) are summed
+# from months, and the exact median and 90th percentile follow from the counts per day
+# (`_percentiles`).
+_CLAIM_TOTALS = sa.text(
     """
-    WITH c AS (
-        SELECT (c.submitted_at AT TIME ZONE 'UTC')::date AS submitted,
-               (c.decided_at AT TIME ZONE 'UTC')::date AS decided, c.outcome,
-               (SELECT min(p.paid_on) FROM claim_payment p WHERE p.claim_id = c.id) AS paid,
-               (SELECT (max(t.occurred_at) AT TIME ZONE 'UTC')::date FROM claim_transition t
-                 WHERE t.claim_id = c.id AND t.to_status = 'withdrawn') AS withdrawn
-        FROM claim c
-        WHERE c.country = :country AND c.submitted_at IS NOT NULL AND c.submitted_at < :until
-    ), events AS (
-        SELECT 'received' AS row, submitted AS day, NULL::int AS days FROM c
-        UNION ALL
-        SELECT 'decided', decided, decided - submitted FROM c
-         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
-        UNION ALL
-        SELECT 'decided_' || outcome, decided, NULL FROM c
-         WHERE decided IS NOT NULL AND coalesce(outcome, '') <> ''
-        UNION ALL
-        SELECT 'paid', paid, paid - submitted FROM c WHERE paid IS NOT NULL
-        UNION ALL
-        SELECT 'withdrawn', withdrawn, NULL FROM c WHERE withdrawn IS NOT NULL
-    )
-    SELECT row, extract(year FROM day)::int AS year, extract(quarter FROM day)::int AS quarter,
-           count(*) AS n,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median,
-           percentile_disc(0.9) WITHIN GROUP (ORDER BY days) AS p90
-    FROM events
-    WHERE day >= :since AND day < :until
-    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2))
+    SELECT country, line, extract(year FROM month)::int AS year,
+           extract(quarter FROM month)::int AS quarter, days,
+           sum(claims)::int AS claims, sum(amount) AS amount
+    FROM claim_statistic_total
+    WHERE country = ANY(:countries) AND month >= :since AND month < :until
+    GROUP BY GROUPING SETS ((1, 2, 3, 4, 5), (1, 2, 3, 5))
+    HAVING sum(claims) <> 0
     """
 )
 
-# Awards by head of damage: per head category of a claim (its awarded heads summed), counted
-# into the quarter and year of the claim's letter; `category` NULL is the total of all heads.
-_HEAD_TALLIES = sa.text(
-    """
-    SELECT category, extract(year FROM day)::int AS year,
-           extract(quarter FROM day)::int AS quarter, count(*) AS n, sum(awarded) AS amount
-    FROM (
-        SELECT h.claim_id, h.category, (c.letter_issued_at AT TIME ZONE 'UTC')::date AS day,
-               sum(h.awarded) AS awarded
-        FROM claim_head h JOIN claim c ON c.id = h.claim_id
-        WHERE c.country = :country AND c.letter_issued_at IS NOT NULL AND h.awarded > 0
-          AND c.letter_issued_at < :until
-        GROUP BY 1, 2, 3
-    ) per_claim
-    WHERE day >= :since
-    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2), (2, 3), (2))
-    """
-)
+AWARD_LINE = "award:"
+"""The histogram's lines of awards by head category: `award:<category>`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,43 +182,83 @@ def _period(year: int, quarter: int | None) -> str:
     return str(year) if quarter is None else f"{year}-Q{quarter}"
 
 
-def _days(value: float | int | None) -> Decimal | None:
-    if value is None:
-        return None
+def _percentiles(histogram: Counter[int]) -> tuple[Decimal, Decimal]:
+    """The median and 90th percentile of the values `histogram` counts, exactly as PostgreSQL's
+    `percentile_cont(0.5)` (interpolated between the two middle values) and
+    `percentile_disc(0.9)` (the first value whose position reaches 90%) compute them."""
+    values = sorted(histogram.items())
+    total = histogram.total()
+
+    def at(position: int) -> int:  # the value at a 0-based position in the sorted values
+        seen = 0
+        for value, n in values:
+            seen += n
+            if position < seen:
+                return value
+        raise IndexError(position)
+
+    middle = 0.5 * (total - 1)
+    low, high = at(math.floor(middle)), at(math.ceil(middle))
+    median = low + (high - low) * (middle - math.floor(middle))
+    p90 = at(max(1, math.ceil(0.9 * total)) - 1)
+    return _days(median), _days(p90)
+
+
+def _days(value: float | int) -> Decimal:
     return Decimal(int(value)) if float(value).is_integer() else Decimal(str(value))
 
 
 async def claim_tallies(
-    session: AsyncSession, country: str, since: date, until: date
-) -> list[Tally]:
-    """The claim statistics of `country` for the days [since, until): counts, never a claim."""
-    bounds = {"country": country, "since": since, "until": until}
-    tallies = [
-        Tally(
-            "claims",
-            _period(r.year, r.quarter),
-            r.row,
-            r.n,
-            median=_days(r.median),
-            p90=_days(r.p90),
-        )
-        for r in await session.execute(_CLAIM_TALLIES, bounds)
-    ]
-    tallies += [
-        Tally("awards_by_head", _period(r.year, r.quarter), r.category or "total", r.n, r.amount)
-        for r in await session.execute(_HEAD_TALLIES, bounds)
-    ]
-    return tallies
+    session: AsyncSession, countries: list[str], since: date, until: date
+) -> dict[str, list[Tally]]:
+    """The claim statistics of each of `countries` for the months in [since, until): counts,
+    never a claim, per quarter and year. A regional report reads once for all countries."""
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    amounts: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    durations: dict[tuple[str, str, str, str], Counter[int]] = defaultdict(Counter)
+    bounds = {"countries": countries, "since": since, "until": until}
+    rows = await session.execute(_CLAIM_TOTALS, bounds)
+    for country, line, year, quarter, days, claims, amount in rows.tuples():
+        period = _period(year, quarter)
+        if line.startswith(AWARD_LINE):  # a head category, and the total of all heads
+            for row in (line.removeprefix(AWARD_LINE), "total"):
+                counts[country, "awards_by_head", period, row] += claims
+                amounts[country, "awards_by_head", period, row] += amount
+            continue
+        cell = (country, "claims", period, line)
+        counts[cell] += claims
+        if days is not None:  # the lines measured in days from submission
+            durations[cell][days] += claims
+    result: dict[str, list[Tally]] = {country: [] for country in countries}
+    for (country, table, period, row), count in sorted(counts.items()):
+        days = durations.get((country, table, period, row))
+        median, p90 = _percentiles(days) if days else (None, None)
+        amount = amounts[country, table, period, row] if table == "awards_by_head" else None
+        result[country].append(Tally(table, period, row, count, amount, median, p90))
+    return result
 
 
-async def audit_head(session: AsyncSession) -> tuple[int, str]:
-    """The newest line of the audit chain (its number and hash)."""
-    row = (
-        await session.execute(
-            sa.text("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")
-        )
-    ).first()
-    return (0, "") if row is None else (int(row.seq), str(row.hash))
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The newest line of one audit chain when the report was made: a country's chain (every
+    line that concerns the country), so the report can be checked against that chain later."""
+
+    chain: str
+    seq: int
+    hash: str
+
+
+async def audit_heads(session: AsyncSession, chains: list[str]) -> dict[str, AuditHead]:
+    """The newest line of each of `chains` (number 0 and no hash for a chain without lines)."""
+    rows = await session.execute(
+        sa.text(
+            "SELECT c.chain, e.seq, e.hash FROM unnest(CAST(:chains AS text[])) AS c(chain) "
+            "LEFT JOIN LATERAL (SELECT seq, hash FROM audit_event WHERE chain = c.chain "
+            "ORDER BY seq DESC LIMIT 1) e ON true"
+        ),
+        {"chains": chains},
+    )
+    return {r.chain: AuditHead(r.chain, int(r.seq or 0), str(r.hash or "")) for r in rows}
 
 
 async def trial_balance(session: AsyncSession, country: str) -> tuple[Decimal, Decimal]:

@@ -108,7 +108,11 @@ def country_json(report: CountryReport) -> dict[str, Any]:
                 "credits": _money(report.trial_balance_credits, report.currency),
                 "balanced": report.trial_balance_debits == report.trial_balance_credits,
             },
-            "audit_head": {"seq": report.audit_head_seq, "hash": report.audit_head_hash},
+            "audit_head": {
+                "chain": report.audit_head.chain,
+                "seq": report.audit_head.seq,
+                "hash": report.audit_head.hash,
+            },
         },
         "suppression": _suppression(),
     }

@@ -138,6 +138,8 @@ class TestRoundTrip:
         assert _key_erased(seeded_url, claimant.subject_id)
         chain = _on(seeded_url, _chain)
         assert chain.ok
+        # The ledger's door works again (its function is its role's once more).
+        asyncio.run(_move_money(seeded_url))
         # The backup's lines, the erasure made again, and the restore itself.
         assert chain.lines_checked >= chain_at_backup.lines_checked + 1
         verified = cli("audit", "verify", "--expect-head", chain_at_backup.heads_text)

@@ -18,6 +18,7 @@ import ledger
 from ledger import BatchItem, EntryKind
 from tests.clock import NOW, TODAY
 from tests.ledger.conftest import NewFund, transfer
+from tests.reports.test_summaries import PARTIES
 
 # Per account, currency, month of the effective date and kind: the posted postings' sums.
 FROM_POSTINGS = """
@@ -28,6 +29,7 @@ WHERE t.status = 'posted'
 GROUP BY 1, 2, 3, 4
 """
 FROM_TOTALS = "SELECT account_id, currency, month, kind, debits, credits FROM ledger_monthly_total"
+PARTIES_STORED = "SELECT country, kind, month, fund, party FROM fund_monthly_party"
 
 
 @pytest.fixture
@@ -47,6 +49,8 @@ async def _rows(raw: asyncpg.Connection, query: str) -> set[tuple]:
 
 async def _assert_equal(raw: asyncpg.Connection) -> None:
     assert await _rows(raw, FROM_TOTALS) == await _rows(raw, FROM_POSTINGS)
+    # The reports' parties behind each fund's month (migration 0026), kept beside the totals.
+    assert await _rows(raw, PARTIES_STORED) == await _rows(raw, PARTIES)
 
 
 async def test_the_totals_equal_the_postings_after_a_random_mix_of_writes(

@@ -1,4 +1,4 @@
-"""`ledger_record` (migration 0008) on its own, in raw SQL: it writes what it is given, and
+"""`ledger_record` (migrations 0008, 0026) on its own, in raw SQL: it writes what it is given, and
 PostgreSQL's rules still refuse what breaks the books, whichever way the function is called."""
 
 from __future__ import annotations
@@ -142,3 +142,101 @@ class TestRecordFunction:
         async with raw.transaction():
             assert await call(raw, [(fund, "1"), (latvian, "-1")], attempt=True) is None
         assert await available(raw, fund) == 100
+
+
+def document(postings: list[tuple[str, str]]) -> dict[str, object]:
+    return {
+        "id": str(uuid.uuid4()),
+        "country": "SE",
+        "kind": "adjustment",
+        "status": "posted",
+        "effective_date": TODAY.isoformat(),
+        "memo": "",
+        "references": {},
+        "exchange_rates": {},
+        "expires_at": None,
+        "reversal_of": None,
+        "key": unique("key"),
+        "fingerprint": "fingerprint",
+        "postings": [
+            {"id": str(uuid.uuid4()), "account": code, "currency": "SEK", "amount": amount}
+            for code, amount in postings
+        ],
+    }
+
+
+class TestTheDoor:
+    """The function is the ledger's own door (migration 0026): the triggers leave its rows to it,
+    so it must check everything itself, and nothing else may pass as it."""
+
+    async def test_a_batch_may_not_overdraw_between_its_transactions(
+        self, raw, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("100")
+        batch = [
+            document([(fund, "150"), (payable, "-150")]),
+            document([(payable, "100"), (fund, "-100")]),
+        ]
+        with pytest.raises(asyncpg.CheckViolationError, match="available_not_negative"):
+            async with raw.transaction():
+                await raw.fetchval(RECORD, False, "raw", "raw", json.dumps(batch))
+        assert await available(raw, fund) == 100
+
+    async def test_a_posting_added_by_hand_to_a_transaction_it_wrote_is_checked_at_commit(
+        self, raw, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("1000")
+        written = document([(fund, "100"), (payable, "-100")])
+
+        async def record_then_add_by_hand() -> None:
+            async with raw.transaction():
+                await raw.fetchval(RECORD, False, "raw", "raw", json.dumps([written]))
+                await raw.execute(
+                    "INSERT INTO ledger_posting (id, transaction_id, position, account_id, "
+                    "currency, amount) SELECT $1, $2, 9, id, 'SEK', 50 FROM ledger_account "
+                    "WHERE code = $3",
+                    uuid.uuid4(),
+                    uuid.UUID(str(written["id"])),
+                    fund,
+                )
+
+        with pytest.raises(asyncpg.CheckViolationError, match="does not balance"):
+            await record_then_add_by_hand()
+        assert await available(raw, fund) == 1000
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE ledger_posting SET amount = amount * 2",
+            "DELETE FROM ledger_posting",
+            "DELETE FROM ledger_transaction",
+            "UPDATE ledger_transaction SET memo = 'changed'",
+            "UPDATE ledger_account SET name = 'Renamed'",
+            "DELETE FROM ledger_monthly_total",
+        ],
+    )
+    async def test_its_role_can_only_add(self, raw, statement: str) -> None:
+        """The triggers do not check the door's role: its privileges keep it append-only."""
+
+        async def as_the_door() -> None:
+            async with raw.transaction():
+                await raw.execute("SET LOCAL ROLE fundadmin_ledger")
+                await raw.execute(statement)
+
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await as_the_door()
+
+    async def test_it_refuses_to_run_as_anyone_but_its_role(self, raw, new_fund: NewFund) -> None:
+        """Run as another role, its writes would be applied twice (by it and by the triggers)."""
+        fund, payable = await new_fund("1000")
+
+        async def owned_by_the_caller() -> None:
+            async with raw.transaction():
+                await raw.execute(
+                    "ALTER FUNCTION ledger_record(boolean, text, text, jsonb) OWNER TO CURRENT_USER"
+                )
+                await call(raw, [(fund, "100"), (payable, "-100")], attempt=False)
+
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="only as its owner"):
+            await owned_by_the_caller()
+        assert await available(raw, fund) == 1000

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import ledger
 from ledger import (
@@ -108,6 +108,50 @@ class TestRecordTransaction:
             )
         await record(session, transfer("SE", fund, payable, "40"))
         assert await available(session, fund) == Decimal(60)
+
+
+class TestRecordAlone:
+    """`record_alone`: one transaction committed on its own, the same answers as the session's."""
+
+    async def alone(self, engine: AsyncEngine, spec: TransactionSpec, key: str):
+        return await ledger.record_alone(
+            engine,
+            spec,
+            idempotency_key=key,
+            idempotency_scope="tests",
+            created_by="tester",
+            now=NOW,
+        )
+
+    async def test_it_commits_and_returns_the_transaction_as_stored(
+        self, engine: AsyncEngine, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("1000")
+        view = await self.alone(engine, transfer("SE", fund, payable, "250.50"), unique("key"))
+        assert await ledger.get_transaction(session, view.id) == view
+        assert await available(session, fund) == Decimal("749.50")
+
+    async def test_a_retry_returns_the_first_result_and_moves_money_once(
+        self, engine: AsyncEngine, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("1000")
+        key = unique("key")
+        first = await self.alone(engine, transfer("SE", fund, payable, "100"), key)
+        assert await self.alone(engine, transfer("SE", fund, payable, "100.00"), key) == first
+        with pytest.raises(ledger.IdempotencyConflict):
+            await self.alone(engine, transfer("SE", fund, payable, "200"), key)
+        assert await available(session, fund) == Decimal(900)
+
+    async def test_an_overdraft_names_the_posting_and_writes_nothing(
+        self, engine: AsyncEngine, session: AsyncSession, new_fund: NewFund
+    ) -> None:
+        fund, payable = await new_fund("100")
+        with pytest.raises(ledger.InsufficientFunds) as caught:
+            await self.alone(engine, transfer("SE", fund, payable, "100.01"), unique("key"))
+        assert caught.value.problem_extensions() == {"posting_index": 0, "account": fund}
+        with pytest.raises(ledger.UnknownAccount):
+            await self.alone(engine, transfer("SE", fund, "SE/payable/test/nobody", "1"), "k")
+        assert await available(session, fund) == Decimal(100)
 
 
 class TestIdempotency:

@@ -42,6 +42,36 @@ class TestReach:
         response = await _get(client, auth, "adviser-marta", f"country=SE&{YEAR}")
         assert response.status_code == 403
 
+    async def test_a_report_states_its_countrys_audit_chain_head(
+        self,
+        client: httpx.AsyncClient,
+        auth: Auth,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
+        """Each country's section names the newest line of that country's chain when the report
+        was made (before the line that records this pull), to verify the chain against later."""
+        for user, country in (("ministry-se", "SE"), ("ministry-region", "ALL")):
+            headers = await auth(user)
+            async with sessions() as session:
+                rows = await session.execute(
+                    sa.text(
+                        "SELECT DISTINCT ON (chain) chain, seq, hash FROM audit_event "
+                        "ORDER BY chain, seq DESC"
+                    )
+                )
+                heads = {r.chain: {"chain": r.chain, "seq": r.seq, "hash": r.hash} for r in rows}
+            response = await client.get(
+                f"/api/v1/reports/allocation?country={country}&{YEAR}", headers=headers
+            )
+            body = response.json()
+            sections = body["countries"] if country == "ALL" else [body]
+            assert len(sections) == (8 if country == "ALL" else 1)
+            for section in sections:
+                stated = section["verification"]["audit_head"]
+                assert stated == heads.get(
+                    section["country"], {"chain": section["country"], "seq": 0, "hash": ""}
+                )
+
     async def test_money_is_at_each_currencys_precision(
         self, client: httpx.AsyncClient, auth: Auth
     ) -> None:
