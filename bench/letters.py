@@ -1,6 +1,6 @@
 """Letters benchmark: award letters per second and peak memory, against bare WeasyPrint.
 
-    .venv/bin/python bench/letters.py [--letters 12]
+    .venv/bin/python bench/letters.py [--letters 48]
 
 Measures, in one run:
 - `bare WeasyPrint` (the floor): WeasyPrint alone turning the letter's finished HTML and the same
@@ -9,11 +9,12 @@ Measures, in one run:
   Jinja2 template in both languages, Babel formatting, PDF/UA tagging);
   both on the same two-language Swedish decision letter (Latvian and Swedish, two heads);
 - `queue, 1 worker` and `queue, 2 workers`: the real path. An embedded PostgreSQL in a temporary
-  folder, migrated and seeded; `--letters` Swedish claims decided through the services (not
-  timed), their letters queued in one transaction, and 1 or 2 `fundadmin worker` processes
-  (started and registered beforehand) issuing them: vault reads, rendering, encrypted storage,
-  the award booked and the claim moved on, one transaction per letter. Timed from the commit of
-  the jobs to the last one succeeded.
+  folder, migrated and seeded; 1 or 2 `fundadmin worker` processes, started, registered and each
+  warmed by one letter of its own beforehand (as the rows above render once untimed); then
+  `--letters` Swedish claims decided through the services (not timed), their letters queued one
+  job each and issued by the workers: vault reads, rendering, encrypted storage, the award booked
+  and the claim moved on. Timed from the start of the queueing to the last job succeeded.
+  Too few letters per row favour one worker: two end together only up to one letter's time.
 Each row: letters per second, p50/p95/p99 latency of one letter (not for the queue rows: the
 workers time nothing), and the peak resident memory of the process(es) that rendered. Prints
 figures; asserts nothing.
@@ -39,8 +40,10 @@ import uuid
 from datetime import UTC, datetime
 from importlib import resources
 
+import procrastinate
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -131,39 +134,71 @@ def _peak_of(pid: int) -> float:
     return 0.0
 
 
+async def _issue_all(app: procrastinate.App, session: AsyncSession, count: int) -> list[int]:
+    """Queue the letter of every decided claim (`count` of them) and wait until all are issued;
+    the jobs' ids."""
+    admin = await session.scalar(sa.text("SELECT id FROM user_account WHERE username = 'admin-se'"))
+    assert isinstance(admin, uuid.UUID)
+    job_ids = list(await queue_pending_letters(app, session, "SE", admin))
+    await session.rollback()
+    assert len(job_ids) == count, job_ids
+    while True:
+        statuses = await job_statuses(app, job_ids)
+        if all(s in ("succeeded", "failed") for s in statuses.values()):
+            break
+        await asyncio.sleep(0.05)
+    assert set(statuses.values()) == {"succeeded"}, statuses
+    return job_ids
+
+
+async def _warm_up(
+    app: procrastinate.App, session: AsyncSession, url: URL, settings: Settings, *, first: int
+) -> None:
+    """Let every worker issue letters until each has issued one: a worker's first letter loads
+    templates, catalogues and fonts, as the other rows' untimed first rendering does."""
+    workers = len(await _worker_ids(app))
+    warmed: set[int] = set()
+    for round_ in range(10):
+        await _decided(url, settings, workers, first=first + round_ * workers)
+        job_ids = await _issue_all(app, session, workers)
+        rows = await app.connector.execute_query_all_async(
+            "SELECT DISTINCT worker_id FROM procrastinate_jobs WHERE id = ANY(%(ids)s)", ids=job_ids
+        )
+        warmed |= {row["worker_id"] for row in rows}
+        if len(warmed) >= workers:
+            return
+    print(f"note: only {len(warmed)} of {workers} workers took a warm-up letter")
+
+
+async def _worker_ids(app: procrastinate.App) -> list[int]:
+    rows = await app.connector.execute_query_all_async("SELECT id FROM procrastinate_workers")
+    return [row["id"] for row in rows]
+
+
 async def _queue_row(
-    url: URL, processes: list[subprocess.Popen[bytes]], count: int
+    url: URL,
+    settings: Settings,
+    processes: list[subprocess.Popen[bytes]],
+    count: int,
+    *,
+    first: int,
 ) -> tuple[float, float]:
-    """Seconds for the worker `processes` to issue `count` queued letters (every decided claim),
-    and their summed peak memory; the processes are ended after."""
+    """Seconds for the worker `processes` to issue `count` letters, from the start of their
+    queueing to the last one issued, and the processes' summed peak memory; the processes are
+    ended after."""
     workers = len(processes)
     app = queue_app(url)
     engine = create_engine(url, pool_size=1)
     try:
-        async with app.open_async():
-            while True:  # each worker checks its fonts, then registers: not timed
-                rows = await app.connector.execute_query_all_async(
-                    "SELECT count(*) AS n FROM procrastinate_workers"
-                )
-                if rows[0]["n"] >= workers:
-                    break
+        async with app.open_async(), create_session_factory(engine)() as session:
+            while len(await _worker_ids(app)) < workers:  # fonts checked, registered: not timed
                 assert all(p.poll() is None for p in processes), "a worker did not start"
                 await asyncio.sleep(0.1)
-            async with create_session_factory(engine)() as session:
-                admin = await session.scalar(
-                    sa.text("SELECT id FROM user_account WHERE username = 'admin-se'")
-                )
-                assert isinstance(admin, uuid.UUID)
-                job_ids = await queue_pending_letters(app, session, "SE", admin)
-            assert len(job_ids) == count, job_ids
+            await _warm_up(app, session, url, settings, first=first)
+            await _decided(url, settings, count, first=first + 100)
             start = time.perf_counter()
-            while True:
-                statuses = await job_statuses(app, job_ids)
-                if all(s in ("succeeded", "failed") for s in statuses.values()):
-                    break
-                await asyncio.sleep(0.05)
+            await _issue_all(app, session, count)
             seconds = time.perf_counter() - start
-            assert set(statuses.values()) == {"succeeded"}, statuses
             peak = sum(_peak_of(p.pid) for p in processes)
     finally:
         for process in processes:
@@ -200,7 +235,6 @@ def _queue_rows(count: int) -> list[tuple[int, float, float]]:
         )
         rows = []
         for workers in (1, 2):
-            asyncio.run(_decided(url, settings, count, first=1000 * workers))
             processes = [
                 subprocess.Popen(  # noqa: S603 - our own command
                     [FUNDADMIN, "worker"],
@@ -210,14 +244,16 @@ def _queue_rows(count: int) -> list[tuple[int, float, float]]:
                 )
                 for _ in range(workers)
             ]
-            seconds, peak = asyncio.run(_queue_row(url, processes, count))
+            seconds, peak = asyncio.run(
+                _queue_row(url, settings, processes, count, first=10_000 * workers)
+            )
             rows.append((workers, seconds, peak))
         return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--letters", type=int, default=12, help="letters per row")
+    parser.add_argument("--letters", type=int, default=48, help="letters per row")
     count = parser.parse_args().letters
     html = letter_html(facts("SE", ("lv", "sv")), verify_url=VERIFY_URL)
     print(f"machine: {os.cpu_count()} CPUs; {count} letters per row (lv + sv, 2 heads)")

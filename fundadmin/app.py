@@ -23,6 +23,7 @@ from fundadmin.api.health import HealthController
 from fundadmin.api.ledger import LedgerController
 from fundadmin.api.letters import (
     ClaimLettersController,
+    LetterJobsController,
     LetterRequestController,
     LetterVerificationController,
 )
@@ -72,6 +73,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ReturnAssistanceController,
     PrivacyController,
     ClaimLettersController,
+    LetterJobsController,
     LetterRequestController,
     LetterVerificationController,
     ConfiscationsController,

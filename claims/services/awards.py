@@ -363,8 +363,6 @@ async def issue_letter(
     step = plan(claim, ClaimEvent.ISSUE_LETTER)
     claimant = await session.get(Claimant, claim.claimant_id)
     assert claimant is not None
-    assert claim.decided_at is not None
-    assert claim.awarded_total is not None
     languages = letter_languages(
         claimant.preferred_language, get_policy(claim.country).letter_languages(now.date())
     )
@@ -400,39 +398,75 @@ async def issue_letter(
         )
     await session.flush()
     if renderer is not None:
-        await renderer.render(
-            DecisionNotice(
-                claim_id=claim.id,
-                claim_reference=claim.reference,
-                claimant_id=claimant.id,
-                country=claim.country,
-                currency=claim.currency,
-                outcome=claim.outcome or Outcome.REJECTED.value,
-                awarded_total=claim.awarded_total,
-                advances=sum(
-                    (p.amount for p in claim.prior_payments if p.source == "advance"), Decimal(0)
-                ),
-                already_paid=claim.paid_total - claim.overpayment_repaid,
-                reason=claim.decision_reason or "",
-                no_proposal_reason=claim.no_proposal_reason,
-                heads=tuple(
-                    NoticeHead(
-                        h.category,
-                        h.sub_kind,
-                        h.amount_claimed,
-                        h.awarded or Decimal(0),
-                        h.decision_reason,
-                        _trace_references(claim, h.position),
-                    )
-                    for h in claim.heads
-                ),
-                languages=languages,
-                decided_at=claim.decided_at,
-                issued_at=now,
-                owed_back=claim.overpayment_owed,
-            )
-        )
+        await renderer.render(_notice(claim, claimant, languages, now, claim.overpayment_owed))
     return claim
+
+
+async def letter_notice(
+    session: AsyncSession, actor: Actor, claim_id: uuid.UUID, *, now: datetime
+) -> DecisionNotice:
+    """The notice `issue_letter` would hand its renderer if it ran now, read without a lock or
+    a write. A letters worker renders from it before the issuing transaction, whose renderer
+    then checks the notice is still this one: the slow rendering holds none of the issue's locks
+    (the fund's ledger account above all, which every letter of the country posts to)."""
+    claim = await get_claim(session, actor, claim_id, "administrator")
+    plan(claim, ClaimEvent.ISSUE_LETTER)
+    claimant = await session.get(Claimant, claim.claimant_id)
+    assert claimant is not None
+    languages = letter_languages(
+        claimant.preferred_language, get_policy(claim.country).letter_languages(now.date())
+    )
+    await _check_reservation_pending(session, claim)
+    owed_back = claim.overpayment_owed
+    if claim.award_transaction_id is not None:
+        owed_back = await overpaid(session, claim)
+        award = await get_transaction(session, claim.award_transaction_id)
+        if award.status is TransactionStatus.PENDING:
+            # Posting the award adds its debits on her receivable (an asset) to what she owes.
+            receivable = _receivable_code(claim)
+            owed_back += sum(
+                (p.amount for p in award.postings if p.account_code == receivable), Decimal(0)
+            )
+    return _notice(claim, claimant, languages, now, owed_back)
+
+
+def _notice(
+    claim: Claim,
+    claimant: Claimant,
+    languages: tuple[str, ...],
+    now: datetime,
+    owed_back: Decimal,
+) -> DecisionNotice:
+    assert claim.decided_at is not None
+    assert claim.awarded_total is not None
+    return DecisionNotice(
+        claim_id=claim.id,
+        claim_reference=claim.reference,
+        claimant_id=claimant.id,
+        country=claim.country,
+        currency=claim.currency,
+        outcome=claim.outcome or Outcome.REJECTED.value,
+        awarded_total=claim.awarded_total,
+        advances=sum((p.amount for p in claim.prior_payments if p.source == "advance"), Decimal(0)),
+        already_paid=claim.paid_total - claim.overpayment_repaid,
+        reason=claim.decision_reason or "",
+        no_proposal_reason=claim.no_proposal_reason,
+        heads=tuple(
+            NoticeHead(
+                h.category,
+                h.sub_kind,
+                h.amount_claimed,
+                h.awarded or Decimal(0),
+                h.decision_reason,
+                _trace_references(claim, h.position),
+            )
+            for h in claim.heads
+        ),
+        languages=languages,
+        decided_at=claim.decided_at,
+        issued_at=now,
+        owed_back=owed_back,
+    )
 
 
 def _trace_references(claim: Claim, position: int) -> tuple[str, ...]:

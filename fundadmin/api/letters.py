@@ -1,22 +1,23 @@
 """Award letters over HTTP: an administrator of the deciding country asks for a claim's letter
 (202: a letters worker renders it, stores it and moves the claim on, in one transaction); her
-adviser and the country's administrators list and download a claim's letters (the claim's own
-reach: outside it, 404); anyone may verify a code (public and rate-limited), and learns only
-which authority issued the letter, when, and the PDF's hash.
+adviser and the country's administrators follow the job (`letter-jobs/{job}`: queued, doing,
+succeeded with the letter's place, or failed with why), list and download a claim's letters (the
+claim's own reach: outside it, 404); anyone may verify a code (public and rate-limited), and
+learns only which authority issued the letter, when, and the PDF's hash.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import claims
@@ -27,7 +28,7 @@ from fundadmin.api.conventions import LOCATION_HEADER, IfMatch, expected_version
 from fundadmin.api.pagination import LINK_HEADER, After, Limit, Page, page_of, paged
 from fundadmin.api.steps import audit
 from fundadmin.database import unit_of_work
-from fundadmin.errors import NOT_FOUND, ProblemError
+from fundadmin.errors import NOT_FOUND, PROBLEM_BASE, ProblemError
 from fundadmin.idempotency import IDEMPOTENT, idempotent, idempotent_responses
 from fundadmin.letters import queue as letter_queue
 from fundadmin.letters import service as letters
@@ -69,6 +70,54 @@ class LetterRequest(msgspec.Struct, kw_only=True):
     """The version the letter will have in the claim's `/letters`."""
     letter: str
     """Where the PDF will be read once issued (also the `Location` header); until then 404."""
+    job: str | None = None
+    """Where to follow the job (also the `Link` header, rel `monitor`): whether it is queued,
+    being done, succeeded or failed."""
+
+
+JobId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="The job's id (`job_id`).")]
+
+
+def _job_path(claim_id: uuid.UUID | str, job_id: int) -> str:
+    return f"/api/v1/claims/{claim_id}/letter-jobs/{job_id}"
+
+
+class JobProblem(msgspec.Struct, kw_only=True):
+    """Why a letter job issued nothing, in the shape of an RFC 9457 problem (no personal data)."""
+
+    type: str
+    title: str
+    detail: str
+
+
+class LetterJobView(msgspec.Struct, kw_only=True):
+    """A letter asked for, as its worker gets on with it."""
+
+    job_id: int
+    state: Literal["queued", "doing", "succeeded", "failed"]
+    """`queued` (also between a failed attempt and its retry), `doing`, `succeeded` (the letter
+    is issued) or `failed` (nothing was issued; `problem` says why)."""
+    attempts: int
+    """Attempts finished so far; a failed attempt is retried up to five in all."""
+    letter: str | None = None
+    """Where the PDF is read, once `succeeded`."""
+    problem: JobProblem | None = None
+    """Why nothing was issued, once `failed`."""
+
+
+_JOB_FAILED = JobProblem(
+    type=PROBLEM_BASE + "letter-job-failed",
+    title="The letter could not be issued",
+    detail="The letters worker failed on every attempt; the claim and its award are unchanged. "
+    "Ask for the letter again; the service's log names this job.",
+)
+_NOTHING_ISSUED = JobProblem(
+    type=PROBLEM_BASE + "letter-not-issued",
+    title="No letter was issued",
+    detail="The claim changed before its letter was issued (appealed, decided again, or its "
+    "letter issued on another request), so this job issued nothing. Ask again if a letter is "
+    "still due.",
+)
 
 
 class LetterVerification(msgspec.Struct, kw_only=True):
@@ -157,6 +206,43 @@ class ClaimLettersController(Controller):
         )
 
 
+class LetterJobsController(Controller):
+    path = "/api/v1/claims/{claim_id:uuid}/letter-jobs"
+    tags = ["letters"]
+    guards = LETTER_READERS
+
+    @get("/{job_id:int}", summary="Follow a letter asked for: queued, doing, succeeded or failed")
+    async def letter_job(
+        self,
+        *,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        claim_id: FromPath[uuid.UUID],
+        job_id: JobId,
+    ) -> LetterJobView:
+        claim = await services.get_claim(session, actor_of(principal), claim_id)
+        job = await letter_queue.letter_job(session, claim.id, job_id)
+        if job is None:
+            raise ProblemError(NOT_FOUND, "no letter job with that id for this claim")
+        view = LetterJobView(job_id=job_id, state="queued", attempts=job.attempts)
+        if job.status in ("doing", "aborting"):
+            view.state = "doing"
+        elif job.status in ("failed", "cancelled", "aborted"):
+            view.state, view.problem = "failed", _JOB_FAILED
+        elif job.status == "succeeded":
+            issued = {
+                letter.version
+                for letter in await letters.letters_of(session, claim.id)
+                if letter.kind == "decision"
+            }
+            if job.letter_version in issued:
+                view.state = "succeeded"
+                view.letter = f"/api/v1/claims/{claim.id}/letters/{job.letter_version}"
+            else:
+                view.state, view.problem = "failed", _NOTHING_ISSUED
+        return view
+
+
 class LetterRequestController(Controller):
     path = "/api/v1/claims/{claim_id:uuid}/letter"
     tags = ["claims"]
@@ -207,13 +293,17 @@ class LetterRequestController(Controller):
                 job_id=queued.job_id,
                 letter_version=queued.letter_version,
                 letter=f"/api/v1/claims/{claim.id}/letters/{queued.letter_version}",
+                job=_job_path(claim.id, queued.job_id),
             )
 
         async with unit_of_work(session):
             response = await idempotent(request, session, principal, data, act, status_code=202)
         # A replay answers from the stored body, so the place is read back from it.
         if response.status_code == 202:
-            response.headers["Location"] = msgspec.json.decode(response.content)["letter"]
+            body = msgspec.json.decode(response.content)
+            response.headers["Location"] = body["letter"]
+            monitor = _job_path(body["claim_id"], body["job_id"])
+            response.headers["Link"] = f'<{monitor}>; rel="monitor"'
         return response
 
 

@@ -2,6 +2,8 @@
 generates from the handlers, so every route, present and future, is described the same way.
 
 - operation ids are `<tag>_<handler>` (`claims_decide`);
+- a 201 names what it created in `Location`; a 202 where its result will be (`Location`) and
+  where to follow the work (`Link`, rel `monitor`);
 - every error answer is the one shared `Problem` schema as `application/problem+json`, for the
   statuses the route can really give (401/403 when signed in, 409/413/415 on writes, 412/428 with
   `If-Match`, 422 and 503 everywhere, 400 on writes whose body cannot be read at all: malformed
@@ -248,6 +250,25 @@ def _declare_location(responses: dict[str, Any]) -> None:
         location["required"] = True
 
 
+def _declare_accepted(responses: dict[str, Any]) -> None:
+    """Every 202 says where its result will be read and where to follow the work meanwhile."""
+    accepted = responses.get("202")
+    if accepted is not None and "$ref" not in accepted:
+        headers = accepted.setdefault("headers", {})
+        headers["Location"] = {
+            "schema": {"type": "string"},
+            "required": True,
+            "description": "Where the result will be read once done (404 until then).",
+        }
+        headers["Link"] = {
+            "schema": {"type": "string"},
+            "required": True,
+            "description": "Where to follow the work (RFC 5989): "
+            '`</api/v1/claims/{id}/letter-jobs/{job}>; rel="monitor"`, answering queued, '
+            "doing, succeeded or failed.",
+        }
+
+
 def _describe_lists(parameters: list[dict[str, Any]]) -> None:
     """A multi-valued filter says how it takes several values (fundadmin.api.strict)."""
     for parameter in parameters:
@@ -286,6 +307,7 @@ def _complete_operation(
             "headers": {"ETag": {"schema": {"type": "string"}}},
         }
     _declare_location(responses)
+    _declare_accepted(responses)
     _describe_lists(parameters)
     _refuse_nul([p.get("schema") for p in parameters if p.get("in") in {"query", "path"}])
     has_if_match = requires_if_match = False

@@ -3,10 +3,11 @@
 procrastinate keeps the jobs durable in the database (migration 0013): any number of
 `fundadmin worker` processes, on any machines that reach it, take jobs; a job that fails is
 retried with growing waits; a job whose worker died (no heartbeat) is put back in the queue by
-the next worker that starts and by a periodic sweep. A job issues one claim's letter in one
-transaction (the letter stored, the claim's state and its ledger booking changed, the audit
-lines appended) and does nothing for a claim whose letter is already out, so a job retried after
-its commit renders nothing twice.
+the next worker that starts and by a periodic sweep. A job renders one claim's letter from a
+read of the claim, then issues it in one short transaction (the letter stored, the claim's state
+and its ledger booking changed, the audit lines appended; rendered again inside it only if the
+claim changed meanwhile), and does nothing for a claim whose letter is already out, so a job
+retried after its commit stores nothing twice.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from claims.workflow import ClaimStatus
 from fundadmin.clock import Clock
 from fundadmin.database import unit_of_work
 from fundadmin.letters.content import OverpaymentNotice
-from fundadmin.letters.issuing import issue_and_audit
+from fundadmin.letters.issuing import issue_and_audit, prepare_letter
 from fundadmin.letters.service import next_version, store_overpayment_letter, verify_url
 from fundadmin.privacy import jobs as privacy_jobs
 from fundadmin.security.audit import write_audit
@@ -92,11 +93,31 @@ async def issue_letter_job(
     by: str,
     version: int | None = None,
     reason: str | None = None,
+    letter_version: int | None = None,
 ) -> str:
     """Issue the letter of a decided claim as administrator `by` (a user id). With `version`
     (the claim's version when the letter was asked for over HTTP), only if the claim is still at
-    it: a decision changed since is not the one the administrator asked to send."""
+    it: a decision changed since is not the one the administrator asked to send.
+    `letter_version` is the place in the claim's letters its asker was told of: the job's status
+    resource looks there (`letter_job`); issuing takes the next free one."""
+    del letter_version
     runtime: WorkerRuntime = context.additional_context["runtime"]
+    async with runtime.sessions() as session:
+        # Rendered before the issuing transaction: it posts to the country's fund account, whose
+        # row lock every letter of that country waits for, so it must not last a rendering.
+        user = await session.get(UserAccount, uuid.UUID(by))
+        prepared = (
+            await prepare_letter(
+                session,
+                principal_of(user),
+                uuid.UUID(claim_id),
+                vault=runtime.vault,
+                public_url=runtime.public_url,
+                now=runtime.clock.now(),
+            )
+            if user is not None and user.is_active
+            else None
+        )
     async with runtime.sessions() as session, unit_of_work(session):
         row = (
             await session.execute(
@@ -122,6 +143,7 @@ async def issue_letter_job(
             expected_version=row.version,
             reason=reason or "issued by a letters worker",
             remote_addr=None,
+            prepared=prepared,
         )
     return "issued"
 
@@ -148,6 +170,39 @@ _DEFER = sa.text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LetterJob:
+    """A claim's letter job as its asker may follow it."""
+
+    status: str
+    """procrastinate's: todo, doing, succeeded, failed, cancelled, aborting or aborted."""
+    attempts: int
+    """Attempts finished (a failed one is retried, see RETRY)."""
+    letter_version: int | None
+    """Where in the claim's letters it was to land; None for a job queued before it was kept."""
+
+
+_LETTER_JOB = sa.text(
+    "SELECT status::text AS status, attempts, args ->> 'letter_version' AS letter_version "
+    "FROM procrastinate_jobs WHERE id = :id AND task_name = :task "
+    "AND args ->> 'claim_id' = :claim_id"
+)
+
+
+async def letter_job(session: AsyncSession, claim_id: uuid.UUID, job_id: int) -> LetterJob | None:
+    """The letter job `job_id` of the claim; None when there is none (or it was purged)."""
+    row = (
+        await session.execute(
+            _LETTER_JOB,
+            {"id": job_id, "task": f"fundadmin:{ISSUE_TASK}", "claim_id": str(claim_id)},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    version = None if row.letter_version is None else int(row.letter_version)
+    return LetterJob(row.status, row.attempts, version)
+
+
 async def pending_letter_job(session: AsyncSession, claim_id: uuid.UUID) -> int | None:
     """The job of the claim's letter waiting for a worker or being rendered, if any."""
     job_id = await session.scalar(
@@ -165,7 +220,13 @@ async def request_letter(
     pending = await pending_letter_job(session, claim.id)
     if pending is not None:
         return QueuedLetter(int(pending), letter_version)
-    args = {"claim_id": str(claim.id), "by": str(by), "version": claim.version, "reason": reason}
+    args = {
+        "claim_id": str(claim.id),
+        "by": str(by),
+        "version": claim.version,
+        "reason": reason,
+        "letter_version": letter_version,
+    }
     job_id = await session.scalar(
         _DEFER,
         {
@@ -313,7 +374,11 @@ async def queue_pending_letters(
             job_ids.append(
                 await app.configure_task(
                     f"fundadmin:{ISSUE_TASK}", queue=QUEUE, queueing_lock=f"letter:{claim_id}"
-                ).defer_async(claim_id=str(claim_id), by=str(by))
+                ).defer_async(
+                    claim_id=str(claim_id),
+                    by=str(by),
+                    letter_version=await next_version(session, claim_id),
+                )
             )
         except procrastinate.exceptions.AlreadyEnqueued:
             continue

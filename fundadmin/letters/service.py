@@ -5,6 +5,12 @@ decision notice inside the transaction that issues the letter, it reads what the
 her from the vault (never her address when it is confidential), renders the PDF off the event
 loop, and stores it encrypted with its hash and verification code. If rendering fails, nothing
 of the issue is committed.
+
+A letters worker renders first, outside that transaction (:func:`decision_facts` from a read of
+the claim, then :func:`render_letter`), and hands the result to the renderer as a
+:class:`PreparedLetter`: the renderer stores it only if the facts the issuing transaction states
+are exactly the ones rendered, and renders again otherwise. So the PDF always says what was
+committed, and the seconds of rendering hold none of the issue's locks.
 """
 
 from __future__ import annotations
@@ -80,24 +86,63 @@ async def recipient_of(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedLetter:
+    """A decision letter rendered before the transaction that issues it, with what it states."""
+
+    facts: LetterFacts
+    pdf: bytes
+
+
+async def decision_facts(
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    notice: DecisionNotice,
+    *,
+    verification_code: str,
+) -> LetterFacts:
+    """What the decision letter of `notice` states, with her details from the vault, as the
+    claim's next letter version."""
+    claimant = await session.get(Claimant, notice.claimant_id)
+    assert claimant is not None
+    return letter_facts(
+        notice,
+        await recipient_of(session, vault, claimant),
+        authority_of(notice.country),
+        version=await next_version(session, notice.claim_id),
+        verification_code=verification_code,
+    )
+
+
+async def render_letter(facts: LetterFacts | OverpaymentFacts, *, verify_url: str) -> bytes:
+    # WeasyPrint is CPU work: a thread keeps the event loop answering other requests.
+    return await anyio.to_thread.run_sync(lambda: letter_pdf(facts, verify_url=verify_url))
+
+
 @dataclass
 class StoredLetterRenderer:
     """Renders and stores the letter of a notice in the caller's session; `issued` lists what it
-    stored, for the caller's audit lines."""
+    stored, for the caller's audit lines. With `prepared`, stores that PDF instead of rendering
+    when it states exactly what this notice does."""
 
     session: AsyncSession
     vault: PersonalDataVault
     verify_url: str
+    prepared: PreparedLetter | None = None
     issued: list[ClaimLetter] = field(default_factory=list)
 
     async def render(self, notice: DecisionNotice) -> None:
         claimant = await self.session.get(Claimant, notice.claimant_id)
         assert claimant is not None
-        recipient = await recipient_of(self.session, self.vault, claimant)
-        authority = authority_of(notice.country)
-        version = await next_version(self.session, notice.claim_id)
-        code = new_verification_code()
-        facts = letter_facts(notice, recipient, authority, version=version, verification_code=code)
+        prepared = self.prepared
+        facts = await decision_facts(
+            self.session,
+            self.vault,
+            notice,
+            verification_code=prepared.facts.verification_code
+            if prepared
+            else new_verification_code(),
+        )
         letter = await _store(
             self.session,
             self.vault,
@@ -106,14 +151,15 @@ class StoredLetterRenderer:
             ClaimLetter(
                 claim_id=notice.claim_id,
                 claimant_id=claimant.id,
-                version=version,
+                version=facts.version,
                 kind="decision",
                 country=notice.country,
-                authority=authority.name,
+                authority=facts.authority.name,
                 issued_at=notice.issued_at,
-                verification_code=code,
+                verification_code=facts.verification_code,
             ),
             verify_url=self.verify_url,
+            pdf=prepared.pdf if prepared and prepared.facts == facts else None,
         )
         self.issued.append(letter)
 
@@ -126,10 +172,12 @@ async def _store(
     letter: ClaimLetter,
     *,
     verify_url: str,
+    pdf: bytes | None = None,
 ) -> ClaimLetter:
-    """Render `facts` and store the PDF, encrypted with her key, as `letter`."""
-    # WeasyPrint is CPU work: a thread keeps the event loop answering other requests.
-    pdf = await anyio.to_thread.run_sync(lambda: letter_pdf(facts, verify_url=verify_url))
+    """Store the PDF of `facts` (rendered now unless given), encrypted with her key, as
+    `letter`."""
+    if pdf is None:
+        pdf = await render_letter(facts, verify_url=verify_url)
     letter.languages = list(facts.languages)
     letter.sha256 = hashlib.sha256(pdf).hexdigest()
     letter.size_bytes = len(pdf)
