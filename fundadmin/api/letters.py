@@ -75,7 +75,11 @@ class LetterRequest(msgspec.Struct, kw_only=True):
     being done, succeeded or failed."""
 
 
-JobId = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="The job's id (`job_id`).")]
+# The document writes a bound as a JSON float, and 2**63 - 1 is not one (it became 2**63, so
+# the service refused ids the document allowed). The largest integer every JSON client holds
+# exactly is far more than jobs will ever number.
+MAX_JOB_ID = 2**53 - 1
+JobId = Annotated[int, PathParameter(ge=1, le=MAX_JOB_ID, description="The job's id (`job_id`).")]
 
 
 def _job_path(claim_id: uuid.UUID | str, job_id: int) -> str:

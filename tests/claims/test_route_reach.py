@@ -28,7 +28,7 @@ class TestMinistriesReachNoClaimRoute:
         some_id = str(uuid.uuid4())
         for method, path in routes:
             concrete = re.sub(r"\{\w+:uuid\}", some_id, path)
-            concrete = concrete.replace("{version:int}", "1")
+            concrete = re.sub(r"\{\w+:int\}", "1", concrete)
             response = await driver.call(
                 method, concrete, user, json={} if method != "GET" else None, expect=403
             )

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fundadmin.api.letters import MAX_JOB_ID
 from tests.claims.conftest import SECRET_NAME, Auth, Driver, LetterWorker, decision
 
 PROBLEMS = "https://fundadmin.org/problems/"
@@ -106,11 +107,11 @@ class TestReach:
         for user in ("adviser-pro", "admin-lv"):
             response = await driver.call("GET", job, user, expect=404)
             assert response.headers["content-type"] == "application/problem+json"
-        for unknown in ("999999999", str(2**63 - 1)):
+        for unknown in ("999999999", str(MAX_JOB_ID)):
             await driver.call(
                 "GET", f"/api/v1/claims/{claim['id']}/letter-jobs/{unknown}", "admin-se", expect=404
             )
-        for invalid in ("0", str(2**63), "x"):
+        for invalid in ("0", str(MAX_JOB_ID + 1), str(2**63), "x"):
             response = await driver.client.get(
                 f"/api/v1/claims/{claim['id']}/letter-jobs/{invalid}",
                 headers=await driver.auth("admin-se"),
@@ -140,3 +141,12 @@ class TestDocumented:
         assert view["properties"]["state"]["enum"] == ["queued", "doing", "succeeded", "failed"]
         ask = document["paths"]["/api/v1/claims/{claim_id}/letter"]["post"]
         assert "Link" in ask["responses"]["202"]["headers"]
+
+    async def test_the_documented_bound_of_a_job_id_is_the_one_the_service_keeps(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = (await client.get("/schema/openapi.json")).json()
+        job = document["paths"]["/api/v1/claims/{claim_id}/letter-jobs/{job_id}"]["get"]
+        (bound,) = (p["schema"]["maximum"] for p in job["parameters"] if p["name"] == "job_id")
+        # A client reads the bound as a float: it must name exactly the largest id accepted.
+        assert float(bound) == MAX_JOB_ID
